@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// One-step set-up behind `npm test` / `npm run demo`: npm packages, system packages, libtorch, the native addon.
+// Plain JavaScript with no dependencies, because it runs before `npm install`. Every step is skipped when
+// already done, so running it again costs well under a second.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findLibtorch } from './find-libtorch.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+function log(msg) {
+  console.log(`[setup] ${msg}`);
+}
+
+function fail(msg) {
+  console.error(`[setup] ${msg}`);
+  process.exit(1);
+}
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) fail(`\`${cmd} ${argv.join(' ')}\` failed (exit ${r.status ?? r.signal})`);
+}
+
+function hashFiles(files, extra = '') {
+  const h = createHash('sha256').update(extra);
+  for (const f of files) h.update(f).update(existsSync(f) ? readFileSync(f) : '');
+  return h.digest('hex');
+}
+
+// ------------------------------------------------------------------ npm packages
+function ensureNodeModules() {
+  const stampFile = join(root, 'node_modules', '.tsyolo-deps');
+  const want = hashFiles([join(root, 'package.json'), join(root, 'package-lock.json')], process.version);
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want) return;
+  log('installing npm packages');
+  // onnxruntime-node's installer would try to download CUDA libraries; its CPU build ships in the package.
+  run('npm', ['install', '--no-audit', '--no-fund'], { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+  writeFileSync(stampFile, want);
+}
+
+// ------------------------------------------------------------------ Debian packages
+function missingDebs(pkgs) {
+  return pkgs.filter((p) => {
+    const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' });
+    return r.status !== 0 || !r.stdout.includes('install ok installed');
+  });
+}
+
+let aptUpdated = false;
+function aptInstall(pkgs, why) {
+  const missing = missingDebs(pkgs);
+  if (missing.length === 0) return;
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (!isRoot) fail(`${why} needs Debian packages that are missing. Run as root:\n  ${command}`);
+  log(`installing ${missing.join(' ')} (${why})`);
+  if (!aptUpdated) {
+    run('apt-get', ['update', '-q']);
+    aptUpdated = true;
+  }
+  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+// ------------------------------------------------------------------ libtorch and the addon
+function ensureLibtorch() {
+  let lt;
+  try {
+    lt = findLibtorch();
+  } catch (e) {
+    fail(e.message);
+  }
+  if (lt) return lt;
+  aptInstall(['libtorch-dev'], 'libtorch (the compute engine)');
+  lt = findLibtorch();
+  if (!lt) fail('libtorch-dev was installed but libtorch still cannot be found');
+  return lt;
+}
+
+function nodeGypPath() {
+  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
+  const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  if (existsSync(bundled)) return bundled;
+  fail('node-gyp not found (it ships with npm); install it with `npm install -g node-gyp`');
+}
+
+function ensureAddon(lt) {
+  const nativeDir = join(root, 'native');
+  const sources = readdirSync(join(nativeDir, 'src')).map((f) => join(nativeDir, 'src', f)).sort();
+  const want = hashFiles([...sources, join(nativeDir, 'binding.gyp')], JSON.stringify(lt) + process.version);
+  const stampFile = join(nativeDir, 'build', 'tsyolo-stamp');
+  const binary = join(nativeDir, 'build', 'Release', 'tsyolo_native.node');
+  if (existsSync(binary) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want) return;
+  log(`building the native addon against libtorch from ${lt.source} (${lt.libDir}); this takes a minute or two`);
+  // Build against the headers of the running Node (no header download: there may be no network).
+  const nodeDir = process.env.npm_config_nodedir || join(dirname(process.execPath), '..');
+  const nodeDirArgs = existsSync(join(nodeDir, 'include', 'node', 'node_api.h')) ? [`--nodedir=${nodeDir}`] : [];
+  run(process.execPath, [nodeGypPath(), 'rebuild', '--release', '-j', '2', ...nodeDirArgs], { cwd: nativeDir });
+  writeFileSync(stampFile, want);
+}
+
+if (!args.has('--native-only')) ensureNodeModules();
+if (!args.has('--native-only')) aptInstall(['fonts-dejavu-core'], 'fonts for plots and labels');
+if (args.has('--bench')) aptInstall(['python3-torch'], 'the PyTorch baselines of the benchmarks');
+ensureAddon(ensureLibtorch());

@@ -1,0 +1,41 @@
+// Engine-wide settings: seeds, threads, devices, gradient mode, live-tensor count.
+import { native } from '../native/binding.ts';
+
+export function manualSeed(seed: number): void {
+  native.manualSeed(seed);
+}
+export function setNumThreads(n: number): void {
+  native.setNumThreads(n);
+}
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+export const cuda = {
+  isAvailable: (): boolean => native.cudaIsAvailable(),
+  deviceCount: (): number => native.cudaDeviceCount(),
+};
+export function libtorchVersion(): string {
+  return native.version();
+}
+/** Number of tensors alive in the engine (for leak checks). */
+export function liveTensorCount(): number {
+  return native.liveCount();
+}
+export function isGradEnabled(): boolean {
+  return native.gradEnabled();
+}
+/** Runs fn with autograd off (torch.no_grad()); works for async functions too. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = native.gradEnabled();
+  native.setGradEnabled(false);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    native.setGradEnabled(prev);
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(() => native.setGradEnabled(prev)) as T;
+  native.setGradEnabled(prev);
+  return result;
+}

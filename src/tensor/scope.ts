@@ -1,0 +1,59 @@
+// Deterministic memory release. Every tensor created inside `tidy(fn)` is disposed when fn returns,
+// except the tensors fn returns (in arrays, plain objects or Maps) and those passed to `keep()`.
+// GC finalizers remain only a backstop for tensors created outside any scope.
+
+export interface Disposable {
+  dispose(): void;
+  readonly isDisposed: boolean;
+}
+
+const scopes: Set<Disposable>[] = [];
+
+/** Called by every new tensor: remember it in the innermost scope, if any. */
+export function track(t: Disposable): void {
+  const scope = scopes[scopes.length - 1];
+  if (scope) scope.add(t);
+}
+
+/** Let `t` outlive the innermost scope (it then belongs to no scope: dispose it yourself or let GC do it). */
+export function keep<T extends Disposable>(t: T): T {
+  for (const scope of scopes) scope.delete(t);
+  return t;
+}
+
+function collectResults(value: unknown, out: Set<Disposable>, depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > 4) return;
+  if (typeof (value as Disposable).dispose === 'function' && 'isDisposed' in (value as object)) {
+    out.add(value as Disposable);
+    return;
+  }
+  if (Array.isArray(value)) for (const v of value) collectResults(v, out, depth + 1);
+  else if (value instanceof Map) for (const v of value.values()) collectResults(v, out, depth + 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collectResults(v, out, depth + 1);
+}
+
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Disposable>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  if (result instanceof Promise) {
+    for (const t of scope) t.dispose();
+    throw new Error('tidy() takes a synchronous function; dispose tensors of async code explicitly');
+  }
+  const survivors = new Set<Disposable>();
+  collectResults(result, survivors);
+  const parent = scopes[scopes.length - 1];
+  for (const t of scope) {
+    if (survivors.has(t)) parent?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
