@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 #include <napi.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -115,7 +116,10 @@ inline std::vector<at::Tensor> TensorListArg(const Napi::CallbackInfo& info, siz
 
 inline at::Scalar ScalarArg(const Napi::CallbackInfo& info, size_t i) {
   if (info[i].IsBoolean()) return at::Scalar(info[i].As<Napi::Boolean>().Value());
-  return at::Scalar(NumberArg(info, i));
+  double v = NumberArg(info, i);
+  // Whole numbers become integer scalars, as Python's ints do, so `t.add_(1)` works on integer tensors.
+  if (std::floor(v) == v && std::fabs(v) < 9.0e15) return at::Scalar(static_cast<int64_t>(v));
+  return at::Scalar(v);
 }
 
 inline at::Device DeviceArg(const Napi::CallbackInfo& info, size_t i) {

@@ -1,0 +1,41 @@
+import type { Tensor } from '../tensor/tensor.ts';
+import { Module } from './module.ts';
+
+/** nn.Sequential: children named '0', '1', … applied in order. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((m, i) => this.registerModule(String(i), m));
+  }
+  get length(): number {
+    return this.layers.length;
+  }
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.layers) y = m.forward(y);
+    return y;
+  }
+}
+
+/** nn.ModuleList: indexed children, no forward of its own. */
+export class ModuleList<M extends Module = Module> extends Module {
+  readonly items: M[];
+  constructor(items: M[] = []) {
+    super();
+    this.items = [];
+    for (const m of items) this.append(m);
+  }
+  append(m: M): this {
+    this.registerModule(String(this.items.length), m);
+    this.items.push(m);
+    return this;
+  }
+  get length(): number {
+    return this.items.length;
+  }
+  forward(): never {
+    throw new Error('ModuleList has no forward(); iterate over its items');
+  }
+}

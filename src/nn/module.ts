@@ -1,0 +1,159 @@
+// Module: the PyTorch nn.Module contract — named children, parameters and buffers, state_dict keys that are
+// identical to PyTorch's (`model.0.conv.weight`), train/eval, parameter counting.
+import { noGrad } from '../tensor/runtime.ts';
+import { keep } from '../tensor/scope.ts';
+import { Tensor } from '../tensor/tensor.ts';
+
+export abstract class Module {
+  training = true;
+  readonly #children = new Map<string, Module | null>();
+  readonly #parameters = new Map<string, Tensor | null>();
+  readonly #buffers = new Map<string, Tensor | null>();
+  readonly #nonPersistent = new Set<string>();
+
+  // Subclasses narrow the signature (Tensor → Tensor, Tensor[] → Tensor, …).
+  abstract forward(input: any): any;
+
+  /** The class name PyTorch would print (nn.Conv2d → 'Conv2d'); subclasses may override for YOLOv5's names. */
+  get typeName(): string {
+    return this.constructor.name;
+  }
+
+  // ------------------------------------------------------------ registration
+  registerModule<M extends Module | null>(name: string, m: M): M {
+    this.#children.set(name, m);
+    return m;
+  }
+  registerParameter(name: string, t: Tensor | null): Tensor | null {
+    if (t && !t.requiresGrad) t.requiresGrad_(true);
+    if (t) keep(t); // a module's tensors outlive any tidy() scope they were built in
+    this.#parameters.set(name, t);
+    return t;
+  }
+  registerBuffer(name: string, t: Tensor | null, persistent = true): Tensor | null {
+    if (t) keep(t);
+    this.#buffers.set(name, t);
+    if (!persistent) this.#nonPersistent.add(name);
+    return t;
+  }
+  /** Replace a registered tensor (parameter or buffer) by a new one, disposing the old one. */
+  replaceTensor(name: string, t: Tensor): void {
+    const table = this.#parameters.has(name) ? this.#parameters : this.#buffers.has(name) ? this.#buffers : null;
+    if (!table) throw new Error(`${this.typeName} has no parameter or buffer '${name}'`);
+    const old = table.get(name);
+    keep(t);
+    table.set(name, t);
+    if (old && old !== t) old.dispose();
+  }
+  getParameter(name: string): Tensor | null {
+    return this.#parameters.get(name) ?? null;
+  }
+  getBuffer(name: string): Tensor | null {
+    return this.#buffers.get(name) ?? null;
+  }
+  getChild(name: string): Module | null {
+    return this.#children.get(name) ?? null;
+  }
+  deleteChild(name: string): void {
+    this.#children.delete(name);
+  }
+
+  // ------------------------------------------------------------ traversal
+  *namedChildren(): Generator<[string, Module]> {
+    for (const [n, m] of this.#children) if (m) yield [n, m];
+  }
+  *children(): Generator<Module> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
+  /** Every module in the tree once (shared instances once), depth-first, self first — like PyTorch. */
+  *namedModules(prefix = '', memo = new Set<Module>()): Generator<[string, Module]> {
+    if (memo.has(this)) return;
+    memo.add(this);
+    yield [prefix, this];
+    for (const [n, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${n}` : n, memo);
+  }
+  *modules(): Generator<Module> {
+    for (const [, m] of this.namedModules()) yield m;
+  }
+  *namedParameters(prefix = '', recurse = true): Generator<[string, Tensor]> {
+    const seen = new Set<Tensor>();
+    const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    for (const [mp, m] of mods) {
+      for (const [n, p] of m.#parameters) {
+        if (!p || seen.has(p)) continue;
+        seen.add(p);
+        yield [mp ? `${mp}.${n}` : n, p];
+      }
+    }
+  }
+  *parameters(recurse = true): Generator<Tensor> {
+    for (const [, p] of this.namedParameters('', recurse)) yield p;
+  }
+  *namedBuffers(prefix = ''): Generator<[string, Tensor]> {
+    for (const [mp, m] of this.namedModules(prefix)) {
+      for (const [n, b] of m.#buffers) if (b) yield [mp ? `${mp}.${n}` : n, b];
+    }
+  }
+
+  /** PyTorch's state_dict(): own parameters, then own persistent buffers, then each child in order. */
+  stateDict(prefix = '', out = new Map<string, Tensor>()): Map<string, Tensor> {
+    for (const [n, p] of this.#parameters) if (p) out.set(prefix + n, p);
+    for (const [n, b] of this.#buffers) if (b && !this.#nonPersistent.has(n)) out.set(prefix + n, b);
+    for (const [n, m] of this.#children) if (m) m.stateDict(`${prefix}${n}.`, out);
+    return out;
+  }
+
+  /** Names of parameter entries in stateDict() (the rest are buffers). */
+  parameterKeys(): Set<string> {
+    return new Set([...this.namedParameters()].map(([n]) => n));
+  }
+
+  /**
+   * Copies values into this module's tensors (dtype converted). With `strict`, missing or unexpected keys are
+   * an error listing them; shape mismatches are always an error naming the key.
+   */
+  loadStateDict(source: Map<string, Tensor>, strict = true): { missing: string[]; unexpected: string[] } {
+    const own = this.stateDict();
+    const missing = [...own.keys()].filter((k) => !source.has(k));
+    const unexpected = [...source.keys()].filter((k) => !own.has(k));
+    if (strict && (missing.length || unexpected.length)) {
+      const parts = [];
+      if (missing.length) parts.push(`missing keys: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` (+${missing.length - 10})` : ''}`);
+      if (unexpected.length) parts.push(`unexpected keys: ${unexpected.slice(0, 10).join(', ')}${unexpected.length > 10 ? ` (+${unexpected.length - 10})` : ''}`);
+      throw new Error(`state_dict does not match the model: ${parts.join('; ')}`);
+    }
+    for (const [k, dst] of own) {
+      const src = source.get(k);
+      if (!src) continue;
+      const a = dst.shape.join(',');
+      const b = src.shape.join(',');
+      if (a !== b) throw new Error(`state_dict entry '${k}' has shape [${b}], the model needs [${a}]`);
+      const converted = src.dtype === dst.dtype ? src : src.to(dst.dtype);
+      // Copying into a leaf that requires grad is only allowed without autograd recording.
+      noGrad(() => dst.copy_(converted));
+      if (converted !== src) converted.dispose();
+    }
+    return { missing, unexpected };
+  }
+
+  // ------------------------------------------------------------ modes and counts
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+  numParameters(onlyTrainable = false): number {
+    let n = 0;
+    for (const p of this.parameters()) if (!onlyTrainable || p.requiresGrad) n += p.numel;
+    return n;
+  }
+  /** Frees every tensor of the tree (the module is unusable afterwards). */
+  dispose(): void {
+    for (const m of this.modules()) {
+      for (const t of m.#parameters.values()) t?.dispose();
+      for (const t of m.#buffers.values()) t?.dispose();
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { interpolateNearest, maxPool2d } from '../tensor/functional.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { Module } from './module.ts';
+
+export class MaxPool2d extends Module {
+  constructor(
+    readonly kernelSize: number,
+    readonly stride: number = kernelSize,
+    readonly padding = 0,
+    readonly dilation = 1,
+    readonly ceilMode = false,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
+  }
+}
+
+/** nn.Upsample(size=None, scale_factor, mode='nearest') — the only mode YOLOv5 configs use. */
+export class Upsample extends Module {
+  constructor(
+    readonly scaleFactor: number,
+    readonly mode: 'nearest' = 'nearest',
+  ) {
+    super();
+    if (mode !== 'nearest') throw new Error(`Upsample mode '${mode}' is not supported (only 'nearest')`);
+  }
+  forward(x: Tensor): Tensor {
+    return interpolateNearest(x, { scaleFactor: this.scaleFactor });
+  }
+}
