@@ -87,6 +87,8 @@ export interface UnpickleOptions {
   source?: string;
   /** Extra allowlisted callables by full dotted name (e.g. 'torch._utils._rebuild_tensor_v2'). */
   reconstructors?: ReadonlyMap<string, Reconstructor>;
+  /** Allowlisted globals that are plain values (e.g. storage types), by full dotted name; not callable. */
+  constants?: ReadonlyMap<string, unknown>;
   /** Which classes may be instantiated as inert PyObjects. Default: none. */
   isInertClass?: (module: string, name: string) => boolean;
   /** Resolves PERSID/BINPERSID ids (torch storages). Without it, persistent ids are refused. */
@@ -107,6 +109,15 @@ const STDLIB_RECONSTRUCTORS = new Map<string, Reconstructor>([
   ['builtins.slice', (args) => ({ start: args[0] ?? null, stop: args[1] ?? null, step: args[2] ?? null })],
   ['builtins.bytearray', (args) => bytesFrom(args)],
   ['_codecs.encode', (args) => encodeLatin1(args)],
+  // Protocol < 2 instances: copyreg._reconstructor(cls, object, None); only inert classes get through GLOBAL.
+  ['copyreg._reconstructor', (args) => reconstructInert(args[0])],
+  ['builtins.object', () => {
+    throw new Error('object() is not supported');
+  }],
+  // NumPy scalars (e.g. a best_fitness saved as numpy.float64): decoded from their raw bytes.
+  ['numpy.dtype', (args) => new PyObject('numpy', 'dtype', args)],
+  ['numpy.core.multiarray.scalar', (args) => numpyScalar(args)],
+  ['numpy._core.multiarray.scalar', (args) => numpyScalar(args)],
 ]);
 
 /** Unpickles `bytes`. Throws an Error naming `source` for malformed pickles and disallowed globals. */
@@ -159,6 +170,41 @@ function dictFrom(items: unknown): PyDict {
   return d;
 }
 
+function reconstructInert(cls: unknown): PyObject {
+  if (!(cls instanceof PyClassRef)) throw new Error(`cannot reconstruct ${describeValue(cls)}`);
+  return new PyObject(cls.module, cls.name, []);
+}
+
+/** numpy.core.multiarray.scalar(dtype, raw bytes) → number (or bigint / boolean). */
+function numpyScalar(args: unknown[]): number | bigint | boolean {
+  const [dtype, raw] = args;
+  if (!(dtype instanceof PyObject) || typeof dtype.args[0] !== 'string') throw new Error('numpy scalar without a dtype');
+  const bytes = raw instanceof Uint8Array ? raw : typeof raw === 'string' ? encodeLatin1([raw, 'latin1']) : null;
+  if (!bytes) throw new Error('numpy scalar without raw bytes');
+  // The dtype's BUILD state is (version, byteorder, ...); '>' is the only big-endian case.
+  const state = dtype.state;
+  const littleEndian = !(Array.isArray(state) && state[1] === '>');
+  const code = dtype.args[0];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const need = (n: number) => {
+    if (bytes.length < n) throw new Error(`numpy ${code} scalar needs ${n} bytes, got ${bytes.length}`);
+  };
+  switch (code) {
+    case 'f8': need(8); return view.getFloat64(0, littleEndian);
+    case 'f4': need(4); return view.getFloat32(0, littleEndian);
+    case 'i8': need(8); return toNumberIfSafe(view.getBigInt64(0, littleEndian));
+    case 'u8': need(8); return toNumberIfSafe(view.getBigUint64(0, littleEndian));
+    case 'i4': need(4); return view.getInt32(0, littleEndian);
+    case 'u4': need(4); return view.getUint32(0, littleEndian);
+    case 'i2': need(2); return view.getInt16(0, littleEndian);
+    case 'u2': need(2); return view.getUint16(0, littleEndian);
+    case 'i1': need(1); return view.getInt8(0);
+    case 'u1': need(1); return view.getUint8(0);
+    case 'b1': need(1); return view.getUint8(0) !== 0;
+    default: throw new Error(`numpy scalar of dtype '${code}' is not supported`);
+  }
+}
+
 function iterableOf(v: unknown): Iterable<unknown> {
   if (Array.isArray(v) || v instanceof Set) return v;
   if (v instanceof PyDict) return v.keys();
@@ -167,7 +213,7 @@ function iterableOf(v: unknown): Iterable<unknown> {
 
 function bytesFrom(args: unknown[]): Uint8Array {
   if (args.length === 0) return new Uint8Array(0);
-  if (args[0] instanceof Uint8Array) return args[0].slice();
+  if (args[0] instanceof Uint8Array) return new Uint8Array(args[0]);
   if (typeof args[0] === 'string') return encodeLatin1(args);
   throw new Error(`bytearray() of ${describeValue(args[0])} is not supported`);
 }
@@ -400,16 +446,16 @@ class Unpickler {
           this.push(parseQuotedString(this.line()));
           break;
         case 0x42: // BINBYTES
-          this.push(this.take(this.u32()).slice());
+          this.push(new Uint8Array(this.take(this.u32())));
           break;
         case 0x43: // SHORT_BINBYTES
-          this.push(this.take(this.u8()).slice());
+          this.push(new Uint8Array(this.take(this.u8())));
           break;
         case 0x8e: // BINBYTES8
-          this.push(this.take(this.u64()).slice());
+          this.push(new Uint8Array(this.take(this.u64())));
           break;
         case 0x96: // BYTEARRAY8
-          this.push(this.take(this.u64()).slice());
+          this.push(new Uint8Array(this.take(this.u64())));
           break;
         case 0x97: // NEXT_BUFFER
         case 0x98: // READONLY_BUFFER
@@ -603,6 +649,7 @@ class Unpickler {
     const full = `${module}.${name}`;
     const fn = STDLIB_RECONSTRUCTORS.get(full) ?? this.options.reconstructors?.get(full);
     if (fn) return new AllowedCallable(full, fn);
+    if (this.options.constants?.has(full)) return this.options.constants.get(full);
     if (this.options.isInertClass?.(module, name)) return new PyClassRef(module, name);
     throw new Error(`refusing to load ${this.source}: pickle asks for global '${full}', which is not on the allowlist`);
   }
