@@ -21,6 +21,8 @@ export class Conv2d extends Module {
   readonly padding: number;
   readonly dilation: number;
   readonly groups: number;
+  /** True for a conv made by fuseConvAndBn (its bias came from a BatchNorm). */
+  foldedFromBatchNorm = false;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, o: Conv2dOptions = {}) {
     super();

@@ -20,8 +20,6 @@ export function fuseConvAndBn(conv: Conv2d, bn: BatchNorm2d): Conv2d {
       fused.bias!.copy_(convBias.sub(bn.runningMean).mul(scale).add(bn.bias));
     }),
   );
-  // YOLOv5 freezes fused convs (requires_grad_(False)); the "gradients" count reflects that.
-  fused.weight.requiresGrad_(false);
-  fused.bias!.requiresGrad_(false);
+  fused.foldedFromBatchNorm = true;
   return fused;
 }

@@ -1,0 +1,117 @@
+// Weights in and out: YOLOv5 .pt checkpoints (read without Python, nothing executed) and tsyolo's .safetensors.
+import { extname } from 'node:path';
+import type { HostTensor } from '../io/host-tensor.ts';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
+import { readYoloCheckpoint } from '../io/torch-checkpoint.ts';
+import { fromHost } from '../tensor/create.ts';
+import { tidy } from '../tensor/scope.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { DetectionModel } from './detection-model.ts';
+import { validateModelConfig, type ModelConfig } from './model-config.ts';
+
+/** What a checkpoint says besides the weights. */
+export interface CheckpointMeta {
+  epoch?: number;
+  bestFitness?: number;
+  names?: string[];
+  nc?: number;
+  stride?: number[];
+  /** Anything else stored (training options, dates…), as strings. */
+  extra?: Record<string, string>;
+}
+
+export interface LoadedCheckpoint {
+  model: DetectionModel;
+  meta: CheckpointMeta;
+  format: 'pt' | 'safetensors';
+}
+
+function loadWeights(model: DetectionModel, weights: Map<string, HostTensor>, file: string): void {
+  tidy(() => {
+    const tensors = new Map<string, Tensor>();
+    for (const [k, v] of weights) tensors.set(k, fromHost(v));
+    try {
+      model.loadStateDict(tensors, true);
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    }
+  });
+  // Anchors/strides may have changed with the weights: recompute cached grids.
+  model.detect.resetGrids();
+}
+
+/** A YOLOv5 train.py checkpoint, the seed's, or a plain state_dict (then `cfg` supplies the architecture). */
+export function loadPtCheckpoint(file: string, cfg?: ModelConfig): LoadedCheckpoint {
+  const ck = readYoloCheckpoint(file);
+  const yaml = ck.yaml ? validateModelConfig(ck.yaml, `${file} (stored model YAML)`) : cfg;
+  if (!yaml) throw new Error(`${file} holds only weights (a state_dict) and no model YAML: pass the architecture with --cfg`);
+  const model = new DetectionModel(yaml, { yamlFile: undefined });
+  loadWeights(model, ck.stateDict, file);
+  if (ck.names?.length) model.names = ck.names.map(String);
+  return { model, meta: { epoch: ck.epoch, bestFitness: ck.bestFitness, names: ck.names, nc: ck.nc, stride: ck.stride }, format: 'pt' };
+}
+
+const META_KEYS = ['format', 'yaml', 'names', 'nc', 'stride', 'epoch', 'best_fitness'] as const;
+
+export function loadSafetensorsCheckpoint(file: string): LoadedCheckpoint {
+  const { tensors, metadata } = readSafetensors(file);
+  if (!metadata.yaml) throw new Error(`${file}: no model YAML in the metadata (was it written by tsyolo?)`);
+  let yamlDoc: unknown;
+  try {
+    yamlDoc = JSON.parse(metadata.yaml);
+  } catch {
+    throw new Error(`${file}: the model YAML in the metadata is not valid JSON`);
+  }
+  const model = new DetectionModel(validateModelConfig(yamlDoc, `${file} (stored model YAML)`));
+  loadWeights(model, tensors, file);
+  const names = metadata.names ? (JSON.parse(metadata.names) as string[]) : undefined;
+  if (names) model.names = names;
+  const extra: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata)) if (!(META_KEYS as readonly string[]).includes(k)) extra[k] = v;
+  return {
+    model,
+    meta: {
+      names,
+      nc: metadata.nc ? Number(metadata.nc) : undefined,
+      stride: metadata.stride ? (JSON.parse(metadata.stride) as number[]) : undefined,
+      epoch: metadata.epoch !== undefined ? Number(metadata.epoch) : undefined,
+      bestFitness: metadata.best_fitness !== undefined ? Number(metadata.best_fitness) : undefined,
+      extra,
+    },
+    format: 'safetensors',
+  };
+}
+
+export function loadCheckpoint(file: string, cfg?: ModelConfig): LoadedCheckpoint {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.safetensors') return loadSafetensorsCheckpoint(file);
+  if (ext === '.pt' || ext === '.pth') return loadPtCheckpoint(file, cfg);
+  throw new Error(`${file}: unknown weights format '${ext}' (expected .pt or .safetensors)`);
+}
+
+/** Writes weights + metadata atomically (temp file, then rename). float32 unless `half`. */
+export function saveSafetensorsCheckpoint(
+  file: string,
+  model: DetectionModel,
+  meta: { epoch?: number; bestFitness?: number; extra?: Record<string, string> } = {},
+  opts: { half?: boolean } = {},
+): void {
+  const tensors = new Map<string, HostTensor>();
+  tidy(() => {
+    for (const [k, t] of model.stateDict()) {
+      const src = opts.half && t.dtype === 'float32' ? t.half() : t;
+      tensors.set(k, src.detach().toHost());
+    }
+  });
+  const metadata: Record<string, string> = {
+    ...(meta.extra ?? {}),
+    format: 'tsyolo',
+    yaml: JSON.stringify(model.yaml),
+    names: JSON.stringify(model.names),
+    nc: String(model.nc),
+    stride: JSON.stringify(model.stride),
+  };
+  if (meta.epoch !== undefined) metadata.epoch = String(meta.epoch);
+  if (meta.bestFitness !== undefined) metadata.best_fitness = String(meta.bestFitness);
+  writeSafetensors(file, tensors, metadata);
+}

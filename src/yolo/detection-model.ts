@@ -1,0 +1,202 @@
+// DetectionModel: a YOLOv5 detector built from a model YAML (models/yolo.py DetectionModel).
+import { basename } from 'node:path';
+import { BatchNorm2d } from '../nn/batchnorm2d.ts';
+import { Sequential } from '../nn/containers.ts';
+import { Module } from '../nn/module.ts';
+import { tensor, zeros } from '../tensor/create.ts';
+import { noGrad } from '../tensor/runtime.ts';
+import { tidy } from '../tensor/scope.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { Conv } from './modules/conv.ts';
+import { Detect } from './modules/detect.ts';
+import { ConvMaxpool, ShuffleNetV2InvertedResidual } from './modules/shufflenet.ts';
+import type { ModelConfig } from './model-config.ts';
+import { type LayerInfo, parseModel } from './parse-model.ts';
+import { roundHalfEven } from '../compat/python-round.ts';
+
+export interface DetectionModelOptions {
+  /** Input channels (default: the YAML's `ch`, else 3). */
+  ch?: number;
+  /** Override the YAML's class count. */
+  nc?: number;
+  /** Override the YAML's anchors (pixels). */
+  anchors?: number[][];
+  /** Where the YAML came from (for messages and the summary name). */
+  yamlFile?: string;
+  /** Called with YOLOv5's messages (nc override, …). */
+  log?: (line: string) => void;
+}
+
+export class DetectionModel extends Module {
+  readonly yaml: ModelConfig;
+  readonly yamlFile: string | undefined;
+  readonly model: Sequential;
+  readonly layerInfo: LayerInfo[];
+  readonly save: Set<number>;
+  stride: number[];
+  names: string[];
+  inputChannels: number;
+
+  constructor(cfg: ModelConfig, opts: DetectionModelOptions = {}) {
+    super();
+    this.yaml = structuredClone(cfg);
+    this.yamlFile = opts.yamlFile;
+    const ch = opts.ch ?? (typeof cfg.ch === 'number' ? cfg.ch : 3);
+    this.inputChannels = ch;
+    this.yaml.ch = ch;
+    if (opts.nc !== undefined && opts.nc !== this.yaml.nc) {
+      opts.log?.(`Overriding model.yaml nc=${this.yaml.nc} with nc=${opts.nc}`);
+      this.yaml.nc = opts.nc;
+    }
+    if (opts.anchors) {
+      opts.log?.('Overriding model.yaml anchors with anchor values from hyp');
+      this.yaml.anchors = opts.anchors.map((r) => r.map(roundHalfEven));
+    }
+    const parsed = parseModel(this.yaml, ch, opts.yamlFile ?? '<model>');
+    this.model = this.registerModule('model', new Sequential(...parsed.layers));
+    this.layerInfo = parsed.info;
+    this.save = new Set(parsed.save);
+    this.names = Array.from({ length: this.yaml.nc }, (_, i) => String(i));
+
+    const detect = this.detect;
+    // Strides from a dry run at 256×256 in training mode, as YOLOv5 does (this also nudges fresh BN statistics).
+    const s = 256;
+    this.stride = noGrad(() =>
+      tidy(() => {
+        const raw = this.forwardOnce(zeros([1, ch, s, s])) as Tensor[];
+        return raw.map((x) => s / x.shape[x.ndim - 2]!);
+      }),
+    );
+    detect.stride = this.stride;
+    this.checkAnchorOrder();
+    this.scaleAnchors(this.stride.map((st) => 1 / st));
+    this.initializeBiases();
+    this.initializeWeights();
+  }
+
+  get detect(): Detect {
+    const last = this.model.layers[this.model.layers.length - 1];
+    if (!(last instanceof Detect)) throw new Error('the last layer of a detection model must be Detect');
+    return last;
+  }
+
+  get nc(): number {
+    return this.yaml.nc;
+  }
+
+  override get typeName(): string {
+    return 'DetectionModel';
+  }
+
+  /** YOLOv5's summary name: the YAML file stem with 'yolov5' → 'YOLOv5', else 'Model'. */
+  get summaryName(): string {
+    return this.yamlFile ? basename(this.yamlFile).replace(/\.ya?ml$/, '').replace('yolov5', 'YOLOv5') : 'Model';
+  }
+
+  /** Runs the layers; returns whatever Detect returns (raw maps in training, {pred, raw} in eval). */
+  forwardOnce(x: Tensor): Tensor[] | { pred: Tensor; raw: Tensor[] } {
+    const outputs: (Tensor | null)[] = [];
+    let cur: Tensor | Tensor[] = x;
+    const layers = this.model.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const f = this.layerInfo[i]!.f;
+      if (f !== -1) {
+        cur = typeof f === 'number' ? outputs[f]! : f.map((j) => (j === -1 ? (cur as Tensor) : outputs[j]!));
+      }
+      cur = layers[i]!.forward(cur);
+      outputs.push(this.save.has(i) ? (cur as Tensor) : null);
+    }
+    return cur as unknown as Tensor[] | { pred: Tensor; raw: Tensor[] };
+  }
+
+  /** Training mode: the three raw maps (bs, na, ny, nx, 5+nc). Eval mode: decoded (bs, rows, 5+nc) in input pixels. */
+  forward(x: Tensor): Tensor | Tensor[] {
+    const out = this.forwardOnce(x);
+    return Array.isArray(out) ? out : out.pred;
+  }
+
+  /** Eval mode, keeping the raw maps too (val.py computes val losses from them). */
+  forwardWithRaw(x: Tensor): { pred: Tensor; raw: Tensor[] } {
+    const out = this.forwardOnce(x);
+    if (Array.isArray(out)) throw new Error('forwardWithRaw() needs eval mode');
+    return out;
+  }
+
+  // ------------------------------------------------------------ initialisation (DetectionModel.__init__)
+  /** Anchors must grow with stride; flip them if the YAML lists them the other way round. */
+  private checkAnchorOrder(): void {
+    const d = this.detect;
+    const a = d.anchors.toFloat32Array();
+    const perLevel = d.na * 2;
+    const meanArea = (l: number) => {
+      let s = 0;
+      for (let k = 0; k < d.na; k++) s += a[l * perLevel + 2 * k]! * a[l * perLevel + 2 * k + 1]!;
+      return s / d.na;
+    };
+    const da = meanArea(d.nl - 1) - meanArea(0);
+    const ds = this.stride[this.stride.length - 1]! - this.stride[0]!;
+    if (da !== 0 && Math.sign(da) !== Math.sign(ds)) {
+      const flipped = new Float32Array(a.length);
+      for (let l = 0; l < d.nl; l++) flipped.set(a.subarray((d.nl - 1 - l) * perLevel, (d.nl - l) * perLevel), l * perLevel);
+      this.setAnchors(flipped);
+    }
+  }
+
+  /** Multiply each level's anchors by factors[level] (pixels ↔ grid units). */
+  scaleAnchors(factors: number[]): void {
+    const d = this.detect;
+    const a = d.anchors.toFloat32Array();
+    const perLevel = d.na * 2;
+    for (let l = 0; l < d.nl; l++) for (let k = 0; k < perLevel; k++) a[l * perLevel + k]! *= factors[l]!;
+    this.setAnchors(a);
+  }
+
+  /** Replace the anchors (grid units, flat nl×na×2). */
+  setAnchors(values: Float32Array): void {
+    const d = this.detect;
+    noGrad(() =>
+      tidy(() => {
+        d.anchors.copy_(tensor(values, { shape: d.anchors.shape }).to(d.anchors.device));
+      }),
+    );
+    d.resetGrids();
+  }
+
+  /** Objectness prior ≈ 8 objects per 640² image; class prior 0.6/(nc − 0.99999) (YOLOv5 _initialize_biases). */
+  private initializeBiases(): void {
+    const d = this.detect;
+    d.m.items.forEach((conv, level) => {
+      const s = this.stride[level]!;
+      const bias = conv.bias!;
+      const b = bias.toFloat32Array();
+      for (let a = 0; a < d.na; a++) {
+        b[a * d.no + 4]! += Math.log(8 / (640 / s) ** 2);
+        for (let c = 0; c < d.nc; c++) b[a * d.no + 5 + c]! += Math.log(0.6 / (d.nc - 0.99999));
+      }
+      noGrad(() => tidy(() => bias.copy_(tensor(b))));
+    });
+  }
+
+  /** YOLOv5 initialize_weights: BatchNorm eps 1e-3, momentum 0.03; PyTorch's default conv init kept. */
+  private initializeWeights(): void {
+    for (const m of this.modules()) {
+      if (m instanceof BatchNorm2d) {
+        m.eps = 1e-3;
+        m.momentum = 0.03;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ fusing
+  /**
+   * Folds every Conv2d+BatchNorm2d pair into one conv for inference: YOLOv5's Conv layers and, unlike YOLOv5, the
+   * ShuffleNet branches and the Conv_maxpool stem too. Outputs are unchanged.
+   */
+  fuse(): this {
+    for (const m of [...this.modules()]) {
+      if (m instanceof Conv || m instanceof ShuffleNetV2InvertedResidual || m instanceof ConvMaxpool) m.fuse();
+    }
+    for (let i = 0; i < this.layerInfo.length; i++) this.layerInfo[i]!.np = this.model.layers[i]!.numParameters();
+    return this;
+  }
+}
