@@ -1,0 +1,47 @@
+// Command-line entry: parses flags like YOLOv5's scripts and reports errors as one clear line with exit code 1.
+import { Command, InvalidArgumentError } from 'commander';
+import { compareModels, formatComparison } from './compare.ts';
+import { runInfo } from './info.ts';
+
+function int(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${v}'`);
+    return n;
+  };
+}
+
+export function buildProgram(print: (s: string) => void): Command {
+  const program = new Command('tsyolo').description('YOLOv5 object detection in TypeScript (libtorch engine)').exitOverride();
+  program
+    .command('info')
+    .description("print YOLOv5's layer table and summary for a model YAML or a checkpoint")
+    .option('--cfg <yaml>', 'model YAML: a shipped name (yolov5s-shufflenetv2.yaml) or a path')
+    .option('--weights <file>', 'a .pt or .safetensors checkpoint')
+    .option('--img, --imgsz <size>', 'image size for GFLOPs', int('--img'), 640)
+    .option('--nc <n>', 'override the number of classes', int('--nc'))
+    .option('--fuse', 'fold Conv+BN pairs, then summarise again')
+    .option('--json', 'print {"layers","parameters","gradients","gflops"} only')
+    .action((o) => runInfo({ cfg: o.cfg, weights: o.weights, img: o.imgsz, nc: o.nc, fuse: o.fuse, json: o.json }, print));
+  program
+    .command('compare')
+    .description('parameters and GFLOPs of several model YAMLs, with the change against the first')
+    .argument('<configs...>', 'model YAMLs (shipped names or paths)')
+    .option('--img, --imgsz <size>', 'image size for GFLOPs', int('--img'), 640)
+    .action((configs: string[], o) => print(formatComparison(compareModels(configs, o.imgsz), o.imgsz)));
+  return program;
+}
+
+export async function main(argv: string[], print: (s: string) => void = (s) => console.log(s)): Promise<number> {
+  const program = buildProgram(print);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    const err = e as Error & { code?: string; exitCode?: number };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code?.startsWith('commander.')) return err.exitCode ?? 1; // commander already printed the message
+    console.error(`tsyolo: error: ${err.message}`);
+    return 1;
+  }
+}
