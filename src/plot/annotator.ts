@@ -70,6 +70,8 @@ export class Annotator {
     const [x1, y1] = roundBox(box);
     const ctx = this.ctx;
     ctx.font = fontSpec(this.fontSize);
+    ctx.textBaseline = 'alphabetic'; // measurements below are relative to the baseline
+    ctx.textAlign = 'left';
     const ascent = ctx.measureText('0').actualBoundingBoxAscent;
     const descent = ctx.measureText('gjpqy').actualBoundingBoxDescent;
     const pad = Math.max(1, Math.round(this.fontSize / 10));
@@ -82,8 +84,6 @@ export class Annotator {
     ctx.fillStyle = cssColor(color);
     ctx.fillRect(left, top, textW + 2 * pad, labelH);
     ctx.fillStyle = cssColor(textColor ?? labelTextColor(color));
-    ctx.textBaseline = 'alphabetic';
-    ctx.textAlign = 'left';
     ctx.fillText(label, left + pad, top + pad + ascent);
   }
 

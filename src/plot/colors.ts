@@ -68,5 +68,3 @@ export const blues: Colormap = linearColormap([
   'f7fbff', 'deebf7', 'c6dbef', '9ecae1', '6baed6', '4292c6', '2171b5', '08519c', '08306b',
 ]);
 
-/** Light-to-dark ramp of matplotlib's first cycle colour, like seaborn's bivariate histogram map. */
-export const lightToBlue: Colormap = linearColormap(['eef3f9', 'a6c4e0', '1f77b4', '0d3a66']);
