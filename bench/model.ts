@@ -1,0 +1,67 @@
+// npm run bench:model — eval forward latency of yolov5s-shufflenetv2 and yolov5s at 320 and 640 (batch 1),
+// tsyolo (libtorch via the addon) beside the same architecture in plain PyTorch on the same libtorch, same threads.
+// Writes bench/results/model.json. A benchmark, not a test: numbers vary with machine load.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { getNumThreads, libtorchVersion, noGrad, rand, setNumThreads, tidy } from '../src/tensor/index.ts';
+import { loadModel } from '../src/yolo/load-model.ts';
+import { resolveConfigPath } from '../src/yolo/model-config.ts';
+
+const threads = Number(process.env.BENCH_THREADS ?? 2);
+const iters = Number(process.env.BENCH_ITERS ?? 10);
+setNumThreads(threads);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function tsyoloMs(cfg: string, img: number): number {
+  const { model } = loadModel(cfg);
+  model.eval();
+  const x = rand([1, 3, img, img]);
+  const times: number[] = [];
+  for (let k = 0; k < iters + 2; k++) {
+    const t0 = performance.now();
+    noGrad(() => tidy(() => void model.forward(x)));
+    if (k >= 2) times.push(performance.now() - t0);
+  }
+  x.dispose();
+  model.dispose();
+  return median(times);
+}
+
+function torchMs(cfg: string, img: number): number {
+  const script = fileURLToPath(new URL('./model_torch.py', import.meta.url));
+  const out = execFileSync('/usr/bin/python3', [script, resolveConfigPath(cfg), String(img), String(threads), String(iters)], { encoding: 'utf8' });
+  return (JSON.parse(out.trim().split('\n').pop()!) as { median_ms: number }).median_ms;
+}
+
+const results = [];
+for (const cfg of ['yolov5s-shufflenetv2.yaml', 'yolov5s.yaml']) {
+  for (const img of [320, 640]) {
+    // Alternate the two twice and keep each side's best median: the machine is shared and noisy.
+    const runs = { ours: [] as number[], theirs: [] as number[] };
+    for (let round = 0; round < 2; round++) {
+      runs.ours.push(tsyoloMs(cfg, img));
+      runs.theirs.push(torchMs(cfg, img));
+    }
+    const ours = Math.min(...runs.ours);
+    const theirs = Math.min(...runs.theirs);
+    const row = { model: cfg, img, batch: 1, tsyoloMs: +ours.toFixed(2), pytorchMs: +theirs.toFixed(2), ratio: +(ours / theirs).toFixed(3) };
+    console.log(`${cfg.padEnd(28)} ${String(img).padStart(4)}  tsyolo ${row.tsyoloMs.toFixed(1).padStart(7)} ms  PyTorch ${row.pytorchMs.toFixed(1).padStart(7)} ms  ratio ${row.ratio}`);
+    results.push(row);
+  }
+}
+const report = {
+  benchmark: 'model forward latency (eval, batch 1, median)',
+  machine: { cpu: cpus()[0]?.model, cores: cpus().length, threads: getNumThreads(), node: process.version, libtorch: libtorchVersion() },
+  iterations: iters,
+  goal: 'ratio (tsyolo / PyTorch) ≤ 1.05',
+  results,
+};
+mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+writeFileSync(fileURLToPath(new URL('./results/model.json', import.meta.url)), JSON.stringify(report, null, 2) + '\n');
+console.log('wrote bench/results/model.json');
