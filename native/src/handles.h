@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <napi.h>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -30,7 +31,8 @@ class HandleTable {
 
   // nullptr when the handle is stale (disposed) or was never issued.
   at::Tensor* Find(double handle) {
-    if (!(handle >= 0)) return nullptr;
+    // Only whole numbers below 2^53 can be handles we issued (rejects NaN, fractions, huge values).
+    if (!(handle >= 0 && handle < 9007199254740992.0) || handle != std::floor(handle)) return nullptr;
     uint64_t h = static_cast<uint64_t>(handle);
     uint32_t slot = static_cast<uint32_t>(h % kSlotSpan);
     uint64_t generation = h / kSlotSpan;
@@ -47,7 +49,7 @@ class HandleTable {
     Slot& s = slots_[slot];
     s.tensor = at::Tensor();
     s.live = false;
-    ++s.generation;
+    s.generation = (s.generation + 1) & kGenerationMask;  // keeps handles exact in a double
     free_.push_back(slot);
     --live_;
     return true;
@@ -57,6 +59,7 @@ class HandleTable {
 
  private:
   static constexpr uint64_t kSlotSpan = 1ull << 24;
+  static constexpr uint64_t kGenerationMask = (1ull << 29) - 1;
   struct Slot {
     at::Tensor tensor;
     uint64_t generation = 0;

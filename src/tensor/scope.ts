@@ -5,19 +5,25 @@
 export interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
+  /** Called when the object leaves every scope: from then on only GC (or dispose()) frees it. */
+  escape(): void;
 }
 
 const scopes: Set<Disposable>[] = [];
 
-/** Called by every new tensor: remember it in the innermost scope, if any. */
-export function track(t: Disposable): void {
+/** Called by every new tensor: remember it in the innermost scope. False when there is no scope. */
+export function track(t: Disposable): boolean {
   const scope = scopes[scopes.length - 1];
-  if (scope) scope.add(t);
+  if (!scope) return false;
+  scope.add(t);
+  return true;
 }
 
 /** Let `t` outlive the innermost scope (it then belongs to no scope: dispose it yourself or let GC do it). */
 export function keep<T extends Disposable>(t: T): T {
-  for (const scope of scopes) scope.delete(t);
+  let tracked = false;
+  for (const scope of scopes) tracked = scope.delete(t) || tracked;
+  if (tracked) t.escape();
   return t;
 }
 
@@ -52,8 +58,9 @@ export function tidy<T>(fn: () => T): T {
   collectResults(result, survivors);
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
-    if (survivors.has(t)) parent?.add(t);
-    else t.dispose();
+    if (!survivors.has(t)) t.dispose();
+    else if (parent) parent.add(t);
+    else t.escape();
   }
   return result;
 }

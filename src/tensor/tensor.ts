@@ -13,12 +13,21 @@ export type IndexArg = Tensor | null;
 export class Tensor {
   #h: Handle;
   #shape: number[] | undefined;
+  #finalized = false;
 
   /** Wraps a native handle (engine-internal; use the factory functions in src/tensor/create.ts). */
   constructor(handle: Handle) {
     this.#h = handle;
-    finalizer.register(this, handle, this);
-    track(this);
+    // Inside tidy() the scope frees the tensor; the GC backstop is only armed for tensors outside any scope
+    // (registering costs more than a small libtorch op).
+    if (!track(this)) this.escape();
+  }
+
+  /** Arms the GC backstop (the tensor is no longer owned by a tidy() scope). */
+  escape(): void {
+    if (this.#finalized || this.#h < 0) return;
+    finalizer.register(this, this.#h, this);
+    this.#finalized = true;
   }
 
   /** The native handle; throws once the tensor is disposed. */
@@ -33,7 +42,7 @@ export class Tensor {
 
   dispose(): void {
     if (this.#h < 0) return;
-    finalizer.unregister(this);
+    if (this.#finalized) finalizer.unregister(this);
     native.dispose(this.#h);
     this.#h = -1;
   }
