@@ -1,0 +1,223 @@
+// A parallel data loader over YoloDataset: batches are built whole in worker threads (or in this thread when
+// workers = 0) and their buffers are transferred, not copied. Results are deterministic for a given seed
+// whatever the worker count, because every item seeds its own generator from (seed, epoch, index).
+import { Worker } from 'node:worker_threads';
+import { buildBatch, type Batch } from './batch.ts';
+import type { BatchRequest, LoaderWorkerData, LoaderWorkerReply } from './loader-worker.ts';
+import { SeededRandom } from './seeded-random.ts';
+import { YoloDataset, type LabelledImages, type YoloDatasetOptions } from './yolo-dataset.ts';
+
+export type { Batch } from './batch.ts';
+
+export interface LoaderOptions extends Omit<YoloDatasetOptions, 'batchSize'> {
+  /** The images and labels (a DatasetIndex from dataset-index.ts fits). */
+  source: LabelledImages;
+  batchSize: number;
+  /** Reshuffle each epoch (ignored with rect, as in YOLOv5). */
+  shuffle?: boolean;
+  /** Worker threads; 0 builds batches in this thread. */
+  workers?: number;
+  seed?: number;
+  /** Drop a last incomplete batch. */
+  dropLast?: boolean;
+  /** Batches in flight per worker (default 2). */
+  prefetch?: number;
+}
+
+/** Domain separator of the epoch-order generator (items use 1, see batch.ts). */
+const SHUFFLE_STREAM = 2;
+
+/** Workers start from a plain-JS file that registers tsx, then import the TypeScript worker. */
+const WORKER_BOOT = new URL('./loader-worker-boot.mjs', import.meta.url);
+const WORKER_ENTRY = new URL('./loader-worker.ts', import.meta.url).href;
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: Error) => void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // a batch abandoned by an early `break` must not become an unhandled rejection
+  return { promise, resolve, reject };
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  /** Requests sent and not answered; the worker keeps the process alive only while this is > 0. */
+  pending: number;
+}
+
+export class DataLoader implements AsyncIterable<Batch> {
+  readonly dataset: YoloDataset;
+  readonly batchSize: number;
+  readonly workers: number;
+  readonly seed: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  private readonly prefetch: number;
+  private readonly opts: LoaderOptions;
+  private epoch = 0;
+  private slots: WorkerSlot[] = [];
+  private started: Promise<void> | undefined;
+  private readonly tasks = new Map<number, Deferred<Batch>>();
+  private nextTaskId = 0;
+  private failure: Error | undefined;
+  private closed = false;
+
+  constructor(opts: LoaderOptions) {
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`createLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
+    const workers = opts.workers ?? 0;
+    if (!Number.isInteger(workers) || workers < 0) throw new Error(`createLoader: workers must be an integer ≥ 0, got ${opts.workers}`);
+    if (workers > 0 && opts.readImage) throw new Error('createLoader: a custom readImage cannot be sent to worker threads; use workers: 0');
+    this.opts = opts;
+    this.batchSize = opts.batchSize;
+    this.workers = workers;
+    this.seed = opts.seed ?? 0;
+    this.shuffle = (opts.shuffle ?? false) && !opts.rect;
+    this.dropLast = opts.dropLast ?? false;
+    this.prefetch = Math.max(1, opts.prefetch ?? 2);
+    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, ...datasetOptions } = opts;
+    this.dataset = new YoloDataset(source, { ...datasetOptions, batchSize });
+  }
+
+  /** Number of batches per epoch. */
+  get length(): number {
+    const n = this.dataset.size;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** Selects the epoch whose order and augmentations the next iteration produces. */
+  setEpoch(epoch: number): void {
+    if (!Number.isInteger(epoch) || epoch < 0) throw new Error(`setEpoch: epoch must be an integer ≥ 0, got ${epoch}`);
+    this.epoch = epoch;
+  }
+
+  /** Dataset positions of each batch of an epoch. */
+  epochBatches(epoch = this.epoch): number[][] {
+    const n = this.dataset.size;
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (this.shuffle) new SeededRandom(this.seed, epoch, 0, SHUFFLE_STREAM).shuffle(order);
+    const out: number[][] = [];
+    for (let k = 0; k < this.length; k++) out.push(order.slice(k * this.batchSize, (k + 1) * this.batchSize));
+    return out;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Batch> {
+    if (this.closed) throw new Error('DataLoader: iterated after close()');
+    await this.start();
+    const epoch = this.epoch;
+    const batches = this.epochBatches(epoch);
+    if (this.workers === 0) {
+      for (const indices of batches) yield await buildBatch(this.dataset, indices, this.seed, epoch);
+      return;
+    }
+    const window = this.workers * this.prefetch;
+    const inFlight: Array<Promise<Batch>> = [];
+    let sent = 0;
+    for (let k = 0; k < batches.length; k++) {
+      while (sent < batches.length && sent < k + window) {
+        inFlight[sent] = this.dispatch(sent % this.workers, { indices: batches[sent]!, seed: this.seed, epoch });
+        sent++;
+      }
+      const batch = await inFlight[k]!;
+      delete inFlight[k];
+      yield batch;
+    }
+  }
+
+  /** Stops the workers. The loader cannot be iterated afterwards. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.terminateAll(new Error('DataLoader closed'));
+  }
+
+  private start(): Promise<void> {
+    this.started ??= this.spawn();
+    return this.started;
+  }
+
+  private async spawn(): Promise<void> {
+    if (this.opts.cache === 'ram') await this.dataset.cacheImages({ shared: this.workers > 0 });
+    if (this.workers === 0) return;
+    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, readImage: _r, ...options } = this.opts;
+    const data: LoaderWorkerData = {
+      entry: WORKER_ENTRY,
+      source,
+      options: { ...options, batchSize },
+      cache: this.opts.cache === 'ram' ? this.dataset.cachedImages() : undefined,
+    };
+    for (let w = 0; w < this.workers; w++) {
+      const worker = new Worker(WORKER_BOOT, { workerData: data });
+      const slot: WorkerSlot = { worker, pending: 0 };
+      worker.unref();
+      worker.on('message', (reply: LoaderWorkerReply) => this.onReply(slot, reply));
+      worker.on('error', (e: Error) => void this.fail(new Error(`Data loader worker ${w} crashed: ${e.message}`)));
+      worker.on('exit', (code) => {
+        if (!this.closed && !this.failure) void this.fail(new Error(`Data loader worker ${w} exited unexpectedly (code ${code})`));
+      });
+      this.slots.push(slot);
+    }
+  }
+
+  private dispatch(w: number, req: Omit<BatchRequest, 'id'>): Promise<Batch> {
+    const refused = this.failure ?? (this.closed ? new Error('DataLoader closed') : undefined);
+    if (refused) {
+      const d = deferred<Batch>(); // carries a no-op catch: an abandoned request must not crash the process
+      d.reject(refused);
+      return d.promise;
+    }
+    const id = this.nextTaskId++;
+    const d = deferred<Batch>();
+    this.tasks.set(id, d);
+    const slot = this.slots[w]!;
+    if (slot.pending++ === 0) slot.worker.ref();
+    slot.worker.postMessage({ ...req, id } satisfies BatchRequest);
+    return d.promise;
+  }
+
+  private onReply(slot: WorkerSlot, reply: LoaderWorkerReply): void {
+    if (--slot.pending === 0) slot.worker.unref();
+    const task = this.tasks.get(reply.id);
+    this.tasks.delete(reply.id);
+    if (reply.ok) {
+      task?.resolve(reply.batch);
+    } else {
+      const error = new Error(reply.message);
+      task?.reject(error);
+      void this.fail(error);
+    }
+  }
+
+  /** A worker failed: reject everything outstanding with its message and stop all workers. */
+  private async fail(e: Error): Promise<void> {
+    if (this.failure) return;
+    this.failure = e;
+    await this.terminateAll(e);
+  }
+
+  private async terminateAll(reason: Error): Promise<void> {
+    for (const task of this.tasks.values()) task.reject(reason);
+    this.tasks.clear();
+    const slots = this.slots;
+    this.slots = [];
+    // An idle worker is unref'd; ref it so the process waits for the termination we are awaiting.
+    await Promise.all(
+      slots.map((s) => {
+        s.worker.ref();
+        return s.worker.terminate();
+      }),
+    );
+  }
+}
+
+/** createLoader({ source, batchSize, workers, seed, … }) → an async iterable of collated batches. */
+export function createLoader(opts: LoaderOptions): DataLoader {
+  return new DataLoader(opts);
+}
