@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { compareModels, formatComparison } from './compare.ts';
 import { runInfo } from './info.ts';
+import { runDetect } from './detect.ts';
 
 function int(name: string) {
   return (v: string) => {
@@ -29,6 +30,29 @@ export function buildProgram(print: (s: string) => void): Command {
     .argument('<configs...>', 'model YAMLs (shipped names or paths)')
     .option('--img, --imgsz <size>', 'image size for GFLOPs', int('--img'), 640)
     .action((configs: string[], o) => print(formatComparison(compareModels(configs, o.imgsz), o.imgsz)));
+  program
+    .command('detect')
+    .description('run a detector on images: annotated images, YOLO-format labels, crops (detect.py)')
+    .requiredOption('--weights <file>', 'a .pt or .safetensors checkpoint (or a model YAML for an untrained model)')
+    .requiredOption('--source <path>', 'image file, folder, glob or .txt list of images')
+    .option('--img, --imgsz <size>', 'inference size', int('--img'), 640)
+    .option('--conf-thres <c>', 'confidence threshold', Number, 0.25)
+    .option('--iou-thres <t>', 'NMS IoU threshold', Number, 0.45)
+    .option('--max-det <n>', 'maximum detections per image', int('--max-det'), 1000)
+    .option('--classes <c...>', 'keep only these class ids')
+    .option('--agnostic-nms', 'class-agnostic NMS')
+    .option('--save-txt', 'save labels/<image>.txt')
+    .option('--save-conf', 'add confidences to --save-txt labels')
+    .option('--save-crop', 'save crops/<class>/<image>.jpg')
+    .option('--nosave', 'do not save annotated images')
+    .option('--line-thickness <px>', 'box line width', int('--line-thickness'), 3)
+    .option('--hide-labels', 'draw boxes without labels')
+    .option('--hide-conf', 'labels without confidences')
+    .option('--device <d>', "'cpu' or 'cuda[:n]'", 'cpu')
+    .option('--project <dir>', 'results folder', 'runs/detect')
+    .option('--name <name>', 'run name', 'exp')
+    .option('--exist-ok', 'reuse project/name instead of incrementing')
+    .action((o) => runDetect(o, print));
   return program;
 }
 
