@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { compareModels, formatComparison } from './compare.ts';
 import { runInfo } from './info.ts';
 import { runDetect } from './detect.ts';
+import { generateDigits } from '../data/digits.ts';
 
 function int(name: string) {
   return (v: string) => {
@@ -30,6 +31,20 @@ export function buildProgram(print: (s: string) => void): Command {
     .argument('<configs...>', 'model YAMLs (shipped names or paths)')
     .option('--img, --imgsz <size>', 'image size for GFLOPs', int('--img'), 640)
     .action((configs: string[], o) => print(formatComparison(compareModels(configs, o.imgsz), o.imgsz)));
+  program
+    .command('data')
+    .description('bundled datasets')
+    .command('digits')
+    .description('write a YOLO-format detection set of MNIST digit scenes (no download) and its data.yaml')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--train <n>', 'training images', int('--train'), 800)
+    .option('--val <n>', 'validation images', int('--val'), 200)
+    .option('--img <size>', 'image size', int('--img'), 320)
+    .option('--seed <s>', 'random seed', int('--seed'), 0)
+    .action(async (o) => {
+      const r = await generateDigits({ out: o.out, train: o.train, val: o.val, img: o.img, seed: o.seed, log: print });
+      print(`dataset written: ${r.yamlPath}`);
+    });
   program
     .command('detect')
     .description('run a detector on images: annotated images, YOLO-format labels, crops (detect.py)')
