@@ -13,6 +13,7 @@ import { ConvMaxpool, ShuffleNetV2InvertedResidual } from './modules/shufflenet.
 import type { ModelConfig } from './model-config.ts';
 import { type LayerInfo, parseModel } from './parse-model.ts';
 import { roundHalfEven } from '../compat/python-round.ts';
+import { type ModelSummary, summarize } from './model-info.ts';
 
 export interface DetectionModelOptions {
   /** Input channels (default: the YAML's `ch`, else 3). */
@@ -195,6 +196,11 @@ export class DetectionModel extends Module {
     }
     this.detect.resetGrids();
     return this;
+  }
+
+  /** YOLOv5's summary (layers, parameters, gradients, GFLOPs at imgsz); see model-info.ts for the table. */
+  info(imgsz = 640): ModelSummary {
+    return summarize(this, imgsz);
   }
 
   // ------------------------------------------------------------ fusing

@@ -36,6 +36,7 @@ for (const [name, ref] of Object.entries(reference)) {
 test('summary line is formatted like YOLOv5', () => {
   const { config, file } = loadModelConfig('yolov5s.yaml');
   const model = new DetectionModel(config, { yamlFile: file });
+  assert.equal(model.info().parameters, 7235389);
   assert.equal(formatSummaryLine(summarize(model)), 'YOLOv5s summary: 214 layers, 7235389 parameters, 7235389 gradients, 16.6 GFLOPs');
   // GFLOPs scale with the image area, as model_info(imgsz) does.
   assert.equal(summarize(model, 320).gflops.toFixed(2), (summarize(model, 640).gflops / 4).toFixed(2));
