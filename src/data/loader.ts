@@ -149,7 +149,8 @@ export class DataLoader implements AsyncIterable<Batch> {
     const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, readImage: _r, ...options } = this.opts;
     const data: LoaderWorkerData = {
       entry: WORKER_ENTRY,
-      source,
+      // Only what the dataset reads (a DatasetIndex carries more).
+      source: { imFiles: source.imFiles, labels: source.labels, shapes: source.shapes },
       options: { ...options, batchSize },
       cache: this.opts.cache === 'ram' ? this.dataset.cachedImages() : undefined,
     };
