@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { compareModels, formatComparison } from './compare.ts';
 import { runInfo } from './info.ts';
 import { runDetect } from './detect.ts';
+import { runVal } from './val.ts';
 import { generateDigits } from '../data/digits.ts';
 
 function int(name: string) {
@@ -44,6 +45,32 @@ export function buildProgram(print: (s: string) => void): Command {
     .action(async (o) => {
       const r = await generateDigits({ out: o.out, train: o.train, val: o.val, img: o.img, seed: o.seed, log: print });
       print(`dataset written: ${r.yamlPath}`);
+    });
+  program
+    .command('val')
+    .description('mAP of weights on a dataset split (val.py)')
+    .requiredOption('--weights <file>', 'a .pt or .safetensors checkpoint')
+    .requiredOption('--data <yaml>', 'dataset YAML')
+    .option('--img, --imgsz <size>', 'inference size', int('--img'), 640)
+    .option('--batch, --batch-size <n>', 'batch size', int('--batch'), 32)
+    .option('--conf-thres <c>', 'confidence threshold', Number, 0.001)
+    .option('--iou-thres <t>', 'NMS IoU threshold', Number, 0.6)
+    .option('--max-det <n>', 'maximum detections per image', int('--max-det'), 300)
+    .option('--task <task>', 'val, test or train split', 'val')
+    .option('--device <d>', "'cpu' or 'cuda[:n]'", 'cpu')
+    .option('--workers <n>', 'loader worker threads', int('--workers'), 2)
+    .option('--single-cls', 'treat the dataset as one class')
+    .option('--verbose', 'per-class rows')
+    .option('--save-txt', 'save labels/<image>.txt')
+    .option('--save-conf', 'add confidences to --save-txt labels')
+    .option('--save-json', 'save COCO-style detections JSON')
+    .option('--project <dir>', 'results folder', 'runs/val')
+    .option('--name <name>', 'run name', 'exp')
+    .option('--exist-ok', 'reuse project/name instead of incrementing')
+    .option('--json', 'print the metrics as JSON only')
+    .action((o) => {
+      if (!['val', 'test', 'train'].includes(o.task)) throw new Error(`--task must be val, test or train, got '${o.task}'`);
+      return runVal(o, print);
     });
   program
     .command('detect')

@@ -1,0 +1,46 @@
+// `tsyolo val`: mAP of weights on a dataset split, as val.py.
+import { loadModel } from '../yolo/load-model.ts';
+import { libtorchValModel, val } from '../val/val.ts';
+
+export async function runVal(o: Record<string, unknown>, print: (s: string) => void): Promise<void> {
+  const { model } = loadModel(o.weights as string);
+  if (o.device && o.device !== 'cpu') model.moveTo(o.device as string);
+  model.fuse().eval();
+  const json = Boolean(o.json);
+  const r = await val({
+    data: o.data as string,
+    model: libtorchValModel(model, { device: o.device as string }),
+    weightsFile: o.weights as string,
+    batchSize: o.batchSize as number,
+    imgsz: o.imgsz as number,
+    confThres: o.confThres as number,
+    iouThres: o.iouThres as number,
+    maxDet: o.maxDet as number,
+    task: o.task as 'val' | 'test' | 'train',
+    workers: o.workers as number,
+    singleCls: Boolean(o.singleCls),
+    verbose: Boolean(o.verbose),
+    saveTxt: Boolean(o.saveTxt),
+    saveConf: Boolean(o.saveConf),
+    saveJson: Boolean(o.saveJson),
+    project: o.project as string,
+    name: o.name as string,
+    existOk: Boolean(o.existOk),
+    log: json ? () => {} : print,
+  });
+  if (json) {
+    print(
+      JSON.stringify({
+        P: r.P,
+        R: r.R,
+        mAP50: r.mAP50,
+        mAP50_95: r.mAP50_95,
+        images: r.nImages,
+        instances: r.nInstances,
+        perClass: r.perClass,
+        speedMs: r.speedMs,
+        saveDir: r.saveDir,
+      }),
+    );
+  }
+}
