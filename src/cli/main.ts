@@ -4,6 +4,7 @@ import { compareModels, formatComparison } from './compare.ts';
 import { runInfo } from './info.ts';
 import { runDetect } from './detect.ts';
 import { runVal } from './val.ts';
+import { runTrain } from './train.ts';
 import { generateDigits } from '../data/digits.ts';
 
 function int(name: string) {
@@ -45,6 +46,39 @@ export function buildProgram(print: (s: string) => void): Command {
     .action(async (o) => {
       const r = await generateDigits({ out: o.out, train: o.train, val: o.val, img: o.img, seed: o.seed, log: print });
       print(`dataset written: ${r.yamlPath}`);
+    });
+  program
+    .command('train')
+    .description('train a detector (train.py): runs/train/exp{N} with weights, results.csv, plots')
+    .option('--data <yaml>', 'dataset YAML')
+    .option('--cfg <yaml>', 'model YAML (shipped name or path)')
+    .option('--weights <file>', 'initial weights (.pt or .safetensors); empty to train from scratch', '')
+    .option('--hyp <yaml>', 'hyperparameters', 'hyp.scratch-low.yaml')
+    .option('--epochs <n>', 'epochs', int('--epochs'), 100)
+    .option('--batch, --batch-size <n>', 'batch size', int('--batch'), 16)
+    .option('--img, --imgsz <size>', 'train/val image size', int('--img'), 640)
+    .option('--device <d>', "'cpu' or 'cuda[:n]'", 'cpu')
+    .option('--workers <n>', 'loader worker threads', int('--workers'), 2)
+    .option('--project <dir>', 'results folder', 'runs/train')
+    .option('--name <name>', 'run name', 'exp')
+    .option('--exist-ok', 'reuse project/name instead of incrementing')
+    .option('--resume [last]', 'resume the newest run, or the given last.safetensors')
+    .option('--cache [ram]', 'keep decoded images in RAM')
+    .option('--optimizer <name>', 'SGD, Adam or AdamW', 'SGD')
+    .option('--cos-lr', 'cosine LR schedule')
+    .option('--patience <n>', 'early-stopping patience (epochs without improvement)', int('--patience'), 100)
+    .option('--freeze <layers...>', 'freeze the first N layers, or the listed layer indices')
+    .option('--seed <s>', 'global seed', int('--seed'), 0)
+    .option('--noval', 'validate only the final epoch')
+    .option('--nosave', 'save only the final checkpoint')
+    .option('--noplots', 'no plots')
+    .option('--noautoanchor', 'skip AutoAnchor')
+    .option('--multi-scale', 'vary image size ±50%')
+    .option('--single-cls', 'train as a single class')
+    .option('--label-smoothing <eps>', 'label smoothing epsilon', Number, 0)
+    .action((o) => {
+      if (!o.resume && !o.data) throw new Error('train needs --data (a dataset YAML)');
+      return runTrain(o, print);
     });
   program
     .command('val')

@@ -63,7 +63,8 @@ export function loadSafetensorsCheckpoint(file: string): LoadedCheckpoint {
     throw new Error(`${file}: the model YAML in the metadata is not valid JSON`);
   }
   const model = new DetectionModel(validateModelConfig(yamlDoc, `${file} (stored model YAML)`));
-  loadWeights(model, tensors, file);
+  // Entries starting with '_' are auxiliary state (e.g. training's resume data), not the model's weights.
+  loadWeights(model, new Map([...tensors].filter(([k]) => !k.startsWith('_'))), file);
   const names = metadata.names ? (JSON.parse(metadata.names) as string[]) : undefined;
   if (names) model.names = names;
   const extra: Record<string, string> = {};

@@ -1,0 +1,157 @@
+// ComputeLoss (YOLOv5 v7.0 utils/loss.py): box (CIoU), objectness and class losses of the three raw maps against
+// (image, class, cx, cy, w, h) labels. Returns (lbox + lobj + lcls)·bs for backward and the three parts for logs.
+import { cat, tensor, zeros } from '../tensor/create.ts';
+import { binaryCrossEntropyWithLogits } from '../tensor/functional.ts';
+import { tidy } from '../tensor/scope.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { bboxIou } from './bbox-iou.ts';
+import { buildTargets } from './build-targets.ts';
+
+export { bboxIou, type BboxIouOptions } from './bbox-iou.ts';
+
+/** The hyperparameters ComputeLoss reads (a full Hyp works). Gains are used as given: scale them as train.py does. */
+export interface LossHyp {
+  box: number;
+  obj: number;
+  cls: number;
+  cls_pw: number;
+  obj_pw: number;
+  anchor_t: number;
+  fl_gamma: number;
+  label_smoothing?: number;
+}
+
+/** What ComputeLoss needs of the Detect head. */
+export interface LossHead {
+  readonly anchors: Tensor;
+  readonly na: number;
+  readonly nc: number;
+  readonly nl: number;
+}
+
+export interface LossResult {
+  /** (lbox + lobj + lcls)·batch size: a differentiable 0-d tensor. */
+  loss: Tensor;
+  lbox: number;
+  lobj: number;
+  lcls: number;
+}
+
+/** smooth_BCE: positive and negative class targets under label smoothing eps. */
+export function smoothBce(eps = 0.1): { cp: number; cn: number } {
+  return { cp: 1.0 - 0.5 * eps, cn: 0.5 * eps };
+}
+
+/**
+ * FocalLoss around BCE-with-logits (mean reduction): the BCE of each element scaled by
+ * alpha_t·(1 − p_t)^gamma, which down-weights the easy examples.
+ */
+export function focalBceWithLogits(pred: Tensor, truth: Tensor, posWeight: Tensor, gamma: number, alpha = 0.25): Tensor {
+  const loss = binaryCrossEntropyWithLogits(pred, truth, { posWeight, reduction: 'none' });
+  const p = pred.sigmoid();
+  const notTruth = truth.rsub(1);
+  const pT = truth.mul(p).add(notTruth.mul(p.rsub(1)));
+  const alphaFactor = truth.mul(alpha).add(notTruth.mul(1 - alpha));
+  const modulating = pT.rsub(1.0).pow(gamma);
+  return loss.mul(alphaFactor.mul(modulating)).mean();
+}
+
+export class ComputeLoss {
+  readonly hyp: LossHyp;
+  readonly head: LossHead;
+  /** Objectness weight per level (P3, P4, P5 …). */
+  readonly balance: number[];
+  /** Objectness target = (1 − gr) + gr·IoU; YOLOv5 fixes gr at 1. */
+  readonly gr = 1.0;
+  readonly cp: number;
+  readonly cn: number;
+
+  constructor(model: { detect: LossHead }, hyp: LossHyp) {
+    for (const k of ['box', 'obj', 'cls', 'cls_pw', 'obj_pw', 'anchor_t', 'fl_gamma'] as const) {
+      if (typeof hyp[k] !== 'number' || !Number.isFinite(hyp[k])) throw new Error(`ComputeLoss: hyp '${k}' must be a finite number, got ${String(hyp[k])}`);
+    }
+    this.hyp = hyp;
+    this.head = model.detect;
+    this.balance = this.head.nl === 3 ? [4.0, 1.0, 0.4] : [4.0, 1.0, 0.25, 0.06, 0.02];
+    ({ cp: this.cp, cn: this.cn } = smoothBce(hyp.label_smoothing ?? 0.0));
+  }
+
+  /** `preds`: the raw (bs, na, ny, nx, 5+nc) maps; `targets`: (nt, 6) rows of image, class, cx, cy, w, h (0–1). */
+  compute(preds: Tensor[], targets: Tensor): LossResult {
+    const { na, nc, nl } = this.head;
+    if (preds.length !== nl) throw new Error(`ComputeLoss: expected ${nl} prediction maps, got ${preds.length}`);
+    const shapes = preds.map((p, i) => {
+      const s = p.shape;
+      if (s.length !== 5 || s[1] !== na || s[4] !== nc + 5) {
+        throw new Error(`ComputeLoss: prediction ${i} has shape [${s.join(', ')}], expected [bs, ${na}, ny, nx, ${nc + 5}]`);
+      }
+      return s as [number, number, number, number, number];
+    });
+    if (targets.ndim !== 2 || targets.shape[1] !== 6) throw new Error(`ComputeLoss: targets must be (nt, 6), got [${targets.shape.join(', ')}]`);
+
+    const dtype = preds[0]!.dtype;
+    const device = preds[0]!.device;
+    const host = dtype === 'float64' ? tidy(() => targets.to('float64').toTypedArray() as Float64Array) : targets.toFloat32Array();
+    const levels = buildTargets({
+      targets: host,
+      anchors: this.head.anchors.toFloat32Array(),
+      na,
+      gridShapes: shapes.map((s) => [s[2], s[3]]),
+      anchorT: this.hyp.anchor_t,
+      precision: dtype === 'float64' ? 'float64' : 'float32',
+    });
+    const bs = shapes[0]![0];
+    for (const lt of levels) {
+      for (let k = 0; k < lt.n; k++) {
+        if (lt.cls[k]! < 0 || lt.cls[k]! >= nc) throw new Error(`ComputeLoss: target class ${lt.cls[k]} is outside 0…${nc - 1} (nc=${nc})`);
+        if (lt.image[k]! < 0n || lt.image[k]! >= BigInt(bs)) throw new Error(`ComputeLoss: target image index ${lt.image[k]} is outside the batch of ${bs}`);
+      }
+    }
+
+    const onDevice = (t: Tensor) => (device === 'cpu' ? t : t.to(device));
+    const asFloat = (data: Float64Array, shape: number[]) => onDevice(tensor(dtype === 'float64' ? data : Float32Array.from(data), { shape }));
+    const focal = this.hyp.fl_gamma > 0;
+
+    const parts = tidy(() => {
+      const clsPw = asFloat(Float64Array.of(this.hyp.cls_pw), [1]);
+      const objPw = asFloat(Float64Array.of(this.hyp.obj_pw), [1]);
+      const bce = (x: Tensor, y: Tensor, pw: Tensor) =>
+        focal ? focalBceWithLogits(x, y, pw, this.hyp.fl_gamma) : binaryCrossEntropyWithLogits(x, y, { posWeight: pw });
+      let lbox = zeros([], { dtype, device });
+      let lobj = zeros([], { dtype, device });
+      let lcls = zeros([], { dtype, device });
+      preds.forEach((pi, i) => {
+        const lt = levels[i]!;
+        const tobj = zeros(shapes[i]!.slice(0, 4), { dtype, device });
+        if (lt.n > 0) {
+          const index = [lt.image, lt.anchor, lt.gj, lt.gi].map((v) => onDevice(tensor(v, { shape: [lt.n] })));
+          const [pxyRaw, pwhRaw, , pcls] = pi.index(index).split([2, 2, 1, nc], 1) as [Tensor, Tensor, Tensor, Tensor];
+          const pxy = pxyRaw.sigmoid().mul(2).sub(0.5);
+          const pwh = pwhRaw.sigmoid().mul(2).pow(2).mul(asFloat(lt.anchorWh, [lt.n, 2]));
+          const iou = bboxIou(cat([pxy, pwh], 1), asFloat(lt.tbox, [lt.n, 4]), { CIoU: true }).view(-1);
+          lbox = lbox.add(iou.rsub(1.0).mean());
+
+          let objTarget = iou.detach().clamp(0);
+          if (this.gr < 1) objTarget = objTarget.mul(this.gr).add(1.0 - this.gr);
+          tobj.indexPut_(index, objTarget); // duplicates: the last write wins, as index_put_ in YOLOv5
+
+          if (nc > 1) {
+            const t = new Float64Array(lt.n * nc).fill(this.cn);
+            for (let k = 0; k < lt.n; k++) t[k * nc + lt.cls[k]!] = this.cp;
+            lcls = lcls.add(bce(pcls, asFloat(t, [lt.n, nc]), clsPw));
+          }
+        }
+        lobj = lobj.add(bce(pi.select(4, 4), tobj, objPw).mul(this.balance[i]!));
+      });
+      lbox = lbox.mul(this.hyp.box);
+      lobj = lobj.mul(this.hyp.obj);
+      lcls = lcls.mul(this.hyp.cls);
+      return { loss: lbox.add(lobj).add(lcls).mul(bs), lbox, lobj, lcls };
+    });
+    const result = { loss: parts.loss, lbox: parts.lbox.item(), lobj: parts.lobj.item(), lcls: parts.lcls.item() };
+    parts.lbox.dispose();
+    parts.lobj.dispose();
+    parts.lcls.dispose();
+    return result;
+  }
+}

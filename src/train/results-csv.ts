@@ -1,0 +1,29 @@
+// results.csv in YOLOv5's exact layout: "%20s," headers and "%20.5g," values, one row per epoch.
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { pyFormat } from '../compat/python-format.ts';
+
+export const RESULTS_COLUMNS = [
+  'train/box_loss',
+  'train/obj_loss',
+  'train/cls_loss',
+  'metrics/precision',
+  'metrics/recall',
+  'metrics/mAP_0.5',
+  'metrics/mAP_0.5:0.95',
+  'val/box_loss',
+  'val/obj_loss',
+  'val/cls_loss',
+  'x/lr0',
+  'x/lr1',
+  'x/lr2',
+] as const;
+
+export function appendResultsRow(file: string, epoch: number, values: readonly number[]): void {
+  if (values.length !== RESULTS_COLUMNS.length) throw new Error(`results.csv needs ${RESULTS_COLUMNS.length} values, got ${values.length}`);
+  if (!existsSync(file)) {
+    const header = ['epoch', ...RESULTS_COLUMNS].map((k) => pyFormat('%20s,', k)).join('');
+    writeFileSync(file, `${header.replace(/,$/, '')}\n`);
+  }
+  const row = [epoch, ...values].map((v) => pyFormat('%20.5g,', v)).join('');
+  appendFileSync(file, `${row.replace(/,$/, '')}\n`);
+}
