@@ -5,6 +5,7 @@ import { runInfo } from './info.ts';
 import { runDetect } from './detect.ts';
 import { runVal } from './val.ts';
 import { runTrain } from './train.ts';
+import { runDemo } from '../demo/demo.ts';
 import { generateDigits } from '../data/digits.ts';
 
 function int(name: string) {
@@ -46,6 +47,22 @@ export function buildProgram(print: (s: string) => void): Command {
     .action(async (o) => {
       const r = await generateDigits({ out: o.out, train: o.train, val: o.val, img: o.img, seed: o.seed, log: print });
       print(`dataset written: ${r.yamlPath}`);
+    });
+  program
+    .command('demo')
+    .description('the main job: digit scenes → comparison → train a ShuffleNetV2 YOLOv5 → val → detect')
+    .option('--project <dir>', 'where the runs go', 'runs/demo')
+    .option('--data <dir>', 'where the digit scenes are generated (reused when present)', 'datasets/digits')
+    .option('--cfg <yaml>', 'model to train', 'yolov5n-shufflenetv2.yaml')
+    .option('--train <n>', 'training scenes', int('--train'), 1000)
+    .option('--val <n>', 'held-out scenes', int('--val'), 200)
+    .option('--img <size>', 'image size', int('--img'), 256)
+    .option('--epochs <n>', 'epochs', int('--epochs'), 30)
+    .option('--batch <n>', 'batch size', int('--batch'), 32)
+    .option('--workers <n>', 'loader worker threads', int('--workers'), 2)
+    .option('--detect-images <n>', 'held-out scenes to run detect on', int('--detect-images'), 8)
+    .action(async (o) => {
+      await runDemo({ project: o.project, data: o.data, cfg: o.cfg, trainImages: o.train, valImages: o.val, img: o.img, epochs: o.epochs, batch: o.batch, workers: o.workers, detectImages: o.detectImages, print });
     });
   program
     .command('train')
