@@ -29,3 +29,36 @@ export function readNpy(path: string): Tensor {
 export function writeNpy(path: string, t: Tensor): void {
   writeNpyFile(path, t.toHost());
 }
+
+// ---------------------------------------------------------------- evaluation, detection, training
+import { type EvaluationResult, evaluateDetections as evaluateHost } from './eval/evaluate.ts';
+import { type NmsOptions, nonMaxSuppression as nmsHost } from './eval/nms.ts';
+import { detect as detectImages, type DetectOptions, type DetectResult } from './detect/detect.ts';
+import type { HostTensor } from './io/host-tensor.ts';
+import type { DetectionModel } from './yolo/detection-model.ts';
+import { Tensor as TensorClass } from './tensor/tensor.ts';
+
+export { ComputeLoss, type LossResult } from './train/loss.ts';
+export { train, type TrainOptions, type TrainResult } from './train/trainer.ts';
+export { val, libtorchValModel, type ValOptions, type ValResult } from './val/val.ts';
+export type { NmsOptions, EvaluationResult, DetectOptions, DetectResult };
+
+const asHost = (t: Tensor | HostTensor): HostTensor => (t instanceof TensorClass ? t.toHost() : t);
+
+/** YOLOv5's non_max_suppression: (bs, N, 5+nc) predictions → one (n, 6) tensor per image: x1, y1, x2, y2, conf, cls. */
+export function nonMaxSuppression(pred: Tensor | HostTensor, opts: NmsOptions = {}): Tensor[] {
+  return nmsHost(asHost(pred), opts).map((h) => fromHost(h));
+}
+
+/**
+ * val.py's metrics. `detections`: one (n, 6) per image (x1, y1, x2, y2, conf, cls, pixels); `labels`: (m, 6) rows of
+ * (image, cls, x1, y1, x2, y2) in pixels. → { P, R, mAP50, mAP50_95, perClass, … }
+ */
+export function evaluateDetections(detections: Array<Tensor | HostTensor>, labels: Tensor | HostTensor, opts: { names?: string[]; nc?: number } = {}): EvaluationResult {
+  return evaluateHost(detections.map(asHost), asHost(labels), opts);
+}
+
+/** detect.py behind `tsyolo detect`: images, folders, globs or .txt lists → annotated images and labels. */
+export function detect(model: DetectionModel, source: string, options: Omit<DetectOptions, 'source'> = {}): Promise<DetectResult> {
+  return detectImages(model, { ...options, source });
+}
