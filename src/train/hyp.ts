@@ -3,8 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { type AugmentationHyp, DEFAULT_AUGMENTATION_HYP } from '../data/hyp.ts';
 
-export interface Hyp {
+/** The optimisation and loss half; the augmentation half comes from src/data/hyp.ts. */
+export interface Hyp extends AugmentationHyp {
   lr0: number;
   lrf: number;
   momentum: number;
@@ -20,19 +22,6 @@ export interface Hyp {
   iou_t: number;
   anchor_t: number;
   fl_gamma: number;
-  hsv_h: number;
-  hsv_s: number;
-  hsv_v: number;
-  degrees: number;
-  translate: number;
-  scale: number;
-  shear: number;
-  perspective: number;
-  flipud: number;
-  fliplr: number;
-  mosaic: number;
-  mixup: number;
-  copy_paste: number;
   label_smoothing: number;
   /** Optional anchors per level (YOLOv5's commented-out `anchors: 3`). */
   anchors?: number;
@@ -56,20 +45,8 @@ export const DEFAULT_HYP: Readonly<Hyp> = Object.freeze({
   iou_t: 0.2,
   anchor_t: 4.0,
   fl_gamma: 0.0,
-  hsv_h: 0.015,
-  hsv_s: 0.7,
-  hsv_v: 0.4,
-  degrees: 0.0,
-  translate: 0.1,
-  scale: 0.5,
-  shear: 0.0,
-  perspective: 0.0,
-  flipud: 0.0,
-  fliplr: 0.5,
-  mosaic: 1.0,
-  mixup: 0.0,
-  copy_paste: 0.0,
   label_smoothing: 0.0,
+  ...DEFAULT_AUGMENTATION_HYP,
 });
 
 /** Reads `--hyp`: a path, or a shipped name (hyp.scratch-low.yaml, hyp.digits.yaml). Unknown keys are errors. */
