@@ -29,7 +29,7 @@ for (const [column, short] of panels) {
   await plotLines({
     series: [
       { name: 'PyTorch YOLOv5 v7.0', x: col(ref, 'epoch'), y: col(ref, column) },
-      { name: 'tsyolo', x: col(ours, 'epoch'), y: col(ours, column), dash: [6, 4] },
+      { name: 'tsyolo', x: col(ours, 'epoch'), y: col(ours, column), dash: 'dashed' },
     ],
     title: column,
     xlabel: 'epoch',

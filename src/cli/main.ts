@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { compareModels, formatComparison } from './compare.ts';
 import { runInfo } from './info.ts';
 import { runDetect } from './detect.ts';
+import { runExport } from './export.ts';
 import { runVal } from './val.ts';
 import { runTrain } from './train.ts';
 import { runDemo } from '../demo/demo.ts';
@@ -100,7 +101,7 @@ export function buildProgram(print: (s: string) => void): Command {
   program
     .command('val')
     .description('mAP of weights on a dataset split (val.py)')
-    .requiredOption('--weights <file>', 'a .pt or .safetensors checkpoint')
+    .requiredOption('--weights <file>', 'a .pt, .safetensors or exported .onnx model')
     .requiredOption('--data <yaml>', 'dataset YAML')
     .option('--img, --imgsz <size>', 'inference size', int('--img'), 640)
     .option('--batch, --batch-size <n>', 'batch size', int('--batch'), 32)
@@ -126,7 +127,7 @@ export function buildProgram(print: (s: string) => void): Command {
   program
     .command('detect')
     .description('run a detector on images: annotated images, YOLO-format labels, crops (detect.py)')
-    .requiredOption('--weights <file>', 'a .pt or .safetensors checkpoint (or a model YAML for an untrained model)')
+    .requiredOption('--weights <file>', 'a .pt, .safetensors or exported .onnx model (or a model YAML for an untrained model)')
     .requiredOption('--source <path>', 'image file, folder, glob or .txt list of images')
     .option('--img, --imgsz <size>', 'inference size', int('--img'), 640)
     .option('--conf-thres <c>', 'confidence threshold', Number, 0.25)
@@ -146,6 +147,19 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--name <name>', 'run name', 'exp')
     .option('--exist-ok', 'reuse project/name instead of incrementing')
     .action((o) => runDetect(o, print));
+  program
+    .command('export')
+    .description('export weights to ONNX beside them (export.py --include onnx): fused, decoded output0, stride/names metadata')
+    .requiredOption('--weights <file>', 'a .pt or .safetensors checkpoint')
+    .option('--include <formats...>', 'formats to export (onnx)', ['onnx'])
+    .option('--img, --imgsz <size...>', 'image size: h w, or one number for square', (v: string, prev: number[] | undefined) => [...(prev ?? []), int('--img')(v)])
+    .option('--batch, --batch-size <n>', 'batch size of the exported input', int('--batch'), 1)
+    .option('--opset <n>', 'ONNX opset version (12 to 17)', int('--opset'), 17)
+    .option('--dynamic', 'dynamic batch, height and width')
+    .option('--half', 'store weights as float16 (input, output and compute stay float32)')
+    .action(async (o) => {
+      await runExport({ weights: o.weights, include: o.include, imgsz: o.imgsz, batch: o.batchSize, opset: o.opset, dynamic: o.dynamic, half: o.half }, print);
+    });
   return program;
 }
 

@@ -14,6 +14,10 @@ import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
+import type { OnnxModel } from '../deploy/onnx-model.ts';
+import { imageToNchw } from '../deploy/preprocess.ts';
+import { inputGeometry } from '../deploy/pipeline.ts';
+import type { HostTensor } from '../io/host-tensor.ts';
 import { imageToInput } from './image-tensor.ts';
 
 export interface DetectOptions {
@@ -51,15 +55,23 @@ export interface DetectResult {
   speedMs: { preprocess: number; inference: number; nms: number };
 }
 
-export async function detect(model: DetectionModel, o: DetectOptions): Promise<DetectResult> {
+/** An exported model on onnxruntime (weights ending in .onnx) rather than a libtorch DetectionModel. */
+function isOnnxModel(model: DetectionModel | OnnxModel): model is OnnxModel {
+  return 'info' in model && typeof (model as OnnxModel).info?.inputName === 'string';
+}
+
+export async function detect(model: DetectionModel | OnnxModel, o: DetectOptions): Promise<DetectResult> {
   const log = o.log ?? ((s: string) => console.log(s));
-  const imgsz = o.imgsz ?? 640;
-  const stride = Math.max(...model.stride, 32);
+  const onnx = isOnnxModel(model) ? model : null;
+  // A fixed-shape ONNX export takes exactly its export size (detect.py: auto=False for non-PyTorch backends).
+  const geometry = onnx ? inputGeometry(onnx.info.inputShape, o.imgsz) : { imgsz: o.imgsz ?? 640, auto: true };
+  const imgsz = geometry.imgsz;
+  const stride = onnx ? onnx.stride : Math.max(...(model as DetectionModel).stride, 32);
   const files = listImageFiles([o.source]);
   if (files.length === 0) throw new Error(`no images found in source '${o.source}'`);
   const saveDir = incrementPath(o.project ?? 'runs/detect', o.name ?? 'exp', o.existOk);
   if (o.saveTxt) mkdirSync(join(saveDir, 'labels'), { recursive: true });
-  model.eval();
+  if (!onnx) (model as DetectionModel).eval();
   const names = model.names;
   const images: ImageDetections[] = [];
   const skipped: string[] = [];
@@ -75,12 +87,22 @@ export async function detect(model: DetectionModel, o: DetectOptions): Promise<D
       skipped.push(path);
       continue;
     }
-    const lb = letterbox(im0, imgsz, { stride, auto: true });
-    const x = imageToInput(lb.image, o.device);
-    let t1 = performance.now();
-    dt.preprocess += t1 - t0;
-    const pred = noGrad(() => tidy(() => (model.forward(x) as Tensor).toHost()));
-    x.dispose();
+    const lb = letterbox(im0, imgsz, { stride, auto: geometry.auto });
+    let pred: HostTensor;
+    let t1: number;
+    if (onnx) {
+      const input = imageToNchw(lb.image);
+      t1 = performance.now();
+      dt.preprocess += t1 - t0;
+      const out = await onnx.forward(input, [1, 3, lb.image.height, lb.image.width]);
+      pred = { dtype: 'float32', shape: out.shape, data: out.data };
+    } else {
+      const x = imageToInput(lb.image, o.device);
+      t1 = performance.now();
+      dt.preprocess += t1 - t0;
+      pred = noGrad(() => tidy(() => ((model as DetectionModel).forward(x) as Tensor).toHost()));
+      x.dispose();
+    }
     t0 = performance.now();
     const inferenceMs = t0 - t1;
     dt.inference += inferenceMs;
@@ -150,7 +172,7 @@ export async function detect(model: DetectionModel, o: DetectOptions): Promise<D
   }
   const seen = images.length || 1;
   const speedMs = { preprocess: dt.preprocess / seen, inference: dt.inference / seen, nms: dt.nms / seen };
-  log(`Speed: ${speedMs.preprocess.toFixed(1)}ms pre-process, ${speedMs.inference.toFixed(1)}ms inference, ${speedMs.nms.toFixed(1)}ms NMS per image at shape (1, 3, ${imgsz}, ${imgsz})`);
+  log(`Speed: ${speedMs.preprocess.toFixed(1)}ms pre-process, ${speedMs.inference.toFixed(1)}ms inference, ${speedMs.nms.toFixed(1)}ms NMS per image at shape (1, 3, ${typeof imgsz === 'number' ? `${imgsz}, ${imgsz}` : imgsz.join(', ')})`);
   const labelsNote = o.saveTxt ? `\n${images.length} labels saved to ${join(saveDir, 'labels')}` : '';
   if (!o.nosave || o.saveTxt) log(`Results saved to ${saveDir}${labelsNote}`);
   return { saveDir, images, skipped, speedMs };

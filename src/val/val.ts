@@ -27,7 +27,7 @@ export interface ValModel {
   nc: number;
   stride: number[];
   /** Decoded predictions for a uint8 batch; with `targets` (image, cls, cx, cy, w, h rows) also val losses. */
-  predict(images: Uint8Array, shape: [number, number, number, number], targets?: Float32Array): ValPrediction;
+  predict(images: Uint8Array, shape: [number, number, number, number], targets?: Float32Array): ValPrediction | Promise<ValPrediction>;
 }
 
 export interface ValPrediction {
@@ -79,6 +79,8 @@ export interface ValOptions {
   confThres?: number;
   iouThres?: number;
   maxDet?: number;
+  /** Rectangular batches (default true); false letterboxes every image to imgsz² (fixed-shape ONNX models). */
+  rect?: boolean;
   task?: 'val' | 'test' | 'train';
   workers?: number;
   singleCls?: boolean;
@@ -136,7 +138,7 @@ export async function val(o: ValOptions): Promise<ValResult> {
     imgSize: imgsz,
     stride,
     pad: 0.5,
-    rect: true,
+    rect: o.rect ?? true,
     augment: false,
     singleCls: o.singleCls,
     workers: o.workers ?? 2,
@@ -158,7 +160,7 @@ export async function val(o: ValOptions): Promise<ValResult> {
     for await (const batch of loader) {
       const [n, , h, w] = batch.shape;
       const t1 = performance.now();
-      const out = model.predict(batch.images, batch.shape, batch.targets);
+      const out = await model.predict(batch.images, batch.shape, batch.targets);
       const t2 = performance.now();
       dt.preprocess += out.preprocessMs;
       dt.inference += t2 - t1 - out.preprocessMs;

@@ -1,0 +1,115 @@
+// Reads what a detector needs from an exported ONNX file before running it — input shape, stride, class names —
+// with the same protobuf schema the exporter writes. Browser-safe (no node: imports).
+import { ModelHeader } from '../export/onnx-schema.ts';
+
+export interface OnnxModelInfo {
+  /** Input name and shape (numbers, or symbolic names for dynamic axes). */
+  inputName: string;
+  inputShape: (number | string)[];
+  outputName: string;
+  /** Largest stride (metadata 'stride'; 32 when absent). */
+  stride: number;
+  /** Class names by index (metadata 'names'; '0', '1', … when absent). */
+  names: string[];
+  opset: number;
+}
+
+/** Parses YOLOv5's str(names) — {0: 'person', 1: "it's"} — or a Python list ['a', 'b']. */
+export function parseNamesRepr(text: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const fail = (why: string): never => {
+    throw new Error(`ONNX metadata 'names' is not a Python dict of class names (${why}): ${text.slice(0, 80)}`);
+  };
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  const str = (): string => {
+    const q = text[i];
+    if (q !== "'" && q !== '"') fail(`expected a quoted name at ${i}`);
+    i++;
+    let s = '';
+    while (i < text.length && text[i] !== q) {
+      if (text[i] === '\\') {
+        const e = text[++i];
+        const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"' };
+        if (e === 'x') {
+          s += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
+          i += 3;
+          continue;
+        }
+        s += simple[e!] ?? '\\' + e;
+        i++;
+      } else s += text[i++];
+    }
+    if (text[i] !== q) fail('unterminated string');
+    i++;
+    return s;
+  };
+  ws();
+  const open = text[i];
+  if (open !== '{' && open !== '[') fail('expected { or [');
+  const close = open === '{' ? '}' : ']';
+  i++;
+  ws();
+  let index = 0;
+  while (text[i] !== close) {
+    let key = index;
+    if (open === '{') {
+      const m = /^-?\d+/.exec(text.slice(i));
+      if (!m) fail(`expected an integer key at ${i}`);
+      key = Number(m![0]);
+      i += m![0].length;
+      ws();
+      if (text[i] !== ':') fail(`expected ':' at ${i}`);
+      i++;
+      ws();
+    }
+    out[key] = str();
+    index++;
+    ws();
+    if (text[i] === ',') {
+      i++;
+      ws();
+    } else if (text[i] !== close) fail(`expected ',' or '${close}' at ${i}`);
+  }
+  for (let k = 0; k < out.length; k++) out[k] ??= String(k);
+  return out;
+}
+
+function dims(v: { type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string }[] } } } }): (number | string)[] {
+  return (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
+}
+
+/** Header of an ONNX file; `file` names it in errors. Throws a clear error for bytes that are not ONNX. */
+export function readOnnxModelInfo(bytes: Uint8Array, file = 'model'): OnnxModelInfo {
+  let header: {
+    irVersion?: unknown;
+    graph?: { input?: object[]; output?: { name?: string }[] };
+    opsetImport?: { domain?: string; version?: unknown }[];
+    metadataProps?: { key?: string; value?: string }[];
+  };
+  try {
+    header = ModelHeader.toObject(ModelHeader.decode(bytes), { longs: Number, defaults: false }) as typeof header;
+  } catch (e) {
+    throw new Error(`${file} is not an ONNX model (protobuf decoding failed: ${(e as Error).message})`);
+  }
+  const input = header.graph?.input?.[0] as ({ name?: string } & Parameters<typeof dims>[0]) | undefined;
+  const output = header.graph?.output?.[0];
+  if (!header.irVersion || !input?.name || !output?.name) {
+    throw new Error(`${file} is not an ONNX model (no IR version, graph input or output)`);
+  }
+  const meta = new Map((header.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  const shape = dims(input);
+  const stride = meta.has('stride') ? Number(meta.get('stride')) : 32;
+  if (!Number.isInteger(stride) || stride < 1) throw new Error(`${file}: ONNX metadata 'stride' must be an integer, got '${meta.get('stride')}'`);
+  const outShape = dims(output as Parameters<typeof dims>[0]);
+  const no = outShape[2];
+  const names = meta.has('names')
+    ? parseNamesRepr(meta.get('names')!)
+    : typeof no === 'number'
+      ? Array.from({ length: no - 5 }, (_, k) => String(k))
+      : [];
+  const opset = Number(header.opsetImport?.find((o) => !o.domain)?.version ?? 0);
+  return { inputName: input.name, inputShape: shape, outputName: output.name, stride, names, opset };
+}

@@ -1,0 +1,100 @@
+// exportOnnx(): a DetectionModel → ONNX ModelProto bytes, built by walking the module tree (each layer's class
+// emits its own nodes; see emitters/). Input 'images' (N, 3, H, W) float32 0–1, output 'output0'
+// (N, anchors·cells, 5 + nc) decoded as Detect does in eval mode, metadata 'stride' and 'names' as YOLOv5 writes.
+import type { Module } from '../nn/module.ts';
+import type { DetectionModel } from '../yolo/detection-model.ts';
+import { type EmitContext, onnxEmitterFor } from './emitter-registry.ts';
+import './emitters/nn.ts';
+import './emitters/yolo-blocks.ts';
+import './emitters/shufflenet.ts';
+import './emitters/detect.ts';
+import { namesDictRepr } from './names-repr.ts';
+import { type Dim, GraphBuilder } from './onnx-graph.ts';
+import { ModelProto, OnnxDataType } from './onnx-schema.ts';
+
+export const MIN_OPSET = 12;
+export const MAX_OPSET = 17;
+
+export interface OnnxExportOptions {
+  /** Image size: one number (square) or [height, width]; rounded up to a multiple of the largest stride. */
+  imgsz?: number | readonly [number, number];
+  batch?: number;
+  opset?: number;
+  /** Symbolic batch, height and width (the Detect grid is computed in the graph). */
+  dynamic?: boolean;
+  /** Store weights as float16 (half the file); input, output and arithmetic stay float32. */
+  half?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface OnnxExportResult {
+  bytes: Uint8Array;
+  imgsz: [number, number];
+  inputShape: Dim[];
+  outputShape: Dim[];
+  opset: number;
+  nodes: number;
+}
+
+/** ONNX IR version for an opset (the ONNX release that introduced the opset). */
+function irVersionFor(opset: number): number {
+  return opset >= 15 ? 8 : 7;
+}
+
+export function exportOnnx(model: DetectionModel, o: OnnxExportOptions = {}): OnnxExportResult {
+  const opset = o.opset ?? MAX_OPSET;
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new Error(`ONNX export: --opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${opset}`);
+  }
+  const batch = o.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`ONNX export: --batch must be a positive integer, got ${batch}`);
+  const gs = Math.max(32, ...model.stride);
+  const req = typeof o.imgsz === 'number' || o.imgsz === undefined ? [o.imgsz ?? 640, o.imgsz ?? 640] : [o.imgsz[0], o.imgsz[1]];
+  for (const v of req) if (!Number.isInteger(v) || v < 1) throw new Error(`ONNX export: --img must be a positive integer, got ${v}`);
+  const imgsz = req.map((v) => Math.ceil(v / gs) * gs) as [number, number];
+  if (imgsz[0] !== req[0] || imgsz[1] !== req[1]) {
+    o.log?.(`WARNING ⚠️ --img size ${req.join('x')} must be multiple of max stride ${gs}, updating to ${imgsz.join('x')}`);
+  }
+  const dynamic = o.dynamic ?? false;
+  const graph = new GraphBuilder({ halfWeights: o.half ?? false });
+  const ctx: EmitContext = {
+    graph,
+    opset,
+    dynamic,
+    imageSize: imgsz,
+    emit(module: Module, input: string | string[], scope: string): string {
+      return onnxEmitterFor(module, scope)(module, input, ctx, scope);
+    },
+  };
+
+  // The layer walk of DetectionModel.forwardOnce, on value names instead of tensors.
+  const outputs: string[] = [];
+  let cur: string | string[] = 'images';
+  const layers = model.model.layers;
+  for (let i = 0; i < layers.length; i++) {
+    const f = model.layerInfo[i]!.f;
+    if (f !== -1) cur = typeof f === 'number' ? outputs[f < 0 ? outputs.length + f : f]! : f.map((j) => (j === -1 ? (cur as string) : outputs[j]!));
+    cur = ctx.emit(layers[i]!, cur, `model.${i}`);
+    outputs.push(cur);
+  }
+  graph.renameLastOutput(cur as string, 'output0');
+
+  const rows = model.detect.na * model.detect.stride.reduce((s, st) => s + (imgsz[0] / st) * (imgsz[1] / st), 0);
+  const inputShape: Dim[] = dynamic ? ['batch', 3, 'height', 'width'] : [batch, model.inputChannels, imgsz[0], imgsz[1]];
+  inputShape[1] = model.inputChannels;
+  const outputShape: Dim[] = dynamic ? ['batch', 'anchors', model.detect.no] : [batch, rows, model.detect.no];
+  const message = ModelProto.fromObject({
+    irVersion: irVersionFor(opset),
+    producerName: 'tsyolo',
+    opsetImport: [{ domain: '', version: opset }],
+    graph: graph.graph('main_graph', [{ name: 'images', elemType: OnnxDataType.FLOAT, shape: inputShape }], [
+      { name: 'output0', elemType: OnnxDataType.FLOAT, shape: outputShape },
+    ]),
+    metadataProps: [
+      { key: 'stride', value: String(gs) },
+      { key: 'names', value: namesDictRepr(model.names) },
+    ],
+  });
+  const bytes = ModelProto.encode(message).finish();
+  return { bytes, imgsz, inputShape, outputShape, opset, nodes: graph.nodes.length };
+}
