@@ -57,7 +57,7 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--cfg <yaml>', 'model to train', 'yolov5n-shufflenetv2.yaml')
     .option('--train <n>', 'training scenes', int('--train'), 1000)
     .option('--val <n>', 'held-out scenes', int('--val'), 200)
-    .option('--img <size>', 'image size', int('--img'), 256)
+    .option('--img <size>', 'image size', int('--img'), 192)
     .option('--epochs <n>', 'epochs', int('--epochs'), 30)
     .option('--batch <n>', 'batch size', int('--batch'), 32)
     .option('--workers <n>', 'loader worker threads', int('--workers'), 2)
