@@ -107,13 +107,16 @@ class Detect(nn.Module):
             x = self.m[i](xs[i])
             bs, _, ny, nx = x.shape
             x = x.view(bs, self.na, self.no, ny, nx).permute(0, 1, 3, 4, 2).contiguous()
+            if self.training:  # training returns the raw (bs, na, ny, nx, no) maps, as YOLOv5's Detect does
+                z.append(x)
+                continue
             yv, xv = torch.meshgrid(torch.arange(ny), torch.arange(nx), indexing='ij')
             grid = torch.stack((xv, yv), 2).expand(1, self.na, ny, nx, 2).float() - 0.5
             ag = self.anchors[i].view(1, self.na, 1, 1, 2)
             xy, wh, conf = x.sigmoid().split((2, 2, self.no - 4), 4)
             y = torch.cat(((xy * 2 + grid) * self.strides[i], (wh * 2) ** 2 * ag, conf), 4)
             z.append(y.view(bs, -1, self.no))
-        return torch.cat(z, 1)
+        return z if self.training else torch.cat(z, 1)
 
 
 def build(cfg):
