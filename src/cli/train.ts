@@ -40,5 +40,7 @@ export async function runTrain(o: Record<string, unknown>, print: (s: string) =>
     labelSmoothing: o.labelSmoothing as number,
     log: print,
   });
+  // Scripts chaining `tsyolo train && …` must not carry on with a half-trained model.
+  if (r.stoppedBy === 'interrupted') throw new Error(`training interrupted; ${r.last} holds the state to resume from`);
   print(`best: ${r.best}\nfinal mAP50 ${r.final.mAP50.toFixed(3)}, mAP50-95 ${r.final.mAP50_95.toFixed(3)}`);
 }

@@ -151,9 +151,12 @@ export abstract class Module {
   }
   /** Frees every tensor of the tree (the module is unusable afterwards). */
   dispose(): void {
-    for (const m of this.modules()) {
-      for (const t of m.#parameters.values()) t?.dispose();
-      for (const t of m.#buffers.values()) t?.dispose();
-    }
+    for (const m of this.modules()) m.releaseTensors();
+  }
+
+  /** Frees this module's own tensors; modules holding extra tensors (caches) override and call super. */
+  protected releaseTensors(): void {
+    for (const t of this.#parameters.values()) t?.dispose();
+    for (const t of this.#buffers.values()) t?.dispose();
   }
 }

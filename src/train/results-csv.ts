@@ -1,5 +1,5 @@
 // results.csv in YOLOv5's exact layout: "%20s," headers and "%20.5g," values, one row per epoch.
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pyFormat } from '../compat/python-format.ts';
 
 export const RESULTS_COLUMNS = [
@@ -26,4 +26,15 @@ export function appendResultsRow(file: string, epoch: number, values: readonly n
   }
   const row = [epoch, ...values].map((v) => pyFormat('%20.5g,', v)).join('');
   appendFileSync(file, `${row.replace(/,$/, '')}\n`);
+}
+
+/** Removes rows after `epoch` (a resume after a crash between a row and its checkpoint must not repeat them). */
+export function dropResultsAfter(file: string, epoch: number): void {
+  if (!existsSync(file)) return;
+  const [header, ...rows] = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+  const kept = rows.filter((r) => Number(r.split(',')[0]) <= epoch);
+  if (kept.length === rows.length) return;
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, [header, ...kept].map((l) => `${l}\n`).join(''));
+  renameSync(tmp, file);
 }

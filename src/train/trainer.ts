@@ -1,7 +1,7 @@
 // train.py: YOLOv5 v7.0's training recipe on tsyolo's engine — hyp scaling, three parameter groups, warmup,
 // LR schedule, gradient accumulation to a nominal batch of 64, clipping, EMA, per-epoch validation, fitness,
 // early stopping, atomic checkpoints, --resume, results.csv / results.png.
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { roundHalfEven } from '../compat/python-round.ts';
@@ -32,7 +32,7 @@ import { ComputeLoss } from './loss.ts';
 import { applyWarmup, linearLr, oneCycleLr, warmupIterations } from './lr-schedule.ts';
 import { type OptimizerName, smartOptimizer } from './optimizer.ts';
 import { ProgressLine, TRAIN_HEADER, formatBar, formatTrainRow } from './progress.ts';
-import { appendResultsRow } from './results-csv.ts';
+import { appendResultsRow, dropResultsAfter } from './results-csv.ts';
 import { loadHostWeights, readTrainCheckpoint, saveTrainCheckpoint, stripTrainState, type TrainState } from './train-checkpoint.ts';
 
 export interface TrainOptions {
@@ -176,11 +176,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const optimizer = smartOptimizer(model, o.optimizer ?? 'SGD', hyp.lr0, hyp.momentum, hyp.weight_decay, log);
   const lf = o.cosLr ? oneCycleLr(1, hyp.lrf, epochs) : linearLr(hyp.lrf, epochs);
 
-  const trainIndex = await buildDatasetIndex(data.train, { nc, prefix: 'train: ', log, requireLabels: true });
-  for (const l of trainIndex.labels) {
-    for (let r = 0; r < l.length; r += 5) {
-      if (l[r]! >= nc) throw new Error(`Label class ${l[r]} exceeds nc=${nc} in ${o.data}. Possible class labels are 0-${nc - 1}`);
-    }
+  // No nc for the index: it would drop such images as corrupt, where train.py stops with the error below
+  // (and with --single-cls every class becomes 0, so any class is fine).
+  const trainIndex = await buildDatasetIndex(data.train, { prefix: 'train: ', log, requireLabels: true });
+  if (!o.singleCls) {
+    let mlc = -1;
+    for (const l of trainIndex.labels) for (let r = 0; r < l.length; r += 5) mlc = Math.max(mlc, l[r]!);
+    if (mlc >= nc) throw new Error(`Label class ${mlc} exceeds nc=${nc} in ${o.data}. Possible class labels are 0-${nc - 1}`);
   }
   const loader = createLoader({
     source: trainIndex,
@@ -224,6 +226,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     optimizer.loadStateDict(resume.optimizer);
     startEpoch = resume.state.epoch + 1;
     bestFitness = resume.state.bestFitness;
+    dropResultsAfter(join(saveDir, 'results.csv'), resume.state.epoch);
   }
   const stopper = new EarlyStopping(o.patience ?? 100);
   stopper.bestFitness = bestFitness;
@@ -291,7 +294,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           const l = computeLoss.compute(pred, device === 'cpu' ? targets : targets.to(device));
           const lossValue = l.loss.item();
           if (!Number.isFinite(lossValue)) {
-            throw new Error(`loss is ${lossValue} at epoch ${epoch}, batch ${i}: stopping; the last good checkpoint is ${last}`);
+            const kept = existsSync(last) ? `the last good checkpoint is ${last}` : 'no checkpoint was saved yet';
+            throw new Error(`loss is ${lossValue} at epoch ${epoch}, batch ${i}: stopping; ${kept}`);
           }
           l.loss.backward();
           return [l.lbox, l.lobj, l.lcls];
@@ -367,6 +371,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     process.off('SIGINT', onSigint);
     await loader.close();
+    // Native memory is invisible to the JS garbage collector: free the run's tensors now (the final validation
+    // loads best.safetensors afresh), so train() called in a loop does not pile up models and optimizer buffers.
+    optimizer.dispose();
+    ema.ema.dispose();
+    model.dispose();
   }
 
   const hours = (performance.now() - t0) / 3.6e6;

@@ -128,7 +128,8 @@ export async function val(o: ValOptions): Promise<ValResult> {
   const imgsz = o.imgsz ?? 640;
   const batchSize = o.batchSize ?? 32;
   const stride = Math.max(...model.stride, 32);
-  const index = await buildDatasetIndex(sources, { nc, prefix: `${task}: `, log: o.training ? () => {} : log });
+  // With --single-cls every class becomes 0 later, so labels are not checked against nc here.
+  const index = await buildDatasetIndex(sources, { nc: o.singleCls ? undefined : nc, prefix: `${task}: `, log: o.training ? () => {} : log });
   if (index.labels.every((l) => l.length === 0)) {
     throw new Error(`${cfg.yamlPath}: the '${task}' split has no labels (${sources.join(', ')}), so there is nothing to measure`);
   }

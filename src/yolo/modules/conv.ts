@@ -46,9 +46,12 @@ export class Conv extends Module {
   fuse(): void {
     if (!this.bn) return;
     const fused = fuseConvAndBn(this.conv, this.bn);
+    const [oldConv, oldBn] = [this.conv, this.bn];
     (this as { conv: Conv2d }).conv = this.registerModule('conv', fused);
     this.deleteChild('bn');
     this.bn = null;
+    oldConv.dispose();
+    oldBn.dispose();
   }
 }
 

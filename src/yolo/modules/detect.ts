@@ -73,6 +73,11 @@ export class Detect extends Module {
     return g;
   }
 
+  protected override releaseTensors(): void {
+    this.resetGrids();
+    super.releaseTensors();
+  }
+
   /** Forget cached grids (after anchors or strides change). */
   resetGrids(): void {
     for (const g of this.#grids.values()) {

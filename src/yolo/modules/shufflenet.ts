@@ -98,7 +98,7 @@ export class ShuffleNetV2InvertedResidual extends Module {
   }
 }
 
-/** A Sequential with each Conv2d→BatchNorm2d pair replaced by one fused Conv2d. */
+/** A Sequential with each Conv2d→BatchNorm2d pair replaced by one fused Conv2d (the pair's tensors are freed). */
 export function fuseSequential(seq: Sequential): Sequential {
   const out: Module[] = [];
   const layers = seq.layers;
@@ -107,6 +107,8 @@ export function fuseSequential(seq: Sequential): Sequential {
     const next = layers[i + 1];
     if (cur instanceof Conv2d && next instanceof BatchNorm2d) {
       out.push(fuseConvAndBn(cur, next));
+      cur.dispose();
+      next.dispose();
       i++;
     } else out.push(cur);
   }
