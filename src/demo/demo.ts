@@ -85,7 +85,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const picks = readdirSync(valImages).sort().slice(0, o.detectImages).map((f) => join(valImages, f));
   const listFile = join(trained.saveDir, 'detect-sources.txt');
   writeFileSync(listFile, picks.join('\n') + '\n');
-  const detected = await detect(model, { source: listFile, imgsz: o.img, saveTxt: true, saveConf: true, project: resolve(o.project), name: 'detect', log: p });
+  const detected = await detect(model, { source: listFile, imgsz: o.img, saveTxt: true, saveConf: true, lineThickness: 1, project: resolve(o.project), name: 'detect', log: p });
   model.dispose();
 
   const seconds = (performance.now() - t0) / 1000;
