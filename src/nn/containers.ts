@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor/tensor.ts';
 import { Module } from './module.ts';
+import { release } from '../tensor/scope.ts';
 
 /** nn.Sequential: children named '0', '1', … applied in order. */
 export class Sequential extends Module {
@@ -14,7 +15,11 @@ export class Sequential extends Module {
   }
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.layers) y = m.forward(y);
+    for (const m of this.layers) {
+      const next = m.forward(y);
+      if (y !== x) release(y, next);
+      y = next;
+    }
     return y;
   }
 }

@@ -64,3 +64,12 @@ export function tidy<T>(fn: () => T): T {
   }
   return result;
 }
+
+/**
+ * Frees an intermediate result as soon as it has been consumed (the way Python's refcounting frees it), unless it
+ * is one of `keepers` (e.g. the layer's input or output). Autograd keeps its own references, so this is safe during
+ * training too; it keeps memory hot and small instead of growing until the enclosing tidy() ends.
+ */
+export function release(t: Disposable, ...keepers: unknown[]): void {
+  if (!keepers.includes(t)) t.dispose();
+}

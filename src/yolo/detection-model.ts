@@ -97,17 +97,20 @@ export class DetectionModel extends Module {
   /** Runs the layers; returns whatever Detect returns (raw maps in training, {pred, raw} in eval). */
   forwardOnce(x: Tensor): Tensor[] | { pred: Tensor; raw: Tensor[] } {
     const outputs: (Tensor | null)[] = [];
-    let cur: Tensor | Tensor[] = x;
+    let prev: Tensor = x;
     const layers = this.model.layers;
+    let out: unknown = x;
     for (let i = 0; i < layers.length; i++) {
       const f = this.layerInfo[i]!.f;
-      if (f !== -1) {
-        cur = typeof f === 'number' ? outputs[f]! : f.map((j) => (j === -1 ? (cur as Tensor) : outputs[j]!));
-      }
-      cur = layers[i]!.forward(cur);
-      outputs.push(this.save.has(i) ? (cur as Tensor) : null);
+      const input = f === -1 ? prev : typeof f === 'number' ? outputs[f]! : f.map((j) => (j === -1 ? prev : outputs[j]!));
+      out = layers[i]!.forward(input);
+      // The previous output is dead once this layer has read it, unless a later layer reads it through `save`.
+      if (prev !== x && prev !== out && !this.save.has(i - 1)) prev.dispose();
+      outputs.push(this.save.has(i) ? (out as Tensor) : null);
+      prev = out as Tensor;
     }
-    return cur as unknown as Tensor[] | { pred: Tensor; raw: Tensor[] };
+    for (const t of outputs) if (t && t !== out) t.dispose();
+    return out as Tensor[] | { pred: Tensor; raw: Tensor[] };
   }
 
   /** Training mode: the three raw maps (bs, na, ny, nx, 5+nc). Eval mode: decoded (bs, rows, 5+nc) in input pixels. */

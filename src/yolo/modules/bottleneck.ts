@@ -2,6 +2,7 @@ import { Module } from '../../nn/module.ts';
 import { Sequential } from '../../nn/containers.ts';
 import { cat } from '../../tensor/create.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
+import { release } from '../../tensor/scope.ts';
 import { Conv } from './conv.ts';
 
 /** Standard bottleneck: cv2(cv1(x)), plus x when shortcut and c1 == c2. */
@@ -20,8 +21,13 @@ export class Bottleneck extends Module {
     return 'Bottleneck';
   }
   forward(x: Tensor): Tensor {
-    const y = this.cv2.forward(this.cv1.forward(x));
-    return this.add ? x.add(y) : y;
+    const h = this.cv1.forward(x);
+    const y = this.cv2.forward(h);
+    h.dispose();
+    if (!this.add) return y;
+    const out = x.add(y);
+    y.dispose();
+    return out;
   }
 }
 
@@ -43,6 +49,15 @@ export class C3 extends Module {
     return 'C3';
   }
   forward(x: Tensor): Tensor {
-    return this.cv3.forward(cat([this.m.forward(this.cv1.forward(x)), this.cv2.forward(x)], 1));
+    const a = this.cv1.forward(x);
+    const m = this.m.forward(a);
+    const b = this.cv2.forward(x);
+    const joined = cat([m, b], 1);
+    release(a, m);
+    m.dispose();
+    b.dispose();
+    const out = this.cv3.forward(joined);
+    joined.dispose();
+    return out;
   }
 }

@@ -5,6 +5,7 @@ import { fuseConvAndBn } from '../../nn/fuse.ts';
 import { Module } from '../../nn/module.ts';
 import { Identity, SiLU } from '../../nn/activation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
+import { release } from '../../tensor/scope.ts';
 
 /** 'same' padding for an odd kernel (YOLOv5 autopad). */
 export function autopad(k: number, p: number | null = null, d = 1): number {
@@ -37,9 +38,16 @@ export class Conv extends Module {
 
   forward(x: Tensor): Tensor {
     const y = this.conv.forward(x);
-    if (!this.bn) return this.act.forward(y);
+    if (!this.bn) {
+      const a = this.act.forward(y);
+      release(y, a);
+      return a;
+    }
     const z = this.bn.forward(y);
-    return this.act.forward(z);
+    y.dispose();
+    const a = this.act.forward(z);
+    release(z, a);
+    return a;
   }
 
   /** Folds bn into conv (YOLOv5 fuse(): forward becomes act(conv(x))). */

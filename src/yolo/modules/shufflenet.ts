@@ -23,7 +23,10 @@ export class ConvMaxpool extends Module {
     return 'Conv_maxpool';
   }
   forward(x: Tensor): Tensor {
-    return this.maxpool.forward(this.conv.forward(x));
+    const y = this.conv.forward(x);
+    const out = this.maxpool.forward(y);
+    y.dispose();
+    return out;
   }
   fuse(): void {
     this.conv = this.registerModule('conv', fuseSequential(this.conv));
@@ -33,7 +36,14 @@ export class ConvMaxpool extends Module {
 /** channel_shuffle: (b, g·c, h, w) → view (b, g, c, h, w) → swap g and c → (b, g·c, h, w). */
 export function channelShuffle(x: Tensor, groups: number): Tensor {
   const [b, c, h, w] = x.shape as [number, number, number, number];
-  return x.view(b, groups, c / groups, h, w).transpose(1, 2).contiguous().view(b, c, h, w);
+  const grouped = x.view(b, groups, c / groups, h, w);
+  const swapped = grouped.transpose(1, 2);
+  const dense = swapped.contiguous();
+  const out = dense.view(b, c, h, w);
+  grouped.dispose();
+  swapped.dispose();
+  dense.dispose();
+  return out;
 }
 
 export class ShuffleNetV2InvertedResidual extends Module {
@@ -81,14 +91,18 @@ export class ShuffleNetV2InvertedResidual extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out: Tensor;
+    let parts: Tensor[];
     if (this.stride === 1) {
       const [x1, x2] = x.chunk(2, 1) as [Tensor, Tensor];
-      out = cat([x1, this.branch2.forward(x2)], 1);
+      parts = [x1, this.branch2.forward(x2), x2];
     } else {
-      out = cat([this.branch1.forward(x), this.branch2.forward(x)], 1);
+      parts = [this.branch1.forward(x), this.branch2.forward(x)];
     }
-    return channelShuffle(out, 2);
+    const out = cat(parts.slice(0, 2), 1);
+    for (const p of parts) p.dispose();
+    const shuffled = channelShuffle(out, 2);
+    out.dispose();
+    return shuffled;
   }
 
   /** Folds every Conv2d→BatchNorm2d pair in both branches (YOLOv5's fuse() leaves these alone). */

@@ -24,7 +24,12 @@ export class SPPF extends Module {
     const a = this.cv1.forward(x);
     const y1 = this.m.forward(a);
     const y2 = this.m.forward(y1);
-    return this.cv2.forward(cat([a, y1, y2, this.m.forward(y2)], 1));
+    const y3 = this.m.forward(y2);
+    const joined = cat([a, y1, y2, y3], 1);
+    for (const t of [a, y1, y2, y3]) t.dispose();
+    const out = this.cv2.forward(joined);
+    joined.dispose();
+    return out;
   }
 }
 
