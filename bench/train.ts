@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { readNpyFile, writeNpyFile } from '../src/io/npy.ts';
-import type { Module } from '../src/nn/module.ts';
 import { fromHost, manualSeed, noGrad, setNumThreads, tidy, type Tensor } from '../src/tensor/index.ts';
 import { clipGradNorm } from '../src/train/clip-grad.ts';
 import { ModelEMA } from '../src/train/ema.ts';
@@ -71,20 +70,6 @@ function writeSyntheticBatches(dir: string): void {
   }
 }
 
-/**
- * Moves every 4-d parameter (conv weights) to channels_last in place of the NCHW one. Must run before the
- * optimizer and EMA are made: they hold references to the parameter tensors.
- */
-export function toChannelsLast(model: Module): void {
-  for (const m of model.modules()) {
-    for (const [name, p] of [...m.namedParameters('', false)]) {
-      if (p.ndim !== 4) continue;
-      const cl = noGrad(() => p.detach().contiguous('channels_last'));
-      cl.requiresGrad_(true);
-      m.replaceTensor(name, cl);
-    }
-  }
-}
 
 /** One tsyolo side: build, warm up, time the steps; runs in a child process (see main). */
 function tsyoloWorker(cfg: string, dir: string, variant: Variant): SideResult {
@@ -93,7 +78,7 @@ function tsyoloWorker(cfg: string, dir: string, variant: Variant): SideResult {
   const { nc, img } = SETTINGS;
   const { model } = loadModel(cfg, { nc });
   model.train();
-  if (variant === 'channels_last') toChannelsLast(model);
+  if (variant === 'channels_last') model.toChannelsLast();
   const batches: { images: Tensor; targets: Tensor }[] = [];
   for (let k = 0; k < SETTINGS.batches; k++) {
     batches.push({ images: fromHost(readNpyFile(join(dir, `images_${k}.npy`))), targets: fromHost(readNpyFile(join(dir, `targets_${k}.npy`))) });

@@ -39,7 +39,10 @@ export function channelShuffle(x: Tensor, groups: number): Tensor {
   const grouped = x.view(b, groups, c / groups, h, w);
   const swapped = grouped.transpose(1, 2);
   const dense = swapped.contiguous();
-  const out = dense.view(b, c, h, w);
+  const flat = dense.view(b, c, h, w);
+  // Keep a channels_last graph channels_last (the 5-d shuffle copy comes out row-major).
+  const out = x.isChannelsLast() && c > 1 ? flat.contiguous('channels_last') : flat;
+  if (out !== flat) flat.dispose();
   grouped.dispose();
   swapped.dispose();
   dense.dispose();
