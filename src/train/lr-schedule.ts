@@ -1,5 +1,6 @@
 // Learning-rate schedules of YOLOv5's train.py: the per-epoch lambdas LambdaLR multiplies initial_lr by, and
 // numpy's interp used for the warmup ramps.
+import { roundHalfEven } from '../compat/python-round.ts';
 
 /** Linear decay from 1 at epoch 0 to lrf at `epochs`: (1 − x/epochs)·(1 − lrf) + lrf. */
 export function linearLr(lrf: number, epochs: number): (epoch: number) => number {
@@ -27,10 +28,7 @@ export function warmupInterp(x: number, xp: readonly number[], fp: readonly numb
 
 /** Warmup length in iterations: max(round(warmup_epochs·nb), 100), with Python's rounding. */
 export function warmupIterations(warmupEpochs: number, batchesPerEpoch: number): number {
-  const v = warmupEpochs * batchesPerEpoch;
-  const r = Math.round(v);
-  const even = Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-  return Math.max(even, 100);
+  return Math.max(roundHalfEven(warmupEpochs * batchesPerEpoch), 100);
 }
 
 /** The group settings warmup gives iteration `ni` (train.py): lr ramps, SGD momentum ramp, gradient accumulation. */
@@ -50,8 +48,6 @@ export function applyWarmup(
     g.lr = warmupInterp(o.ni, xi, [j === 0 ? o.warmupBiasLr : 0.0, g.initialLr * o.lf(o.epoch)]);
     if (g.momentum !== undefined) g.momentum = warmupInterp(o.ni, xi, [o.warmupMomentum, o.momentum]);
   });
-  const acc = warmupInterp(o.ni, xi, [1, o.nbs / o.batchSize]);
-  const r = Math.round(acc);
-  const rounded = Math.abs(acc % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; // numpy rounds halves to even
-  return { accumulate: Math.max(1, rounded) };
+  // numpy's round() takes halves to even, like Python's.
+  return { accumulate: Math.max(1, roundHalfEven(warmupInterp(o.ni, xi, [1, o.nbs / o.batchSize]))) };
 }
