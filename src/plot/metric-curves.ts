@@ -1,9 +1,9 @@
 // PR_curve.png and the F1/P/R-confidence curves of YOLOv5's ap_per_class (utils/metrics.py plot_pr_curve,
 // plot_mc_curve): thin per-class lines, a bold blue class-mean line whose legend carries the summary number.
-import { roundHalfEven } from '../compat/python-round.ts';
 import { Axes, Figure, type LegendEntry, type LineStyle } from './chart.ts';
 import { cycleColor, type RGB } from './colors.ts';
 import { formatFixed } from './number-format.ts';
+import { smooth as boxFilterSmooth } from '../eval/ap.ts';
 
 type Numbers = ArrayLike<number>;
 
@@ -12,26 +12,8 @@ const GREY: RGB = [128, 128, 128];
 /** YOLOv5 labels per-class lines only below this many classes; more are drawn grey and unlabelled. */
 const MAX_LABELLED_CLASSES = 21;
 
-/**
- * YOLOv5's smooth(): pads both ends with nf // 2 copies of the edge values and takes a running mean of
- * nf = round(len·f·2) // 2 + 1 taps (numpy 'valid' convolution, so an even nf gives len + 1 values).
- * ap_per_class picks its operating point with the same filter at f = 0.1.
- */
-export function boxFilterSmooth(y: Numbers, fraction = 0.05): Float64Array {
-  const n = y.length;
-  if (n === 0) return new Float64Array(0);
-  const taps = Math.floor(roundHalfEven(n * fraction * 2) / 2) + 1;
-  const pad = Math.floor(taps / 2);
-  const padded = (k: number): number => y[Math.min(n - 1, Math.max(0, k - pad))]!;
-  const out = new Float64Array(n + 2 * pad - taps + 1);
-  for (let i = 0; i < out.length; i++) {
-    let sum = 0;
-    for (let k = i; k < i + taps; k++) sum += padded(k);
-    out[i] = sum / taps;
-  }
-  return out;
-}
-
+/** YOLOv5's smooth() — the same filter ap_per_class uses to pick its operating point (one implementation). */
+export { smooth as boxFilterSmooth } from '../eval/ap.ts';
 function rowsOf(values: Numbers, rowLength: number, what: string): number {
   if (rowLength <= 0 || values.length % rowLength !== 0) {
     throw new Error(`${what}: ${values.length} values is not a whole number of rows of ${rowLength}`);
