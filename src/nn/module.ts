@@ -137,21 +137,41 @@ export abstract class Module {
   }
 
   /**
-   * Stores every 4-d parameter and buffer channels_last (NHWC in memory), keeping requires_grad. libtorch's CPU
-   * convolutions (depthwise ones above all) run much faster on channels_last inputs and weights. Call it before
-   * building an optimizer: parameters are replaced by new tensors.
+   * Replaces every parameter and buffer of the tree by `fn(tensor)` (parameters are passed detached and keep their
+   * requires_grad); a tensor `fn` returns unchanged stays. Build optimizers afterwards: parameters become new tensors.
    */
-  toChannelsLast(): this {
+  mapTensors(fn: (t: Tensor) => Tensor): this {
     for (const m of this.modules()) {
       for (const [name, p] of [...m.#parameters]) {
-        if (!p || p.ndim !== 4) continue;
+        if (!p) continue;
+        const requiresGrad = p.requiresGrad;
         const detached = p.detach();
-        m.replaceTensor(name, detached.contiguous('channels_last').requiresGrad_(p.requiresGrad));
-        detached.dispose();
+        const mapped = fn(detached);
+        if (mapped !== detached) {
+          detached.dispose();
+          m.replaceTensor(name, mapped.requiresGrad_(requiresGrad));
+        } else detached.dispose();
       }
-      for (const [name, b] of [...m.#buffers]) if (b && b.ndim === 4) m.replaceTensor(name, b.contiguous('channels_last'));
+      for (const [name, b] of [...m.#buffers]) {
+        if (!b) continue;
+        const mapped = fn(b);
+        if (mapped !== b) m.replaceTensor(name, mapped);
+      }
     }
     return this;
+  }
+
+  /**
+   * Stores every 4-d parameter and buffer channels_last (NHWC in memory). libtorch's CPU convolutions (depthwise
+   * ones above all) run much faster on channels_last inputs and weights.
+   */
+  toChannelsLast(): this {
+    return this.mapTensors((t) => (t.ndim === 4 ? t.contiguous('channels_last') : t));
+  }
+
+  /** Moves every parameter and buffer to `device` ('cpu', 'cuda', 'cuda:1'). */
+  toDevice(device: string): this {
+    return this.mapTensors((t) => t.to(device));
   }
 
   // ------------------------------------------------------------ modes and counts

@@ -193,10 +193,7 @@ export class DetectionModel extends Module {
 
   /** Moves every parameter and buffer to `device` ('cpu', 'cuda', 'cuda:1'). Build optimizers after this. */
   moveTo(device: string): this {
-    for (const m of this.modules()) {
-      for (const [name] of [...m.namedParameters('', false)]) m.replaceTensor(name, m.getParameter(name)!.detach().to(device).requiresGrad_(m.getParameter(name)!.requiresGrad));
-      for (const [name, b] of [...m.namedBuffers()].filter(([n]) => !n.includes('.'))) m.replaceTensor(name, b.to(device));
-    }
+    this.toDevice(device);
     this.detect.resetGrids();
     return this;
   }
