@@ -1,5 +1,4 @@
 // `tsyolo compare A.yaml B.yaml …`: parameters and GFLOPs side by side, change against the first.
-import { padEnd, padStart } from '../compat/python-repr.ts';
 import { loadModel } from '../yolo/load-model.ts';
 import { summarize, type ModelSummary } from '../yolo/model-info.ts';
 
@@ -19,12 +18,12 @@ function change(x: number, base: number): string {
 
 export function formatComparison(rows: Array<ModelSummary & { config: string }>, img: number): string {
   const base = rows[0]!;
-  const header = `${padEnd('Model', 32)}${padStart('layers', 8)}${padStart('parameters', 13)}${padStart(`GFLOPs@${img}`, 12)}${padStart('Δparams', 10)}${padStart('ΔGFLOPs', 10)}`;
+  const header = `${'Model'.padEnd(32)}${'layers'.padStart(8)}${'parameters'.padStart(13)}${`GFLOPs@${img}`.padStart(12)}${'Δparams'.padStart(10)}${'ΔGFLOPs'.padStart(10)}`;
   const lines = [header];
   for (const r of rows) {
     lines.push(
-      `${padEnd(r.config, 32)}${padStart(String(r.layers), 8)}${padStart(String(r.parameters), 13)}${padStart(r.gflops.toFixed(1), 12)}` +
-        `${padStart(r === base ? '' : change(r.parameters, base.parameters), 10)}${padStart(r === base ? '' : change(r.gflops, base.gflops), 10)}`,
+      `${r.config.padEnd(32)}${String(r.layers).padStart(8)}${String(r.parameters).padStart(13)}${r.gflops.toFixed(1).padStart(12)}` +
+        `${(r === base ? '' : change(r.parameters, base.parameters)).padStart(10)}${(r === base ? '' : change(r.gflops, base.gflops)).padStart(10)}`,
     );
   }
   return lines.join('\n');

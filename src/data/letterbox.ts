@@ -1,6 +1,6 @@
 // YOLOv5's letterbox(): resize keeping the aspect ratio, then pad with grey to the target shape (or, with
 // `auto`, only up to the next stride multiple).
-import { roundHalfEven } from '../compat/python-round.ts';
+import { roundHalfEven } from '../compat/python.ts';
 import { PAD_VALUE, padImage, type RgbImage } from './image-buffer.ts';
 import { resizeImage } from './resize.ts';
 

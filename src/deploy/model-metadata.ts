@@ -1,5 +1,6 @@
 // Reads what a detector needs from an exported ONNX file before running it — input shape, stride, class names —
 // with the same protobuf schema the exporter writes. Browser-safe (no node: imports).
+import { parsePyStrDict } from '../compat/python.ts';
 import { ModelHeader } from '../export/onnx-schema.ts';
 
 export interface OnnxModelInfo {
@@ -16,65 +17,7 @@ export interface OnnxModelInfo {
 
 /** Parses YOLOv5's str(names) — {0: 'person', 1: "it's"} — or a Python list ['a', 'b']. */
 export function parseNamesRepr(text: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  const fail = (why: string): never => {
-    throw new Error(`ONNX metadata 'names' is not a Python dict of class names (${why}): ${text.slice(0, 80)}`);
-  };
-  const ws = () => {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-  };
-  const str = (): string => {
-    const q = text[i];
-    if (q !== "'" && q !== '"') fail(`expected a quoted name at ${i}`);
-    i++;
-    let s = '';
-    while (i < text.length && text[i] !== q) {
-      if (text[i] === '\\') {
-        const e = text[++i];
-        const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"' };
-        if (e === 'x') {
-          s += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
-          i += 3;
-          continue;
-        }
-        s += simple[e!] ?? '\\' + e;
-        i++;
-      } else s += text[i++];
-    }
-    if (text[i] !== q) fail('unterminated string');
-    i++;
-    return s;
-  };
-  ws();
-  const open = text[i];
-  if (open !== '{' && open !== '[') fail('expected { or [');
-  const close = open === '{' ? '}' : ']';
-  i++;
-  ws();
-  let index = 0;
-  while (text[i] !== close) {
-    let key = index;
-    if (open === '{') {
-      const m = /^-?\d+/.exec(text.slice(i));
-      if (!m) fail(`expected an integer key at ${i}`);
-      key = Number(m![0]);
-      i += m![0].length;
-      ws();
-      if (text[i] !== ':') fail(`expected ':' at ${i}`);
-      i++;
-      ws();
-    }
-    out[key] = str();
-    index++;
-    ws();
-    if (text[i] === ',') {
-      i++;
-      ws();
-    } else if (text[i] !== close) fail(`expected ',' or '${close}' at ${i}`);
-  }
-  for (let k = 0; k < out.length; k++) out[k] ??= String(k);
-  return out;
+  return parsePyStrDict(text, "ONNX metadata 'names'");
 }
 
 function dims(v: { type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string }[] } } } }): (number | string)[] {

@@ -1,6 +1,6 @@
 // Model output → detections in original-image pixels, shared by Node and the browser page: YOLOv5's NMS, then
 // scale_boxes from the letterboxed size to the original and .round() (half to even, as torch.round). Browser-safe.
-import { roundHalfEven } from '../compat/python-round.ts';
+import { roundHalfEven } from '../compat/python.ts';
 import { nonMaxSuppression, type NmsOptions } from '../eval/nms.ts';
 import { scaleBoxes } from '../geometry/boxes.ts';
 import type { ModelOutput } from './detector-backend.ts';

@@ -6,7 +6,7 @@ import { decodeImage } from '../data/image-decode.ts';
 import { listImageFiles } from '../data/image-files.ts';
 import { letterbox } from '../data/letterbox.ts';
 import { nonMaxSuppression } from '../eval/nms.ts';
-import { pyFormat } from '../compat/python-format.ts';
+import { pyFormat } from '../compat/python.ts';
 import { scaleBoxes, xyxy2xywh } from '../geometry/boxes.ts';
 import { annotateDetections, saveImage } from '../plot/annotator.ts';
 import { incrementPath } from '../run/increment-path.ts';

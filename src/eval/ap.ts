@@ -1,8 +1,8 @@
 // Average precision per class, as YOLOv5 v7.0's utils/metrics.py computes it (ap_per_class, compute_ap, smooth),
-// including the NumPy operations whose exact behaviour the numbers depend on (interp, linspace, trapz's sum).
+// on the NumPy operations in compat/numpy.ts whose exact behaviour the numbers depend on.
 
-import { roundHalfEven } from '../compat/python-round.ts';
-import { numpyArgsort } from './numpy-sort.ts';
+import { argmax, interp, linspace, numpyArgsort, trapz } from '../compat/numpy.ts';
+import { roundHalfEven } from '../compat/python.ts';
 
 export interface ApPerClassOptions {
   /** IoU thresholds per prediction (columns of `tp`); needed only when there are no predictions. Default 10. */
@@ -177,109 +177,4 @@ export function smooth(y: ArrayLike<number>, f = 0.05): Float64Array {
     out[i] = s;
   }
   return out;
-}
-
-/** Index of the first maximum (NaN counts as the maximum, as in NumPy). */
-export function argmax(a: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    if (v !== v) return i;
-    if (v > a[best]!) best = i;
-  }
-  return best;
-}
-
-/** `np.linspace(start, stop, num)`: i·step + start, with the last value set to stop exactly. */
-export function linspace(start: number, stop: number, num: number): Float64Array {
-  const out = new Float64Array(num);
-  const step = (stop - start) / (num - 1);
-  for (let i = 0; i < num; i++) out[i] = i * step + start;
-  if (num > 1) out[num - 1] = stop;
-  return out;
-}
-
-/**
- * `np.interp(x, xp, fp, left, right)` for increasing xp: for each x, the last xp[j] ≤ x gives the segment; an x equal
- * to xp[j] takes fp[j] (with repeated xp values, the last of them); outside, left/right (default fp[0]/fp[-1]).
- */
-export function interp(
-  x: ArrayLike<number>,
-  xp: ArrayLike<number>,
-  fp: ArrayLike<number>,
-  left?: number,
-  right?: number,
-): Float64Array {
-  const n = xp.length;
-  if (n === 0) throw new Error('interp: xp is empty');
-  if (fp.length !== n) throw new Error(`interp: xp has ${n} values but fp has ${fp.length}`);
-  const lval = left ?? fp[0]!;
-  const rval = right ?? fp[n - 1]!;
-  const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (v !== v) {
-      out[i] = v;
-      continue;
-    }
-    if (v < xp[0]!) {
-      out[i] = lval;
-      continue;
-    }
-    if (v > xp[n - 1]!) {
-      out[i] = rval;
-      continue;
-    }
-    // Largest j with xp[j] <= v.
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (v >= xp[mid]!) lo = mid + 1;
-      else hi = mid;
-    }
-    const j = lo - 1;
-    if (j === n - 1 || xp[j] === v) {
-      out[i] = fp[j]!;
-      continue;
-    }
-    const slope = (fp[j + 1]! - fp[j]!) / (xp[j + 1]! - xp[j]!);
-    let res = slope * (v - xp[j]!) + fp[j]!;
-    if (res !== res) {
-      res = slope * (v - xp[j + 1]!) + fp[j + 1]!;
-      if (res !== res && fp[j] === fp[j + 1]) res = fp[j]!;
-    }
-    out[i] = res;
-  }
-  return out;
-}
-
-/** `np.trapz(y, x)`: Σ (x[i+1] − x[i])·(y[i+1] + y[i]) / 2, summed in NumPy's pairwise order. */
-export function trapz(y: ArrayLike<number>, x: ArrayLike<number>): number {
-  const n = y.length;
-  if (x.length !== n) throw new Error(`trapz: y has ${n} values but x has ${x.length}`);
-  if (n < 2) return 0;
-  const terms = new Float64Array(n - 1);
-  for (let i = 0; i < n - 1; i++) terms[i] = ((x[i + 1]! - x[i]!) * (y[i + 1]! + y[i]!)) / 2;
-  return numpySum(terms);
-}
-
-/** `np.sum` of a contiguous float64 array: NumPy's pairwise summation (8 partial sums, blocks of 128). */
-export function numpySum(a: Float64Array, start = 0, n = a.length): number {
-  if (n < 8) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += a[start + i]!;
-    return s;
-  }
-  if (n <= 128) {
-    const r = [a[start]!, a[start + 1]!, a[start + 2]!, a[start + 3]!, a[start + 4]!, a[start + 5]!, a[start + 6]!, a[start + 7]!];
-    let i = 8;
-    for (; i < n - (n % 8); i += 8) for (let k = 0; k < 8; k++) r[k] += a[start + i + k]!;
-    let s = (r[0]! + r[1]! + (r[2]! + r[3]!)) + (r[4]! + r[5]! + (r[6]! + r[7]!));
-    for (; i < n; i++) s += a[start + i]!;
-    return s;
-  }
-  let half = Math.floor(n / 2);
-  half -= half % 8;
-  return numpySum(a, start, half) + numpySum(a, start + half, n - half);
 }

@@ -2,7 +2,8 @@
 // per-image matching at IoU 0.50:0.95, then ap_per_class and the summary numbers val.py prints and returns.
 
 import type { HostTensor } from '../io/host-tensor.ts';
-import { apPerClass, numpySum, type ApPerClassResult } from './ap.ts';
+import { numpySum } from '../compat/numpy.ts';
+import { apPerClass, type ApPerClassResult } from './ap.ts';
 import { ConfusionMatrix } from './confusion-matrix.ts';
 import { IOUV, matrixRows, processBatch } from './match.ts';
 

@@ -2,7 +2,7 @@
 // IoU follows utils/metrics.py `box_iou` in float32 (as PyTorch computes it), so thresholds compare as in YOLOv5.
 
 import { toFloat32, type HostTensor } from '../io/host-tensor.ts';
-import { firstOccurrences, numpyArgsort } from './numpy-sort.ts';
+import { firstOccurrences, numpyArgsort } from '../compat/numpy.ts';
 
 /** val.py's `iouv = torch.linspace(0.5, 0.95, 10)`: the float32 IoU thresholds of mAP@0.5:0.95. */
 export const IOUV: readonly number[] = Array.from({ length: 10 }, (_, i) => Math.fround(0.5 + 0.05 * i));

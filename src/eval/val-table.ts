@@ -1,6 +1,6 @@
 // The text val.py (YOLOv5 v7.0) prints: the table header, one row per line, and the speed line.
 
-import { pyFormat, pyStr } from '../compat/python-format.ts';
+import { pyFormat, pyStr } from '../compat/python.ts';
 
 const HEADER_FORMAT = '%22s' + '%11s'.repeat(6);
 const ROW_FORMAT = '%22s' + '%11i'.repeat(2) + '%11.3g'.repeat(4);

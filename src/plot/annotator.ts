@@ -1,10 +1,10 @@
 // Boxes and labels drawn on an RGB image: YOLOv5's Annotator.box_label for detect.py outputs and the batch
 // mosaics (train_batch*.jpg, val_batch*_pred.jpg).
 import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
-import { roundHalfEven } from '../compat/python-round.ts';
+import { roundHalfEven } from '../compat/python.ts';
 import { classColor, cssColor, luma, type RGB } from './colors.ts';
 import { ensureFont, fontSpec } from './font.ts';
-import { formatFixed } from './number-format.ts';
+import { formatFixed } from '../compat/python.ts';
 import { canvasFromRgb, checkRgbSize, rgbFromCanvas } from './raster.ts';
 
 export { saveImage, type SaveImageOptions } from './image-file.ts';

@@ -2,7 +2,7 @@
 // predicted, columns = true, last row/column = background, cells below 0.005 left blank.
 import { Axes, Figure, drawColorbar } from './chart.ts';
 import { blues, luma } from './colors.ts';
-import { formatFixed } from './number-format.ts';
+import { formatFixed } from '../compat/python.ts';
 
 /** Cells under this are not drawn or annotated (they would print as 0.00). */
 const BLANK_BELOW = 0.005;

@@ -2,12 +2,12 @@
 // plot_images): up to 16 images on a square grid, filled column by column, with their boxes and file names.
 import { basename } from 'node:path';
 import sharp from 'sharp';
-import { roundHalfEven } from '../compat/python-round.ts';
+import { roundHalfEven } from '../compat/python.ts';
 import { xywh2xyxy } from '../geometry/boxes.ts';
 import { Annotator, className } from './annotator.ts';
 import { classColor } from './colors.ts';
 import { saveImage } from './image-file.ts';
-import { formatFixed } from './number-format.ts';
+import { formatFixed } from '../compat/python.ts';
 
 export interface MosaicLayout {
   /** Images drawn: min(N, maxSubplots). */

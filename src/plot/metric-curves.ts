@@ -2,7 +2,7 @@
 // plot_mc_curve): thin per-class lines, a bold blue class-mean line whose legend carries the summary number.
 import { Axes, Figure, type LegendEntry, type LineStyle } from './chart.ts';
 import { cycleColor, type RGB } from './colors.ts';
-import { formatFixed } from './number-format.ts';
+import { formatFixed } from '../compat/python.ts';
 import { smooth as boxFilterSmooth } from '../eval/ap.ts';
 
 type Numbers = ArrayLike<number>;

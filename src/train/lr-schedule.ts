@@ -1,6 +1,6 @@
 // Learning-rate schedules of YOLOv5's train.py: the per-epoch lambdas LambdaLR multiplies initial_lr by, and
 // numpy's interp used for the warmup ramps.
-import { roundHalfEven } from '../compat/python-round.ts';
+import { roundHalfEven } from '../compat/python.ts';
 
 /** Linear decay from 1 at epoch 0 to lrf at `epochs`: (1 − x/epochs)·(1 − lrf) + lrf. */
 export function linearLr(lrf: number, epochs: number): (epoch: number) => number {

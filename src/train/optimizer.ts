@@ -1,6 +1,7 @@
 // Optimizers with torch.optim's update rules (SGD with momentum/Nesterov, Adam, AdamW), stepping parameters in
 // place under noGrad, and YOLOv5's smart_optimizer parameter groups. Group 0 holds the biases (warmup gives them a
 // falling lr), group 1 the decayed weights, group 2 the normalisation weights without decay.
+import { pyFloatRepr } from '../compat/python.ts';
 import type { HostTensor } from '../io/host-tensor.ts';
 import type { Module } from '../nn/module.ts';
 import { fromHost, zerosLike } from '../tensor/create.ts';
@@ -272,19 +273,7 @@ export function smartOptimizer(model: Module, name: OptimizerName = 'Adam', lr =
   optimizer.addParamGroup({ params: weights, weightDecay: decay });
   optimizer.addParamGroup({ params: normWeights, weightDecay: 0.0 });
   log?.(
-    `optimizer: ${name}(lr=${pyFloat(lr)}) with parameter groups ${normWeights.length} weight(decay=0.0), ${weights.length} weight(decay=${pyFloat(decay)}), ${biases.length} bias`,
+    `optimizer: ${name}(lr=${pyFloatRepr(lr)}) with parameter groups ${normWeights.length} weight(decay=0.0), ${weights.length} weight(decay=${pyFloatRepr(decay)}), ${biases.length} bias`,
   );
   return optimizer;
-}
-
-/** Python's str() of a float (0.0 rather than 0, 1e-05 rather than 0.00001). */
-function pyFloat(x: number): string {
-  if (Number.isInteger(x)) return `${x}.0`;
-  const abs = Math.abs(x);
-  if (abs < 1e-4 || abs >= 1e16) {
-    const [m, e] = x.toExponential().split('e') as [string, string];
-    const exp = Number(e);
-    return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  return String(x);
 }

@@ -1,5 +1,5 @@
 // The per-epoch progress bar as YOLOv5 prints it (tqdm-style), live on a terminal, one line otherwise.
-import { pyFormat } from '../compat/python-format.ts';
+import { pyFormat } from '../compat/python.ts';
 
 export const TRAIN_HEADER = pyFormat('\n' + '%11s'.repeat(7), 'Epoch', 'GPU_mem', 'box_loss', 'obj_loss', 'cls_loss', 'Instances', 'Size');
 

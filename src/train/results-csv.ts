@@ -1,6 +1,6 @@
 // results.csv in YOLOv5's exact layout: "%20s," headers and "%20.5g," values, one row per epoch.
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { pyFormat } from '../compat/python-format.ts';
+import { pyFormat } from '../compat/python.ts';
 
 export const RESULTS_COLUMNS = [
   'train/box_loss',

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { roundHalfEven } from '../compat/python-round.ts';
+import { roundHalfEven } from '../compat/python.ts';
 import { type DatasetConfig, loadDatasetConfig } from '../data/dataset-config.ts';
 import { buildDatasetIndex } from '../data/dataset-index.ts';
 import { createLoader } from '../data/loader.ts';

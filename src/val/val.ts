@@ -1,7 +1,7 @@
 // val.py: mAP of a detector on a dataset split — YOLOv5's defaults, table, speed line, plots and outputs.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { pyFormat } from '../compat/python-format.ts';
+import { pyFormat } from '../compat/python.ts';
 import { type DatasetConfig, loadDatasetConfig } from '../data/dataset-config.ts';
 import { buildDatasetIndex } from '../data/dataset-index.ts';
 import { createLoader } from '../data/loader.ts';

@@ -12,7 +12,7 @@ import { Detect } from './modules/detect.ts';
 import { ConvMaxpool, ShuffleNetV2InvertedResidual } from './modules/shufflenet.ts';
 import type { ModelConfig } from './model-config.ts';
 import { type LayerInfo, parseModel } from './parse-model.ts';
-import { roundHalfEven } from '../compat/python-round.ts';
+import { roundHalfEven } from '../compat/python.ts';
 import { type ModelSummary, summarize } from './model-info.ts';
 
 export interface DetectionModelOptions {

@@ -1,5 +1,5 @@
 // YOLOv5's printed model description: the parse_model layer table and the summary line.
-import { padEnd, padStart, pyRepr } from '../compat/python-repr.ts';
+import { pyRepr } from '../compat/python.ts';
 import type { DetectionModel } from './detection-model.ts';
 import { modelGflops } from './flops.ts';
 
@@ -33,9 +33,9 @@ export function formatSummaryLine(s: ModelSummary): string {
 }
 
 export function formatLayerTable(model: DetectionModel): string {
-  const lines = [`\n${padStart('', 3)}${padStart('from', 18)}${padStart('n', 3)}${padStart('params', 10)}  ${padEnd('module', 40)}${padEnd('arguments', 30)}`];
+  const lines = [`\n${''.padStart(3)}${'from'.padStart(18)}${'n'.padStart(3)}${'params'.padStart(10)}  ${'module'.padEnd(40)}${'arguments'.padEnd(30)}`];
   for (const l of model.layerInfo) {
-    lines.push(`${padStart(String(l.i), 3)}${padStart(pyRepr(l.f), 18)}${padStart(String(l.n), 3)}${padStart(String(l.np), 10)}  ${padEnd(l.type, 40)}${padEnd(pyRepr(l.args), 30)}`);
+    lines.push(`${String(l.i).padStart(3)}${pyRepr(l.f).padStart(18)}${String(l.n).padStart(3)}${String(l.np).padStart(10)}  ${l.type.padEnd(40)}${pyRepr(l.args).padEnd(30)}`);
   }
   return lines.join('\n');
 }

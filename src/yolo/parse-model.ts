@@ -2,7 +2,7 @@
 import { Sequential } from '../nn/containers.ts';
 import type { Module } from '../nn/module.ts';
 import { LeakyReLU, ReLU, SiLU, Hardswish } from '../nn/activation.ts';
-import { roundHalfEven } from '../compat/python-round.ts';
+import { roundHalfEven } from '../compat/python.ts';
 import './builtin-modules.ts';
 import { Conv } from './modules/conv.ts';
 import type { ModelConfig } from './model-config.ts';

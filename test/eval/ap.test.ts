@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apPerClass, computeAp, interp, linspace, smooth, trapz } from '../../src/eval/ap.ts';
+import { interp, linspace, trapz } from '../../src/compat/numpy.ts';
+import { apPerClass, computeAp, smooth } from '../../src/eval/ap.ts';
 
 const close = (actual: number, expected: number, tol = 1e-12): void =>
   assert.ok(Math.abs(actual - expected) <= tol, `${actual} is not within ${tol} of ${expected}`);

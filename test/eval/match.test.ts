@@ -5,7 +5,7 @@ import { readNpyFile } from '../../src/io/npy.ts';
 import type { HostTensor } from '../../src/io/host-tensor.ts';
 import { IOUV, processBatch } from '../../src/eval/match.ts';
 import { ConfusionMatrix } from '../../src/eval/confusion-matrix.ts';
-import { firstOccurrences, numpyArgsort } from '../../src/eval/numpy-sort.ts';
+import { firstOccurrences, numpyArgsort } from '../../src/compat/numpy.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 

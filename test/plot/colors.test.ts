@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classColor, hexToRgb, ULTRALYTICS_PALETTE_HEX } from '../../src/plot/colors.ts';
-import { formatFixed } from '../../src/plot/number-format.ts';
+import { formatFixed } from '../../src/compat/python.ts';
 
 test('classColor follows the Ultralytics palette and wraps every 20 classes like Python %', () => {
   assert.equal(ULTRALYTICS_PALETTE_HEX.length, 20);

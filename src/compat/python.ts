@@ -1,6 +1,13 @@
-// Python's printf-style `%` formatting, so tables and CSV files read exactly as YOLOv5's do.
-// Numbers are rounded from their exact binary value with ties to even, as CPython does; JavaScript's
+// Python semantics YOLOv5's numbers and text depend on: round(), `%` formatting, str()/repr() of values, and
+// reading back a repr'd dict/list of strings. Browser-safe (no node: imports).
+// Numbers are formatted from their exact binary value with ties to even, as CPython does; JavaScript's
 // toFixed/toPrecision round ties away from zero, which differs for values such as 0.125 or 2.5.
+
+/** Python's round(): halves go to the even neighbour (YOLOv5 relies on it in letterbox and depth scaling). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 
 /** One parsed conversion such as `%11.3g`. */
 interface Spec {
@@ -83,7 +90,7 @@ function formatOne(spec: Spec, value: string | number | bigint, fmt: string): st
   else {
     const lower = c.toLowerCase();
     const precision = spec.precision ?? 6;
-    if (lower === 'f') body = formatFixed(Math.abs(x), precision, spec.alternate);
+    if (lower === 'f') body = fixedBody(Math.abs(x), precision, spec.alternate);
     else if (lower === 'e') body = formatExponent(Math.abs(x), precision, spec.alternate);
     else body = formatGeneral(Math.abs(x), precision, spec.alternate);
   }
@@ -105,6 +112,11 @@ function pad(body: string, sign: string, spec: Spec, numeric: boolean): string {
   if (spec.leftAlign) return sign + body + ' '.repeat(fill);
   if (spec.zeroPad && numeric) return sign + '0'.repeat(fill) + body;
   return ' '.repeat(fill) + sign + body;
+}
+
+/** Python's f"{x:.{digits}f}" (the numbers on plots: "person 0.88"). */
+export function formatFixed(x: number, digits: number): string {
+  return pyFormat(`%.${digits}f`, x);
 }
 
 /** Python's str() of a number: integers (and bigints) as ints, everything else as a float's repr. */
@@ -198,7 +210,7 @@ function placeDigits(digits: string, exp10: number, decimals: number): string {
   return decimals > 0 ? `${intPart}.${fracPart}` : intPart;
 }
 
-function formatFixed(x: number, precision: number, alternate: boolean): string {
+function fixedBody(x: number, precision: number, alternate: boolean): string {
   const r = roundAtPlace(exactDecimal(x), -precision);
   const s = placeDigits(r.digits === '0' ? '0' : r.digits, r.digits === '0' ? 0 : r.exp10, precision);
   return alternate && precision === 0 ? `${s}.` : s;
@@ -240,4 +252,102 @@ function formatGeneral(x: number, precision: number, alternate: boolean): string
   if (!alternate && mant.includes('.')) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
   else if (alternate && !mant.includes('.')) mant += '.';
   return mant + suffix;
+}
+
+/** Python's repr() of a str: single quotes unless the text holds ' and no ", escapes as CPython writes them. */
+export function pyStrRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === quote || ch === '\\') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/**
+ * Python's repr() of plain values: None, booleans, numbers (integers as ints), strings, lists, and dicts — a Map
+ * keeps its key types (`{0: 'person'}`), a plain object has string keys.
+ */
+export function pyRepr(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'number' || typeof v === 'bigint') return pyStr(v);
+  if (typeof v === 'string') return pyStrRepr(v);
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  const entries = v instanceof Map ? [...v.entries()] : typeof v === 'object' ? Object.entries(v) : undefined;
+  if (entries) return `{${entries.map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  return String(v);
+}
+
+/**
+ * Reads back the repr of a dict of strings keyed by integers (`{0: 'person', 1: "it's"}`) or of a list of strings,
+ * as a list indexed by key (gaps filled with the index as text). `what` names the text in errors.
+ */
+export function parsePyStrDict(text: string, what: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const fail = (why: string): never => {
+    throw new Error(`${what} is not a Python dict or list of strings (${why}): ${text.slice(0, 80)}`);
+  };
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  const str = (): string => {
+    const q = text[i];
+    if (q !== "'" && q !== '"') fail(`expected a quoted string at ${i}`);
+    i++;
+    let s = '';
+    while (i < text.length && text[i] !== q) {
+      if (text[i] === '\\') {
+        const e = text[++i];
+        const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"' };
+        if (e === 'x') {
+          s += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
+          i += 3;
+          continue;
+        }
+        s += simple[e!] ?? '\\' + e;
+        i++;
+      } else s += text[i++];
+    }
+    if (text[i] !== q) fail('unterminated string');
+    i++;
+    return s;
+  };
+  ws();
+  const open = text[i];
+  if (open !== '{' && open !== '[') fail('expected { or [');
+  const close = open === '{' ? '}' : ']';
+  i++;
+  ws();
+  let index = 0;
+  while (text[i] !== close) {
+    let key = index;
+    if (open === '{') {
+      const m = /^-?\d+/.exec(text.slice(i));
+      if (!m) fail(`expected an integer key at ${i}`);
+      key = Number(m![0]);
+      i += m![0].length;
+      ws();
+      if (text[i] !== ':') fail(`expected ':' at ${i}`);
+      i++;
+      ws();
+    }
+    out[key] = str();
+    index++;
+    ws();
+    if (text[i] === ',') {
+      i++;
+      ws();
+    } else if (text[i] !== close) fail(`expected ',' or '${close}' at ${i}`);
+  }
+  for (let k = 0; k < out.length; k++) out[k] ??= String(k);
+  return out;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pyFloatRepr, pyFormat } from '../../src/compat/python-format.ts';
+import { formatFixed, parsePyStrDict, pyFloatRepr, pyFormat, pyRepr, pyStrRepr, roundHalfEven } from '../../src/compat/python.ts';
 
 // Every expected string below was printed by CPython 3.11 (`print(fmt % value)`) at development time.
 
@@ -179,4 +179,30 @@ test('argument count and type errors are reported', () => {
   assert.throws(() => pyFormat('%11.3g', 'x'), /needs a number/);
   assert.throws(() => pyFormat('%11i', NaN), /cannot convert NaN/);
   assert.throws(() => pyFormat('%q', 1), /unsupported conversion/);
+});
+
+test('repr of values as CPython prints them (layer-table arguments, ONNX names metadata)', () => {
+  // CPython: repr([None, 2, 'nearest']), repr([-1, True, 1e-05, 0.5]), str({0: 'person', 1: "it's"})
+  assert.equal(pyRepr([null, 2, 'nearest']), "[None, 2, 'nearest']");
+  assert.equal(pyRepr([-1, true, 1e-5, 0.5]), '[-1, True, 1e-05, 0.5]');
+  assert.equal(pyRepr(new Map([[0, 'person'], [1, "it's"]])), `{0: 'person', 1: "it's"}`);
+  assert.equal(pyRepr({ a: false }), "{'a': False}");
+  // CPython: repr('a\\b\'"\t\x01')
+  assert.equal(pyStrRepr('a\\b\'"\t\x01'), `'a\\\\b\\'"\\t\\x01'`);
+});
+
+test('a repr\'d dict or list of strings reads back; anything else names the text', () => {
+  const names = ['person', "it's", 'a\\b', 'tab\there', 'say "hi"'];
+  assert.deepEqual(parsePyStrDict(pyRepr(new Map(names.map((n, i) => [i, n]))), 'names'), names);
+  assert.deepEqual(parsePyStrDict("['x', 'y']", 'names'), ['x', 'y']);
+  assert.throws(() => parsePyStrDict("{0: 'x'", 'metadata names'), /metadata names is not a Python dict or list of strings \(expected ',' or '}'/);
+  assert.throws(() => parsePyStrDict('x, y', 'metadata names'), /metadata names is not a Python dict/);
+});
+
+test("round() and f'{x:.nf}' round exact ties to even", () => {
+  assert.deepEqual([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999].map(roundHalfEven), [0, 2, 2, -0, -2, 2]);
+  // CPython: f'{0.125:.2f}', f'{-0.0:.2f}', f'{float("nan"):.1f}'
+  assert.equal(formatFixed(0.125, 2), '0.12');
+  assert.equal(formatFixed(-0.0, 2), '-0.00');
+  assert.equal(formatFixed(NaN, 1), 'nan');
 });
