@@ -6,8 +6,19 @@ import type { Tensor } from './tensor/tensor.ts';
 export * from './tensor/index.ts';
 export * as nn from './nn/index.ts';
 export { Module } from './nn/module.ts';
-export { registerModule, type ModuleSpec, type ChannelRule, type ChannelContext } from './yolo/registry.ts';
-export { Conv, DWConv, autopad } from './yolo/modules/conv.ts';
+export {
+  registerModule,
+  registerOnnxEmitter,
+  registerBlockFamily,
+  emitterEntry,
+  type BlockFamily,
+  type BuildContext,
+  type ModuleSpec,
+  type ChannelRule,
+  type ChannelContext,
+} from './yolo/registry.ts';
+export { attr, type EmitContext, type OnnxEmitter, type OnnxGraph } from './nn/onnx-emit.ts';
+export { Conv, DWConv, autopad, defaultActivation } from './yolo/modules/conv.ts';
 export { Bottleneck, C3 } from './yolo/modules/bottleneck.ts';
 export { SPPF, SPP } from './yolo/modules/spp.ts';
 export { Focus } from './yolo/modules/focus.ts';

@@ -1,14 +1,10 @@
 // exportOnnx(): a DetectionModel → ONNX ModelProto bytes, built by walking the module tree (each layer's class
-// emits its own nodes; see emitters/). Input 'images' (N, 3, H, W) float32 0–1, output 'output0'
+// emits its own nodes; the emitters live beside the blocks in src/yolo/modules/). Input 'images' (N, 3, H, W) float32 0–1, output 'output0'
 // (N, anchors·cells, 5 + nc) decoded as Detect does in eval mode, metadata 'stride' and 'names' as YOLOv5 writes.
 import { pyRepr } from '../compat/python.ts';
 import type { Module } from '../nn/module.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
 import { type EmitContext, onnxEmitterFor } from './emitter-registry.ts';
-import './emitters/nn.ts';
-import './emitters/yolo-blocks.ts';
-import './emitters/shufflenet.ts';
-import './emitters/detect.ts';
 import { type Dim, GraphBuilder } from './onnx-graph.ts';
 import { ModelProto, OnnxDataType } from './onnx-schema.ts';
 

@@ -1,22 +1,8 @@
 // GraphBuilder: collects ONNX nodes, initializers and graph inputs/outputs as plain objects in the shape of the
 // protobuf schema (onnx-schema.ts), with unique value names.
 import { floatsToHalf } from './float16.ts';
+import { type AttributeValue, attr, type OnnxGraph } from '../nn/onnx-emit.ts';
 import { OnnxAttributeType, OnnxDataType } from './onnx-schema.ts';
-
-export type AttributeValue =
-  | { int: number }
-  | { ints: readonly number[] }
-  | { float: number }
-  | { floats: readonly number[] }
-  | { string: string };
-
-export const attr = {
-  int: (v: number): AttributeValue => ({ int: v }),
-  ints: (v: readonly number[]): AttributeValue => ({ ints: v }),
-  float: (v: number): AttributeValue => ({ float: v }),
-  floats: (v: readonly number[]): AttributeValue => ({ floats: v }),
-  string: (v: string): AttributeValue => ({ string: v }),
-};
 
 /** A graph input/output dimension: a fixed size or a symbolic name (dynamic axis). */
 export type Dim = number | string;
@@ -60,7 +46,7 @@ export interface GraphBuilderOptions {
   halfWeights?: boolean;
 }
 
-export class GraphBuilder {
+export class GraphBuilder implements OnnxGraph {
   readonly nodes: NodeObject[] = [];
   readonly initializers: TensorObject[] = [];
   readonly #names = new Set<string>();

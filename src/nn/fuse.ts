@@ -1,8 +1,10 @@
 // Folding a BatchNorm into the convolution before it (inference only): W' = W·γ/√(var+eps), b' = β + (b − mean)·γ/√(var+eps).
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
-import type { BatchNorm2d } from './batchnorm2d.ts';
+import { BatchNorm2d } from './batchnorm2d.ts';
+import { Sequential } from './containers.ts';
 import { Conv2d } from './conv2d.ts';
+import type { Module } from './module.ts';
 
 export function fuseConvAndBn(conv: Conv2d, bn: BatchNorm2d): Conv2d {
   const fused = new Conv2d(conv.inChannels, conv.outChannels, conv.kernelSize, {
@@ -22,4 +24,21 @@ export function fuseConvAndBn(conv: Conv2d, bn: BatchNorm2d): Conv2d {
   );
   fused.foldedFromBatchNorm = true;
   return fused;
+}
+
+/** A Sequential with each Conv2d→BatchNorm2d pair replaced by one fused Conv2d (the pair's tensors are freed). */
+export function fuseSequential(seq: Sequential): Sequential {
+  const out: Module[] = [];
+  const layers = seq.layers;
+  for (let i = 0; i < layers.length; i++) {
+    const cur = layers[i]!;
+    const next = layers[i + 1];
+    if (cur instanceof Conv2d && next instanceof BatchNorm2d) {
+      out.push(fuseConvAndBn(cur, next));
+      cur.dispose();
+      next.dispose();
+      i++;
+    } else out.push(cur);
+  }
+  return new Sequential(...out);
 }

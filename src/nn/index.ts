@@ -4,5 +4,5 @@ export { BatchNorm2d } from './batchnorm2d.ts';
 export { MaxPool2d, Upsample } from './pooling.ts';
 export { SiLU, ReLU, LeakyReLU, Hardswish, Identity } from './activation.ts';
 export { Sequential, ModuleList } from './containers.ts';
-export { fuseConvAndBn } from './fuse.ts';
+export { fuseConvAndBn, fuseSequential } from './fuse.ts';
 export { kaimingUniformDefault_, biasUniform_, fanIn } from './init.ts';

@@ -14,6 +14,12 @@ export abstract class Module {
   // Subclasses narrow the signature (Tensor → Tensor, Tensor[] → Tensor, …).
   abstract forward(input: any): any;
 
+  /**
+   * Inference-only restructuring of this module's own children (folding BatchNorms into convolutions, merging
+   * re-parameterised branches); outputs stay the same. A model's fuse() calls it on every module that has it.
+   */
+  fuse?(): void;
+
   /** The class name PyTorch would print (nn.Conv2d → 'Conv2d'); subclasses may override for YOLOv5's names. */
   get typeName(): string {
     return this.constructor.name;

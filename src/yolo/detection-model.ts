@@ -7,9 +7,7 @@ import { tensor, zeros } from '../tensor/create.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { Conv } from './modules/conv.ts';
 import { Detect } from './modules/detect.ts';
-import { ConvMaxpool, ShuffleNetV2InvertedResidual } from './modules/shufflenet.ts';
 import type { ModelConfig } from './model-config.ts';
 import { type LayerInfo, parseModel } from './parse-model.ts';
 import { roundHalfEven } from '../compat/python.ts';
@@ -205,13 +203,11 @@ export class DetectionModel extends Module {
 
   // ------------------------------------------------------------ fusing
   /**
-   * Folds every Conv2d+BatchNorm2d pair into one conv for inference: YOLOv5's Conv layers and, unlike YOLOv5, the
-   * ShuffleNet branches and the Conv_maxpool stem too. Outputs are unchanged.
+   * Inference form: every module's own fuse() hook runs (Conv folds its BatchNorm as YOLOv5 does; the ShuffleNet
+   * blocks fold their branches too, which YOLOv5 leaves alone). Outputs are unchanged.
    */
-  fuse(): this {
-    for (const m of [...this.modules()]) {
-      if (m instanceof Conv || m instanceof ShuffleNetV2InvertedResidual || m instanceof ConvMaxpool) m.fuse();
-    }
+  override fuse(): this {
+    for (const m of [...this.modules()]) if (m !== this) m.fuse?.();
     for (let i = 0; i < this.layerInfo.length; i++) this.layerInfo[i]!.np = this.model.layers[i]!.numParameters();
     return this;
   }

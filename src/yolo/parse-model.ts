@@ -1,12 +1,14 @@
 // parse_model exactly as YOLOv5 v7.0: depth/width multiples, channel inference, from-lists, the save list.
+// Each YAML row goes through the same named steps: find its spec, resolve its args, scale its repeats, infer its
+// channels, build it.
+import { SiLU } from '../nn/activation.ts';
 import { Sequential } from '../nn/containers.ts';
 import type { Module } from '../nn/module.ts';
-import { LeakyReLU, ReLU, SiLU, Hardswish } from '../nn/activation.ts';
 import { roundHalfEven } from '../compat/python.ts';
-import './builtin-modules.ts';
-import { Conv } from './modules/conv.ts';
-import type { ModelConfig } from './model-config.ts';
-import { type ChannelContext, getModuleSpec, registeredModuleNames } from './registry.ts';
+import type { BuildContext, ChannelContext, ChannelRule, ModuleSpec } from './block.ts';
+import type { LayerRow, ModelConfig } from './model-config.ts';
+import { getModuleSpec, registeredModuleNames } from './registry.ts';
+import { parseActivation } from './yaml-activation.ts';
 
 export interface LayerInfo {
   /** Layer index. */
@@ -43,19 +45,43 @@ function chAt(ch: number[], idx: number): number {
   return v;
 }
 
-/** The YAML `activation:` values YOLOv5 users write, parsed without eval. */
-export function parseActivation(text: string): Module {
-  const m = /^nn\.(\w+)\(\s*([-\d.eE]*)\s*\)$/.exec(text.trim());
-  if (!m) throw new Error(`activation '${text}' is not understood (use nn.SiLU(), nn.ReLU(), nn.LeakyReLU(0.1) or nn.Hardswish())`);
-  const [, name, arg] = m;
-  if (name === 'SiLU') return new SiLU();
-  if (name === 'ReLU') return new ReLU();
-  if (name === 'Hardswish') return new Hardswish();
-  if (name === 'LeakyReLU') return new LeakyReLU(arg ? Number(arg) : 0.01);
-  throw new Error(`activation '${text}' is not supported`);
+/** What every row shares: the multiples, the Detect output count and the model's activation. */
+interface ModelHeader {
+  gd: number;
+  gw: number;
+  no: number;
+  build: BuildContext;
 }
 
-/** YAML strings that YOLOv5 eval()s: None, nc, anchors; anything else stays a string. */
+function readHeader(cfg: ModelConfig): ModelHeader {
+  const anchors = cfg.anchors;
+  const na = Array.isArray(anchors) ? Math.floor(anchors[0]!.length / 2) : anchors;
+  return {
+    gd: cfg.depth_multiple,
+    gw: cfg.width_multiple,
+    no: na * (cfg.nc + 5),
+    build: { act: cfg.activation ? parseActivation(cfg.activation) : new SiLU() },
+  };
+}
+
+/** The row's registered spec, after checking its argument count and its `from` indices. */
+function specForRow([f, , mName, rawArgs]: LayerRow, i: number, where: string): ModuleSpec {
+  const spec = getModuleSpec(mName);
+  if (!spec) throw new Error(`${where}: unknown module '${mName}' (known: ${registeredModuleNames().join(', ')}; add your own with registerModule())`);
+  const [minArgs, maxArgs] = spec.argCount;
+  if (rawArgs.length < minArgs || rawArgs.length > maxArgs) {
+    const want = minArgs === maxArgs ? `${minArgs}` : `${minArgs} to ${maxArgs}`;
+    throw new Error(`${where}: takes ${want} argument${maxArgs === 1 ? '' : 's'}, got ${rawArgs.length} (${JSON.stringify(rawArgs)})`);
+  }
+  for (const x of [f].flat()) {
+    if (x !== -1 && (x < -i || x >= i) && !(i === 0 && x === -1)) {
+      throw new Error(`${where}: from index ${x} refers to a layer that does not exist (layer ${i} can read -1 or earlier layers 0..${i - 1})`);
+    }
+  }
+  return spec;
+}
+
+/** YAML strings that YOLOv5 eval()s: None, nc, anchors, True, False; anything else stays a string. */
 function resolveArg(a: unknown, cfg: ModelConfig): unknown {
   if (a === 'None') return null;
   if (a === 'nc') return cfg.nc;
@@ -65,82 +91,84 @@ function resolveArg(a: unknown, cfg: ModelConfig): unknown {
   return a;
 }
 
-export function parseModel(cfg: ModelConfig, inputChannels: number, file = '<model>'): ParsedModel {
-  const gd = cfg.depth_multiple;
-  const gw = cfg.width_multiple;
-  if (cfg.activation) Conv.defaultAct = parseActivation(cfg.activation);
-  else if (!(Conv.defaultAct instanceof SiLU)) Conv.defaultAct = new SiLU();
-  const anchors = cfg.anchors;
-  const na = Array.isArray(anchors) ? Math.floor(anchors[0]!.length / 2) : anchors;
-  const no = na * (cfg.nc + 5);
+/** n = max(round(n · depth_multiple), 1) for repeated rows. */
+function scaleRepeats(n: number, gd: number): number {
+  return n > 1 ? Math.max(roundHalfEven(n * gd), 1) : n;
+}
 
-  const rows = [...cfg.backbone, ...cfg.head];
+interface Channels {
+  args: unknown[];
+  c2: number;
+  n: number;
+}
+
+function widthRule(args: unknown[], ctx: ChannelContext, repeatsInside: boolean): Channels {
+  const c1 = chAt(ctx.ch, ctx.from as number);
+  let c2 = args[0];
+  if (typeof c2 !== 'number') throw new Error(`first argument (output channels) must be a number, got ${JSON.stringify(args[0])}`);
+  if (c2 !== ctx.no) c2 = makeDivisible(c2 * ctx.gw, 8);
+  const out = [c1, c2, ...args.slice(1)];
+  if (!repeatsInside) return { args: out, c2: c2 as number, n: ctx.n };
+  out.splice(2, 0, ctx.n);
+  return { args: out, c2: c2 as number, n: 1 };
+}
+
+function detectRule(args: unknown[], ctx: ChannelContext): Channels {
+  const froms = [ctx.from].flat();
+  const out = [...args, froms.map((x) => chAt(ctx.ch, x))];
+  if (typeof out[1] === 'number') {
+    const count = out[1];
+    out[1] = froms.map(() => Array.from({ length: count * 2 }, (_, k) => k));
+  }
+  return { args: out, c2: ctx.no, n: ctx.n };
+}
+
+/** Applies the spec's channel rule: constructor args, output channels and the repeats left outside the block. */
+function inferChannels(rule: ChannelRule, args: unknown[], ctx: ChannelContext): Channels {
+  if (rule === 'width' || rule === 'width-repeats-inside') return widthRule(args, ctx, rule === 'width-repeats-inside');
+  if (rule === 'concat') return { args, c2: [ctx.from].flat().reduce((s, x) => s + chAt(ctx.ch, x), 0), n: ctx.n };
+  if (rule === 'detect') return detectRule(args, ctx);
+  if (rule === 'same') return { args, c2: chAt(ctx.ch, ctx.from as number), n: ctx.n };
+  const r = rule(args, ctx);
+  return { args: r.args, c2: r.c2, n: r.n ?? ctx.n };
+}
+
+/** One instance, or n of them in a Sequential (YOLOv5's `nn.Sequential(*(m(*args) for _ in range(n)))`). */
+function buildLayer(spec: ModuleSpec, args: unknown[], n: number, build: BuildContext): Module {
+  return n > 1 ? new Sequential(...Array.from({ length: n }, () => spec.build(args, build))) : spec.build(args, build);
+}
+
+/** Runs `step`, prefixing any error with the file, layer and module. */
+function atLayer<T>(where: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+}
+
+export function parseModel(cfg: ModelConfig, inputChannels: number, file = '<model>'): ParsedModel {
+  const header = readHeader(cfg);
   const layers: Module[] = [];
   const info: LayerInfo[] = [];
   const save: number[] = [];
   let ch = [inputChannels];
 
-  rows.forEach(([f, nYaml, mName, rawArgs], i) => {
+  [...cfg.backbone, ...cfg.head].forEach((row, i) => {
+    const [f, nYaml, mName, rawArgs] = row;
     const where = `${file}: layer ${i} (${mName})`;
-    const spec = getModuleSpec(mName);
-    if (!spec) throw new Error(`${where}: unknown module '${mName}' (known: ${registeredModuleNames().join(', ')}; add your own with registerModule())`);
-    const [minArgs, maxArgs] = spec.argCount;
-    if (rawArgs.length < minArgs || rawArgs.length > maxArgs) {
-      const want = minArgs === maxArgs ? `${minArgs}` : `${minArgs} to ${maxArgs}`;
-      throw new Error(`${where}: takes ${want} argument${maxArgs === 1 ? '' : 's'}, got ${rawArgs.length} (${JSON.stringify(rawArgs)})`);
-    }
-    for (const x of [f].flat()) {
-      if (x !== -1 && (x < -i || x >= i) && !(i === 0 && x === -1)) {
-        throw new Error(`${where}: from index ${x} refers to a layer that does not exist (layer ${i} can read -1 or earlier layers 0..${i - 1})`);
-      }
-    }
-    let args = rawArgs.map((a) => resolveArg(a, cfg));
-    let n = nYaml > 1 ? Math.max(roundHalfEven(nYaml * gd), 1) : nYaml;
-    const nScaled = n;
-    const ctx: ChannelContext = { ch, from: f, n, gw, no };
-    let c2: number;
-    const rule = spec.channels;
-    try {
-      if (rule === 'width' || rule === 'width-repeats-inside') {
-        const c1 = chAt(ch, f as number);
-        c2 = args[0] as number;
-        if (typeof c2 !== 'number') throw new Error(`first argument (output channels) must be a number, got ${JSON.stringify(args[0])}`);
-        if (c2 !== no) c2 = makeDivisible(c2 * gw, 8);
-        args = [c1, c2, ...args.slice(1)];
-        if (rule === 'width-repeats-inside') {
-          args.splice(2, 0, n);
-          n = 1;
-        }
-      } else if (rule === 'concat') {
-        c2 = [f].flat().reduce((s, x) => s + chAt(ch, x), 0);
-      } else if (rule === 'detect') {
-        const froms = [f].flat();
-        args.push(froms.map((x) => chAt(ch, x)));
-        if (typeof args[1] === 'number') {
-          const count = args[1] as number;
-          args[1] = froms.map(() => Array.from({ length: count * 2 }, (_, k) => k));
-        }
-        c2 = no;
-      } else if (rule === 'same') {
-        c2 = chAt(ch, f as number);
-      } else {
-        const r = rule(args, ctx);
-        args = r.args;
-        c2 = r.c2;
-        if (r.n !== undefined) n = r.n;
-      }
-    } catch (e) {
-      throw new Error(`${where}: ${(e as Error).message}`);
-    }
-
-    let module: Module;
-    try {
-      module = n > 1 ? new Sequential(...Array.from({ length: n }, () => spec.build(args))) : spec.build(args);
-    } catch (e) {
-      throw new Error(`${where}: ${(e as Error).message}`);
-    }
-    const np = module.numParameters();
-    info.push({ i, f, n: nScaled, type: spec.pythonType, np, args, c2 });
+    const spec = specForRow(row, i, where);
+    const nScaled = scaleRepeats(nYaml, header.gd);
+    const ctx: ChannelContext = { ch, from: f, n: nScaled, gw: header.gw, no: header.no };
+    const { args, c2, n } = atLayer(where, () =>
+      inferChannels(
+        spec.channels,
+        rawArgs.map((a) => resolveArg(a, cfg)),
+        ctx,
+      ),
+    );
+    const module = atLayer(where, () => buildLayer(spec, args, n, header.build));
+    info.push({ i, f, n: nScaled, type: spec.pythonType, np: module.numParameters(), args, c2 });
     layers.push(module);
     for (const x of [f].flat()) if (x !== -1) save.push(((x % i) + i) % i);
     if (i === 0) ch = [];

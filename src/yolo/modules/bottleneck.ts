@@ -1,20 +1,24 @@
+// YOLOv5's Bottleneck and C3 (models/common.py): classes, YAML specs and ONNX form.
 import { Module } from '../../nn/module.ts';
 import { Sequential } from '../../nn/containers.ts';
+import { concatChannels, single } from '../../nn/onnx-emit.ts';
 import { cat } from '../../tensor/create.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { release } from '../../tensor/scope.ts';
-import { Conv } from './conv.ts';
+import { type BlockFamily, emitterEntry } from '../block.ts';
+import { boolArg, intArg, numArg } from '../module-args.ts';
+import { Conv, defaultActivation } from './conv.ts';
 
 /** Standard bottleneck: cv2(cv1(x)), plus x when shortcut and c1 == c2. */
 export class Bottleneck extends Module {
   readonly cv1: Conv;
   readonly cv2: Conv;
   readonly add: boolean;
-  constructor(c1: number, c2: number, shortcut = true, g = 1, e = 0.5) {
+  constructor(c1: number, c2: number, shortcut = true, g = 1, e = 0.5, act: Module = defaultActivation) {
     super();
     const c = Math.trunc(c2 * e);
-    this.cv1 = this.registerModule('cv1', new Conv(c1, c, 1, 1));
-    this.cv2 = this.registerModule('cv2', new Conv(c, c2, 3, 1, null, g));
+    this.cv1 = this.registerModule('cv1', new Conv(c1, c, 1, 1, null, 1, 1, act));
+    this.cv2 = this.registerModule('cv2', new Conv(c, c2, 3, 1, null, g, 1, act));
     this.add = shortcut && c1 === c2;
   }
   override get typeName(): string {
@@ -37,13 +41,13 @@ export class C3 extends Module {
   readonly cv2: Conv;
   readonly cv3: Conv;
   readonly m: Sequential;
-  constructor(c1: number, c2: number, n = 1, shortcut = true, g = 1, e = 0.5) {
+  constructor(c1: number, c2: number, n = 1, shortcut = true, g = 1, e = 0.5, act: Module = defaultActivation) {
     super();
     const c = Math.trunc(c2 * e);
-    this.cv1 = this.registerModule('cv1', new Conv(c1, c, 1, 1));
-    this.cv2 = this.registerModule('cv2', new Conv(c1, c, 1, 1));
-    this.cv3 = this.registerModule('cv3', new Conv(2 * c, c2, 1));
-    this.m = this.registerModule('m', new Sequential(...Array.from({ length: n }, () => new Bottleneck(c, c, shortcut, g, 1.0))));
+    this.cv1 = this.registerModule('cv1', new Conv(c1, c, 1, 1, null, 1, 1, act));
+    this.cv2 = this.registerModule('cv2', new Conv(c1, c, 1, 1, null, 1, 1, act));
+    this.cv3 = this.registerModule('cv3', new Conv(2 * c, c2, 1, 1, null, 1, 1, act));
+    this.m = this.registerModule('m', new Sequential(...Array.from({ length: n }, () => new Bottleneck(c, c, shortcut, g, 1.0, act))));
   }
   override get typeName(): string {
     return 'C3';
@@ -61,3 +65,37 @@ export class C3 extends Module {
     return out;
   }
 }
+
+export const bottleneckBlocks: BlockFamily = {
+  name: 'bottleneck',
+  modules: [
+    {
+      name: 'Bottleneck',
+      pythonType: 'models.common.Bottleneck',
+      argCount: [1, 4],
+      channels: 'width',
+      build: (a, ctx) => new Bottleneck(intArg(a, 0, 'c1'), intArg(a, 1, 'c2'), boolArg(a, 2, 'shortcut', true), intArg(a, 3, 'g', 1), numArg(a, 4, 'e', 0.5), ctx.act),
+    },
+    {
+      name: 'C3',
+      pythonType: 'models.common.C3',
+      argCount: [1, 4],
+      channels: 'width-repeats-inside',
+      build: (a, ctx) =>
+        new C3(intArg(a, 0, 'c1'), intArg(a, 1, 'c2'), intArg(a, 2, 'n', 1), boolArg(a, 3, 'shortcut', true), intArg(a, 4, 'g', 1), numArg(a, 5, 'e', 0.5), ctx.act),
+    },
+  ],
+  onnx: [
+    emitterEntry(Bottleneck, (m, input, ctx, scope) => {
+      const x = single(input, 'Bottleneck');
+      const y = ctx.emit(m.cv2, ctx.emit(m.cv1, x, `${scope}.cv1`), `${scope}.cv2`);
+      return m.add ? ctx.graph.node('Add', [x, y], scope) : y;
+    }),
+    emitterEntry(C3, (m, input, ctx, scope) => {
+      const x = single(input, 'C3');
+      const a = ctx.emit(m.m, ctx.emit(m.cv1, x, `${scope}.cv1`), `${scope}.m`);
+      const b = ctx.emit(m.cv2, x, `${scope}.cv2`);
+      return ctx.emit(m.cv3, concatChannels(ctx, [a, b], scope), `${scope}.cv3`);
+    }),
+  ],
+};

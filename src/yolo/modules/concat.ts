@@ -1,6 +1,10 @@
+// Concat: joins the layers named in `from` — class, YAML spec (c2 = sum of inputs), ONNX form.
 import { Module } from '../../nn/module.ts';
+import { attr } from '../../nn/onnx-emit.ts';
 import { cat } from '../../tensor/create.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../block.ts';
+import { intArg } from '../module-args.ts';
 
 /** Concatenates the layers named in `from`, in that order. */
 export class Concat extends Module {
@@ -14,3 +18,9 @@ export class Concat extends Module {
     return cat(xs, this.d);
   }
 }
+
+export const concatBlocks: BlockFamily = {
+  name: 'concat',
+  modules: [{ name: 'Concat', pythonType: 'models.common.Concat', argCount: [0, 1], channels: 'concat', build: (a) => new Concat(intArg(a, 0, 'dimension', 1)) }],
+  onnx: [emitterEntry(Concat, (m, input, ctx, scope) => ctx.graph.node('Concat', typeof input === 'string' ? [input] : input, scope, { axis: attr.int(m.d) }))],
+};

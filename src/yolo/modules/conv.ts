@@ -1,11 +1,14 @@
-// YOLOv5's Conv (Conv2d → BatchNorm2d → act) and DWConv.
+// YOLOv5's Conv (Conv2d → BatchNorm2d → act) and DWConv: classes, YAML specs, fuse hook, ONNX form.
 import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
 import { Conv2d } from '../../nn/conv2d.ts';
 import { fuseConvAndBn } from '../../nn/fuse.ts';
 import { Module } from '../../nn/module.ts';
 import { Identity, SiLU } from '../../nn/activation.ts';
+import { type EmitContext, single } from '../../nn/onnx-emit.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { release } from '../../tensor/scope.ts';
+import { type BlockFamily, type BuildContext, emitterEntry } from '../block.ts';
+import { boolArg, intArg, optionalIntArg } from '../module-args.ts';
 
 /** 'same' padding for an odd kernel (YOLOv5 autopad). */
 export function autopad(k: number, p: number | null = null, d = 1): number {
@@ -14,22 +17,25 @@ export function autopad(k: number, p: number | null = null, d = 1): number {
   return Math.floor(effective / 2);
 }
 
-export class Conv extends Module {
-  /**
-   * One activation instance shared by every Conv, like YOLOv5's class attribute `Conv.default_act`: PyTorch
-   * counts it once in model.modules(), which is what YOLOv5's "layers" figure counts.
-   */
-  static defaultAct: Module = new SiLU();
+/**
+ * The activation of a Conv built outside a model YAML. One stateless instance shared by all of them, as YOLOv5's
+ * class attribute Conv.default_act is: PyTorch counts it once in model.modules(). parse_model passes the YAML's own.
+ */
+export const defaultActivation: Module = new SiLU();
 
+/** Conv's `act` argument: true = the default activation, false = none, or a module. */
+export type ActArg = boolean | Module;
+
+export class Conv extends Module {
   readonly conv: Conv2d;
   bn: BatchNorm2d | null;
   readonly act: Module;
 
-  constructor(c1: number, c2: number, k = 1, s = 1, p: number | null = null, g = 1, d = 1, act: boolean | Module = true) {
+  constructor(c1: number, c2: number, k = 1, s = 1, p: number | null = null, g = 1, d = 1, act: ActArg = true) {
     super();
     this.conv = this.registerModule('conv', new Conv2d(c1, c2, k, { stride: s, padding: autopad(k, p, d), groups: g, dilation: d, bias: false }));
     this.bn = this.registerModule('bn', new BatchNorm2d(c2));
-    this.act = this.registerModule('act', act === true ? Conv.defaultAct : act instanceof Module ? act : new Identity());
+    this.act = this.registerModule('act', act === true ? defaultActivation : act instanceof Module ? act : new Identity());
   }
 
   override get typeName(): string {
@@ -51,7 +57,7 @@ export class Conv extends Module {
   }
 
   /** Folds bn into conv (YOLOv5 fuse(): forward becomes act(conv(x))). */
-  fuse(): void {
+  override fuse(): void {
     if (!this.bn) return;
     const fused = fuseConvAndBn(this.conv, this.bn);
     const [oldConv, oldBn] = [this.conv, this.bn];
@@ -65,7 +71,7 @@ export class Conv extends Module {
 
 /** Depth-wise convolution: Conv with groups = gcd(c1, c2). */
 export class DWConv extends Conv {
-  constructor(c1: number, c2: number, k = 1, s = 1, d = 1, act: boolean | Module = true) {
+  constructor(c1: number, c2: number, k = 1, s = 1, d = 1, act: ActArg = true) {
     super(c1, c2, k, s, null, gcd(c1, c2), d, act);
   }
   override get typeName(): string {
@@ -76,3 +82,36 @@ export class DWConv extends Conv {
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
+
+/** A YAML `act` argument (True/False) resolved against the model's activation. */
+export function yamlAct(args: unknown[], i: number, ctx: BuildContext): ActArg {
+  return boolArg(args, i, 'act', true) ? ctx.act : false;
+}
+
+export function emitConv(m: Conv, input: string | string[], ctx: EmitContext, scope: string): string {
+  let y = ctx.emit(m.conv, single(input, m.typeName), `${scope}.conv`);
+  if (m.bn) y = ctx.emit(m.bn, y, `${scope}.bn`);
+  return ctx.emit(m.act, y, `${scope}.act`);
+}
+
+export const convBlocks: BlockFamily = {
+  name: 'conv',
+  modules: [
+    {
+      name: 'Conv',
+      pythonType: 'models.common.Conv',
+      argCount: [1, 7],
+      channels: 'width',
+      build: (a, ctx) =>
+        new Conv(intArg(a, 0, 'c1'), intArg(a, 1, 'c2'), intArg(a, 2, 'k', 1), intArg(a, 3, 's', 1), optionalIntArg(a, 4, 'p'), intArg(a, 5, 'g', 1), intArg(a, 6, 'd', 1), yamlAct(a, 7, ctx)),
+    },
+    {
+      name: 'DWConv',
+      pythonType: 'models.common.DWConv',
+      argCount: [1, 5],
+      channels: 'width',
+      build: (a, ctx) => new DWConv(intArg(a, 0, 'c1'), intArg(a, 1, 'c2'), intArg(a, 2, 'k', 1), intArg(a, 3, 's', 1), intArg(a, 4, 'd', 1), yamlAct(a, 5, ctx)),
+    },
+  ],
+  onnx: [emitterEntry(Conv, emitConv), emitterEntry(DWConv, emitConv)],
+};

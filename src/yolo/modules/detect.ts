@@ -1,10 +1,15 @@
-// YOLOv5's Detect head: a 1×1 conv per level; in eval mode it decodes boxes to input pixels.
+// YOLOv5's Detect head: a 1×1 conv per level; in eval mode it decodes boxes to input pixels. Class, YAML spec and
+// ONNX form (the same decoding as forward: xy = (2·σ + grid − 0.5)·stride, wh = (2·σ)²·anchor, objectness and
+// classes σ, all levels concatenated as (batch, anchors·cells, 5 + nc)).
 import { ModuleList } from '../../nn/containers.ts';
 import { Conv2d } from '../../nn/conv2d.ts';
 import { Module } from '../../nn/module.ts';
+import { attr, type EmitContext, splitNode } from '../../nn/onnx-emit.ts';
 import { arange, cat, stack, tensor } from '../../tensor/create.ts';
 import { keep } from '../../tensor/scope.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../block.ts';
+import { intArg } from '../module-args.ts';
 
 export class Detect extends Module {
   readonly nc: number;
@@ -87,3 +92,85 @@ export class Detect extends Module {
     this.#grids.clear();
   }
 }
+
+/** Cell offsets (x − 0.5, y − 0.5) for ny·nx cells in row-major order, as a constant (cells, 2). */
+function staticGrid(ctx: EmitContext, ny: number, nx: number, scope: string): string {
+  const grid = new Float32Array(ny * nx * 2);
+  for (let y = 0; y < ny; y++) {
+    for (let x = 0; x < nx; x++) {
+      grid[(y * nx + x) * 2] = x - 0.5;
+      grid[(y * nx + x) * 2 + 1] = y - 0.5;
+    }
+  }
+  return ctx.graph.floatConstant(`${scope}.grid`, [ny * nx, 2], grid);
+}
+
+/** The same grid computed in the graph from the feature map's shape (dynamic image size). */
+function dynamicGrid(ctx: EmitContext, featureMap: string, scope: string): string {
+  const g = ctx.graph;
+  const shape = g.node('Shape', [featureMap], scope);
+  const ny = g.node('Gather', [shape, g.int64Scalar(`${scope}.h_index`, 2)], scope, { axis: attr.int(0) });
+  const nx = g.node('Gather', [shape, g.int64Scalar(`${scope}.w_index`, 3)], scope, { axis: attr.int(0) });
+  const cells = g.node('Mul', [ny, nx], scope);
+  const k = g.node('Range', [g.int64Scalar(`${scope}.zero`, 0), cells, g.int64Scalar(`${scope}.one`, 1)], scope);
+  const column = g.int64Constant(`${scope}.column_shape`, [-1, 1]);
+  const asColumn = (v: string) => g.node('Reshape', [g.node('Cast', [v], scope, { to: attr.int(1) }), column], scope);
+  const xs = asColumn(g.node('Mod', [k, nx], scope));
+  const ys = asColumn(g.node('Div', [k, nx], scope));
+  const xy = g.node('Concat', [xs, ys], scope, { axis: attr.int(1) });
+  return g.node('Sub', [xy, g.floatConstant(`${scope}.half`, [], [0.5])], scope);
+}
+
+/** One level of the head: conv, then the decoded rows (b, na·ny·nx, no). */
+function emitDetectLevel(m: Detect, i: number, x: string, two: string, ctx: EmitContext, scope: string): string {
+  const g = ctx.graph;
+  const s = `${scope}.${i}`;
+  const y = ctx.emit(m.m.items[i]!, x, `${scope}.m.${i}`);
+  // (b, na·no, ny, nx) → (b, na, no, ny·nx) → (b, na, ny·nx, no): rows in YOLOv5's (anchor, y, x) order.
+  const maps = g.node('Reshape', [y, g.int64Constant(`${s}.maps_shape`, [0, m.na, m.no, -1])], s);
+  const p = g.node('Sigmoid', [g.node('Transpose', [maps], s, { perm: attr.ints([0, 1, 3, 2]) })], s);
+  const [xy, wh, conf] = splitNode(ctx, p, [2, 2, m.nc + 1], 3, s);
+  let grid: string;
+  if (ctx.dynamic) grid = dynamicGrid(ctx, y, s);
+  else {
+    const [h, w] = ctx.imageSize;
+    grid = staticGrid(ctx, h / m.stride[i]!, w / m.stride[i]!, s);
+  }
+  const stride = g.floatConstant(`${s}.stride`, [], [m.stride[i]!]);
+  const xyPix = g.node('Mul', [g.node('Add', [g.node('Mul', [xy!, two], s), grid], s), stride], s);
+  const anchors = m.anchors.toFloat32Array(); // grid units, (nl, na, 2)
+  const anchorPix = Float32Array.from(anchors.subarray(i * m.na * 2, (i + 1) * m.na * 2), (a) => a * m.stride[i]!);
+  const wh2 = g.node('Mul', [wh!, two], s);
+  const whPix = g.node('Mul', [g.node('Mul', [wh2, wh2], s), g.floatConstant(`${s}.anchor_grid`, [1, m.na, 1, 2], anchorPix)], s);
+  const decoded = g.node('Concat', [xyPix, whPix, conf!], s, { axis: attr.int(3) });
+  return g.node('Reshape', [decoded, g.int64Constant(`${s}.rows_shape`, [0, -1, m.no])], s);
+}
+
+export function emitDetect(m: Detect, input: string | string[], ctx: EmitContext, scope: string): string {
+  const xs = typeof input === 'string' ? [input] : input;
+  if (xs.length !== m.nl) throw new Error(`ONNX export: Detect at '${scope}' has ${m.nl} levels but got ${xs.length} inputs`);
+  if (m.stride.length !== m.nl) throw new Error(`ONNX export: Detect at '${scope}' has no strides (build the model first)`);
+  const two = ctx.graph.floatConstant(`${scope}.two`, [], [2]);
+  const outputs = xs.map((x, i) => emitDetectLevel(m, i, x, two, ctx, scope));
+  return ctx.graph.node('Concat', outputs, scope, { axis: attr.int(1) });
+}
+
+export const detectBlocks: BlockFamily = {
+  name: 'detect',
+  modules: [
+    {
+      name: 'Detect',
+      pythonType: 'models.yolo.Detect',
+      argCount: [2, 2],
+      channels: 'detect',
+      build: (a) => {
+        const anchors = a[1];
+        if (!Array.isArray(anchors) || !anchors.every((r) => Array.isArray(r) && r.length % 2 === 0 && r.every((x) => typeof x === 'number'))) {
+          throw new Error(`Detect anchors must be lists of (w, h) pairs, got ${JSON.stringify(anchors)}`);
+        }
+        return new Detect(intArg(a, 0, 'nc'), anchors as number[][], a[2] as number[]);
+      },
+    },
+  ],
+  onnx: [emitterEntry(Detect, emitDetect)],
+};

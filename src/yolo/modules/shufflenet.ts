@@ -1,14 +1,18 @@
 // The seed's two modules: the Conv_maxpool stem and ShuffleNetV2_InvertedResidual, exactly as the seed writes
-// them (depthwise convs keep their default bias; branch1 only for stride 2; chunk + channel_shuffle(2)).
+// them (depthwise convs keep their default bias; branch1 only for stride 2; chunk + channel_shuffle(2)) — classes,
+// YAML specs, fuse hooks and ONNX form.
 import { ReLU } from '../../nn/activation.ts';
 import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
 import { Sequential } from '../../nn/containers.ts';
 import { Conv2d } from '../../nn/conv2d.ts';
-import { fuseConvAndBn } from '../../nn/fuse.ts';
+import { fuseSequential } from '../../nn/fuse.ts';
 import { Module } from '../../nn/module.ts';
+import { attr, concatChannels, type EmitContext, single, splitNode } from '../../nn/onnx-emit.ts';
 import { MaxPool2d } from '../../nn/pooling.ts';
 import { cat } from '../../tensor/create.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../block.ts';
+import { intArg } from '../module-args.ts';
 
 /** Stem: 3×3 stride-2 conv, BN, ReLU, then 3×3 stride-2 max-pool (overall stride 4). */
 export class ConvMaxpool extends Module {
@@ -28,7 +32,7 @@ export class ConvMaxpool extends Module {
     y.dispose();
     return out;
   }
-  fuse(): void {
+  override fuse(): void {
     this.conv = this.registerModule('conv', fuseSequential(this.conv));
   }
 }
@@ -109,25 +113,67 @@ export class ShuffleNetV2InvertedResidual extends Module {
   }
 
   /** Folds every Conv2d→BatchNorm2d pair in both branches (YOLOv5's fuse() leaves these alone). */
-  fuse(): void {
+  override fuse(): void {
     this.branch1 = this.registerModule('branch1', fuseSequential(this.branch1));
     this.branch2 = this.registerModule('branch2', fuseSequential(this.branch2));
   }
 }
 
-/** A Sequential with each Conv2d→BatchNorm2d pair replaced by one fused Conv2d (the pair's tensors are freed). */
-export function fuseSequential(seq: Sequential): Sequential {
-  const out: Module[] = [];
-  const layers = seq.layers;
-  for (let i = 0; i < layers.length; i++) {
-    const cur = layers[i]!;
-    const next = layers[i + 1];
-    if (cur instanceof Conv2d && next instanceof BatchNorm2d) {
-      out.push(fuseConvAndBn(cur, next));
-      cur.dispose();
-      next.dispose();
-      i++;
-    } else out.push(cur);
-  }
-  return new Sequential(...out);
+/**
+ * channel_shuffle(x, 2) as one Gather on the channel axis: viewing c channels as (2, c/2) and transposing puts
+ * input channel g·(c/2) + k at output position 2k + g. A Gather keeps the graph free of shape-dependent reshapes,
+ * so it works unchanged with dynamic batch and image size.
+ */
+function emitChannelShuffle2(x: string, channels: number, ctx: EmitContext, scope: string): string {
+  const half = channels / 2;
+  const order = Array.from({ length: channels }, (_, j) => (j % 2) * half + Math.floor(j / 2));
+  return ctx.graph.node('Gather', [x, ctx.graph.int64Constant(`${scope}.shuffle_order`, order)], scope, { axis: attr.int(1) });
 }
+
+/** Output channels of a branch: those of its last convolution. */
+function branchChannels(m: ShuffleNetV2InvertedResidual): number {
+  const convs = m.branch2.layers.filter((l): l is Conv2d => l instanceof Conv2d);
+  return convs[convs.length - 1]!.outChannels;
+}
+
+function emitInvertedResidual(m: ShuffleNetV2InvertedResidual, input: string | string[], ctx: EmitContext, scope: string): string {
+  const x = single(input, 'ShuffleNetV2_InvertedResidual');
+  const bf = branchChannels(m);
+  let out: string;
+  if (m.stride === 1) {
+    // x.chunk(2, 1): two equal halves of the 2·bf input channels.
+    const [x1, x2] = splitNode(ctx, x, [bf, bf], 1, scope);
+    out = concatChannels(ctx, [x1!, ctx.emit(m.branch2, x2!, `${scope}.branch2`)], scope);
+  } else {
+    const b1 = ctx.emit(m.branch1, x, `${scope}.branch1`);
+    const b2 = ctx.emit(m.branch2, x, `${scope}.branch2`);
+    out = concatChannels(ctx, [b1, b2], scope);
+  }
+  return emitChannelShuffle2(out, 2 * bf, ctx, scope);
+}
+
+export const shufflenetBlocks: BlockFamily = {
+  name: 'shufflenet',
+  modules: [
+    {
+      name: 'Conv_maxpool',
+      pythonType: 'models.common.Conv_maxpool',
+      argCount: [1, 1],
+      channels: 'width',
+      build: (a) => new ConvMaxpool(intArg(a, 0, 'c1'), intArg(a, 1, 'c2')),
+    },
+    {
+      name: 'ShuffleNetV2_InvertedResidual',
+      pythonType: 'models.common.ShuffleNetV2_InvertedResidual',
+      argCount: [2, 2],
+      channels: 'width',
+      build: (a) => new ShuffleNetV2InvertedResidual(intArg(a, 0, 'inp'), intArg(a, 1, 'oup'), intArg(a, 2, 'stride')),
+    },
+  ],
+  onnx: [
+    emitterEntry(ConvMaxpool, (m, input, ctx, scope) =>
+      ctx.emit(m.maxpool, ctx.emit(m.conv, single(input, 'Conv_maxpool'), `${scope}.conv`), `${scope}.maxpool`),
+    ),
+    emitterEntry(ShuffleNetV2InvertedResidual, emitInvertedResidual),
+  ],
+};

@@ -1,0 +1,67 @@
+// The small ONNX graph-building interface a module's emitter writes against. It lives this low so that a block
+// (src/yolo) can keep its ONNX form beside its forward() without importing the export layer: src/export implements
+// OnnxGraph (GraphBuilder, protobuf encoding) and drives the walk; blocks only describe their own nodes.
+import type { Module } from './module.ts';
+
+export type AttributeValue =
+  | { int: number }
+  | { ints: readonly number[] }
+  | { float: number }
+  | { floats: readonly number[] }
+  | { string: string };
+
+export const attr = {
+  int: (v: number): AttributeValue => ({ int: v }),
+  ints: (v: readonly number[]): AttributeValue => ({ ints: v }),
+  float: (v: number): AttributeValue => ({ float: v }),
+  floats: (v: readonly number[]): AttributeValue => ({ floats: v }),
+  string: (v: string): AttributeValue => ({ string: v }),
+};
+
+/** Adds nodes and constants to the graph being exported; every method returns the value name(s) to read. */
+export interface OnnxGraph {
+  node(opType: string, inputs: readonly string[], scope: string, attrs?: Record<string, AttributeValue>): string;
+  nodeN(opType: string, inputs: readonly string[], outputs: number, scope: string, attrs?: Record<string, AttributeValue>): string[];
+  /** A float32 weight (stored as float16 when exporting with --half). */
+  weight(name: string, dims: readonly number[], values: Float32Array): string;
+  /** A float32 constant kept at full precision (grids, anchors, scales). */
+  floatConstant(name: string, dims: readonly number[], values: readonly number[] | Float32Array): string;
+  /** A 1-D int64 constant (shapes, axes, split sizes, indices). */
+  int64Constant(name: string, values: readonly number[]): string;
+  /** A 0-d int64 constant. */
+  int64Scalar(name: string, value: number): string;
+}
+
+export interface EmitContext {
+  readonly graph: OnnxGraph;
+  readonly opset: number;
+  /** Batch and image size are symbolic: shape-dependent constants must be computed in the graph. */
+  readonly dynamic: boolean;
+  /** Input image [height, width] (multiples of the largest stride) that static shapes are built for. */
+  readonly imageSize: readonly [number, number];
+  /** Emits a child module (dispatching on its class) on the named input value(s); returns its output value name. */
+  emit(module: Module, input: string | string[], scope: string): string;
+}
+
+/** Writes the nodes of one module: its input value name(s) in, its output value name out. */
+export type OnnxEmitter<M extends Module = Module> = (module: M, input: string | string[], ctx: EmitContext, scope: string) => string;
+
+/** The single input of a one-input module. */
+export function single(input: string | string[], what: string): string {
+  if (typeof input === 'string') return input;
+  if (input.length === 1) return input[0]!;
+  throw new Error(`ONNX export: ${what} takes one input, got ${input.length}`);
+}
+
+/** `Split` along `axis` into `sizes` (opset 13 moved the sizes from an attribute to an input). */
+export function splitNode(ctx: EmitContext, x: string, sizes: readonly number[], axis: number, scope: string): string[] {
+  const g = ctx.graph;
+  return ctx.opset >= 13
+    ? g.nodeN('Split', [x, g.int64Constant(`${scope}.split`, sizes)], sizes.length, scope, { axis: attr.int(axis) })
+    : g.nodeN('Split', [x], sizes.length, scope, { axis: attr.int(axis), split: attr.ints(sizes) });
+}
+
+/** `Concat` on the channel axis, the join most blocks end with. */
+export function concatChannels(ctx: EmitContext, xs: readonly string[], scope: string): string {
+  return ctx.graph.node('Concat', xs, scope, { axis: attr.int(1) });
+}

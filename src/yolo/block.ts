@@ -1,0 +1,73 @@
+// What a block family declares, side by side with its classes: the YAML specs (name, channel rule, builder) and
+// the ONNX emitter of each class. src/yolo/blocks.ts lists the built-in families; users add theirs with
+// registerBlockFamily() (or registerModule() for a YAML spec alone).
+import type { Module } from '../nn/module.ts';
+import type { OnnxEmitter } from '../nn/onnx-emit.ts';
+
+/** What parse_model knows when it reaches a layer. */
+export interface ChannelContext {
+  /** Output channels of every earlier layer (ch[i] = layer i; for layer 0, [input channels]). */
+  ch: number[];
+  /** The layer's `from` (-1, an index, or a list). */
+  from: number | number[];
+  /** Repeats after depth scaling. */
+  n: number;
+  /** Width multiple. */
+  gw: number;
+  /** Outputs of the Detect head (na·(nc+5)), never width-scaled. */
+  no: number;
+}
+
+/** The rule that turns YAML args into constructor args and gives the layer's output channels. */
+export type ChannelRule =
+  /** c1 = ch[from], c2 = make_divisible(args[0]·gw, 8) unless it equals `no`; args → [c1, c2, ...rest]. */
+  | 'width'
+  /** As 'width', then the repeats go inside the block (args.insert(2, n), n = 1) — C3 and friends. */
+  | 'width-repeats-inside'
+  /** c2 = sum of the input channels (Concat). */
+  | 'concat'
+  /** Appends the input channels of each `from` layer (Detect); anchors given as a count are expanded. */
+  | 'detect'
+  /** c2 = ch[from]; args unchanged (Upsample and other shape-preserving layers). */
+  | 'same'
+  /** Anything else: return the constructor args and the output channels yourself. */
+  | ((args: unknown[], ctx: ChannelContext) => { args: unknown[]; c2: number; n?: number });
+
+/** What a builder gets besides its args: the model-wide choices parse_model makes from the YAML. */
+export interface BuildContext {
+  /** The YAML `activation:` (default nn.SiLU()), one instance shared by every Conv of the model like YOLOv5's
+   * Conv.default_act, so PyTorch's module count ("layers") counts it once. */
+  act: Module;
+}
+
+export interface ModuleSpec {
+  /** Name used in YAML files, e.g. 'C3' or 'nn.Upsample'. */
+  name: string;
+  /** Python path YOLOv5 prints in its layer table, e.g. 'models.common.C3'. */
+  pythonType: string;
+  /** Allowed number of YAML args [min, max]. */
+  argCount: [number, number];
+  channels: ChannelRule;
+  /** Builds one instance from the resolved constructor args. */
+  build(args: unknown[], ctx: BuildContext): Module;
+}
+
+type ModuleClass<M extends Module> = abstract new (...args: never[]) => M;
+
+/** One class and the ONNX nodes it becomes (exactly this class: a subclass needs its own entry). */
+export interface EmitterEntry {
+  cls: ModuleClass<Module>;
+  emit: OnnxEmitter;
+}
+
+export function emitterEntry<M extends Module>(cls: ModuleClass<M>, emit: OnnxEmitter<M>): EmitterEntry {
+  return { cls, emit: emit as OnnxEmitter };
+}
+
+/** A family of blocks (one source file): what YAML may name, and how each of its classes exports to ONNX. */
+export interface BlockFamily {
+  /** Short name of the family, e.g. 'ghost' or 'transformer'. */
+  name: string;
+  modules: ModuleSpec[];
+  onnx: EmitterEntry[];
+}

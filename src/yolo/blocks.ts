@@ -1,0 +1,22 @@
+// The built-in block families, registered explicitly (no import side effects): each file in modules/ holds its
+// classes, YAML specs, fuse hooks and ONNX emitters. A new family is one file plus one line here.
+import type { BlockFamily } from './block.ts';
+import { bottleneckBlocks } from './modules/bottleneck.ts';
+import { concatBlocks } from './modules/concat.ts';
+import { convBlocks } from './modules/conv.ts';
+import { detectBlocks } from './modules/detect.ts';
+import { focusBlocks } from './modules/focus.ts';
+import { shufflenetBlocks } from './modules/shufflenet.ts';
+import { sppBlocks } from './modules/spp.ts';
+import { torchNnBlocks } from './modules/torch-nn.ts';
+
+export const builtinBlockFamilies: readonly BlockFamily[] = [
+  torchNnBlocks,
+  convBlocks,
+  bottleneckBlocks,
+  sppBlocks,
+  focusBlocks,
+  concatBlocks,
+  detectBlocks,
+  shufflenetBlocks,
+];
