@@ -52,6 +52,9 @@ interface WorkerSlot {
   worker: Worker;
   /** Requests sent and not answered; the worker keeps the process alive only while this is > 0. */
   pending: number;
+  exited: boolean;
+  /** Settled when pending reaches 0 or the worker exits (see terminateAll). */
+  idle?: Deferred<void>;
 }
 
 export class DataLoader implements AsyncIterable<Batch> {
@@ -156,11 +159,13 @@ export class DataLoader implements AsyncIterable<Batch> {
     };
     for (let w = 0; w < this.workers; w++) {
       const worker = new Worker(WORKER_BOOT, { workerData: data });
-      const slot: WorkerSlot = { worker, pending: 0 };
+      const slot: WorkerSlot = { worker, pending: 0, exited: false };
       worker.unref();
       worker.on('message', (reply: LoaderWorkerReply) => this.onReply(slot, reply));
       worker.on('error', (e: Error) => void this.fail(new Error(`Data loader worker ${w} crashed: ${e.message}`)));
       worker.on('exit', (code) => {
+        slot.exited = true;
+        slot.idle?.resolve();
         if (!this.closed && !this.failure) void this.fail(new Error(`Data loader worker ${w} exited unexpectedly (code ${code})`));
       });
       this.slots.push(slot);
@@ -184,7 +189,10 @@ export class DataLoader implements AsyncIterable<Batch> {
   }
 
   private onReply(slot: WorkerSlot, reply: LoaderWorkerReply): void {
-    if (--slot.pending === 0) slot.worker.unref();
+    if (--slot.pending === 0) {
+      slot.worker.unref();
+      slot.idle?.resolve();
+    }
     const task = this.tasks.get(reply.id);
     this.tasks.delete(reply.id);
     if (reply.ok) {
@@ -208,11 +216,17 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.tasks.clear();
     const slots = this.slots;
     this.slots = [];
-    // An idle worker is unref'd; ref it so the process waits for the termination we are awaiting.
+    // A worker terminated while sharp still decodes for it never reports its exit (the process then ends with
+    // code 13 and the caller's error unprinted), so let each finish its batches first. An idle worker is
+    // unref'd; ref it so the process waits for what we are awaiting.
     await Promise.all(
-      slots.map((s) => {
+      slots.map(async (s) => {
         s.worker.ref();
-        return s.worker.terminate();
+        if (s.pending > 0 && !s.exited) {
+          s.idle = deferred<void>();
+          await s.idle.promise;
+        }
+        await s.worker.terminate();
       }),
     );
   }
