@@ -1,7 +1,7 @@
 // Dataset YAML (YOLOv5's data/*.yaml) → resolved paths, class names and count, as check_dataset does.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { type ConfigMap, describe, isMapping, readConfigFile } from '../io/config-file.ts';
 import { isGlobPattern } from './image-files.ts';
 
 export interface DatasetConfig {
@@ -21,34 +21,30 @@ export interface DatasetConfig {
 
 type SplitKey = 'train' | 'val' | 'test';
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
 /** `names` as a list, or a map {0: a, 1: b} whose keys must be exactly 0..n-1. */
-function parseNames(raw: unknown, yamlPath: string): string[] {
+function parseNames(cfg: ConfigMap): string[] {
+  const raw = cfg.require('names');
   if (Array.isArray(raw)) return raw.map((n) => String(n));
-  if (isRecord(raw)) {
+  if (isMapping(raw)) {
     const entries = Object.entries(raw).map(([k, v]) => {
-      if (!/^\d+$/.test(k)) throw new Error(`${yamlPath}: names keys must be integers, i.e. 2: car (got '${k}')`);
+      if (!/^\d+$/.test(k)) throw cfg.error('names', `keys must be integers, i.e. 2: car (got '${k}')`);
       return [Number(k), String(v)] as const;
     });
     entries.sort((a, b) => a[0] - b[0]);
     entries.forEach(([k], i) => {
-      if (k !== i) throw new Error(`${yamlPath}: names keys must run 0..${entries.length - 1} without gaps (missing ${i})`);
+      if (k !== i) throw cfg.error('names', `keys must run 0..${entries.length - 1} without gaps (missing ${i})`);
     });
     return entries.map(([, v]) => v);
   }
-  throw new Error(`${yamlPath}: 'names:' must be a list or a map {0: name, ...}`);
+  throw cfg.error('names', `must be a list or a map {0: name, ...}, got ${describe(raw)}`);
 }
 
 /** A split's entries (a string or a list of strings) resolved against the dataset root. */
-function resolveSplit(raw: unknown, key: SplitKey, root: string, yamlPath: string): string[] {
+function resolveSplit(cfg: ConfigMap, key: SplitKey, root: string): string[] {
+  const raw = cfg.values[key];
   const items = Array.isArray(raw) ? raw : [raw];
   return items.map((item) => {
-    if (typeof item !== 'string' || item.length === 0) {
-      throw new Error(`${yamlPath}: '${key}:' must be a path or a list of paths (got ${JSON.stringify(item)})`);
-    }
+    if (typeof item !== 'string' || item.length === 0) throw cfg.error(key, `must be a path or a list of paths, got ${describe(item)}`);
     return resolve(root, item);
   });
 }
@@ -60,47 +56,27 @@ function resolveSplit(raw: unknown, key: SplitKey, root: string, yamlPath: strin
  */
 export function loadDatasetConfig(yamlPath: string): DatasetConfig {
   const file = resolve(yamlPath);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`dataset YAML ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new Error(`dataset YAML ${file} is not valid YAML: ${(e as Error).message}`);
-  }
-  if (!isRecord(doc)) throw new Error(`dataset YAML ${file} must be a mapping with train, val and names`);
-  for (const key of ['train', 'val', 'names']) {
-    if (doc[key] === undefined || doc[key] === null || doc[key] === '') throw new Error(`dataset YAML ${file}: '${key}:' field missing`);
-  }
+  const cfg = readConfigFile(file, 'a dataset config with train, val and names');
+  for (const key of ['train', 'val', 'names']) cfg.require(key);
 
   // YOLOv5 resolves a relative `path` against its own repository folder; we resolve it against the YAML's
   // folder, which is what users expect when they keep data.yaml next to (or inside) the dataset.
-  const rawRoot = doc.path;
-  if (rawRoot !== undefined && rawRoot !== null && typeof rawRoot !== 'string') {
-    throw new Error(`dataset YAML ${file}: 'path:' must be a string`);
-  }
+  const rawRoot = cfg.optionalString('path');
   const yamlDir = dirname(file);
   const root = !rawRoot ? yamlDir : isAbsolute(rawRoot) ? rawRoot : resolve(yamlDir, rawRoot);
 
-  const names = parseNames(doc.names, file);
+  const names = parseNames(cfg);
   const nc = names.length;
-  if (doc.nc !== undefined && doc.nc !== null && doc.nc !== nc) {
-    throw new Error(`dataset YAML ${file}: nc: ${String(doc.nc)} disagrees with the ${nc} names listed`);
-  }
+  if (cfg.has('nc') && cfg.values.nc !== nc) throw cfg.error('nc', `is ${describe(cfg.values.nc)}, which disagrees with the ${nc} names listed`);
 
   const splits: Partial<Record<SplitKey, string[]>> = {};
   for (const key of ['train', 'val', 'test'] as const) {
-    const raw = doc[key];
-    if (raw === undefined || raw === null || raw === '') continue;
-    const paths = resolveSplit(raw, key, root, file);
+    if (!cfg.has(key)) continue;
+    const paths = resolveSplit(cfg, key, root);
     for (const p of paths) {
       if (!isGlobPattern(p) && !existsSync(p)) {
-        const hint = doc.download ? " (its 'download:' is not run; fetch the dataset first)" : '';
-        throw new Error(`dataset YAML ${file}: ${key} path ${p} does not exist${hint}`);
+        const hint = cfg.has('download') ? " (its 'download:' is not run; fetch the dataset first)" : '';
+        throw cfg.error(key, `path ${p} does not exist${hint}`);
       }
     }
     splits[key] = paths;

@@ -1,8 +1,8 @@
 // Model YAML files: the shipped configs (configs/models/) by file name, or any path to a user's own file.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { ConfigMap, describe, readConfigFile } from '../io/config-file.ts';
 
 export type LayerRow = [from: number | number[], number: number, module: string, args: unknown[]];
 
@@ -33,41 +33,43 @@ export function shippedConfigNames(): string[] {
   return ['n', 's', 'm', 'l', 'x'].flatMap((s) => [`yolov5${s}.yaml`, `yolov5${s}-shufflenetv2.yaml`]);
 }
 
-/** Reads and checks the structure of a model YAML; errors name the file and the problem. */
+const EXPECTED = 'a model config with nc, depth_multiple, width_multiple, anchors, backbone, head';
+
+/** Reads and checks the structure of a model YAML; errors name the file and the key. */
 export function loadModelConfig(nameOrPath: string): { config: ModelConfig; file: string } {
   const file = resolveConfigPath(nameOrPath);
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: malformed YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return { config: validateModelConfig(doc, file), file };
+  return { config: checkModelConfig(readConfigFile(file, EXPECTED)), file };
 }
 
-export function validateModelConfig(doc: unknown, file: string): ModelConfig {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${file}: a model YAML must be a mapping with nc, depth_multiple, width_multiple, anchors, backbone, head`);
-  const d = doc as Record<string, unknown>;
-  for (const key of ['nc', 'depth_multiple', 'width_multiple']) {
-    if (typeof d[key] !== 'number') throw new Error(`${file}: '${key}' must be a number, got ${JSON.stringify(d[key])}`);
-  }
-  const anchors = d.anchors;
+/** Checks a model YAML already parsed (e.g. stored in a checkpoint); `source` names it in errors. */
+export function validateModelConfig(doc: unknown, source: string): ModelConfig {
+  return checkModelConfig(ConfigMap.of(doc, source, EXPECTED));
+}
+
+function checkModelConfig(cfg: ConfigMap): ModelConfig {
+  cfg.number('nc', { integer: true, min: 1 });
+  cfg.number('depth_multiple', { above: 0 });
+  cfg.number('width_multiple', { above: 0 });
+  const anchors = cfg.require('anchors');
   const anchorsOk =
-    (typeof anchors === 'number' && Number.isInteger(anchors)) ||
-    (Array.isArray(anchors) && anchors.length > 0 && anchors.every((r) => Array.isArray(r) && r.length > 0 && r.length % 2 === 0 && r.every((x) => typeof x === 'number')));
-  if (!anchorsOk) throw new Error(`${file}: 'anchors' must be a list of [w1,h1, w2,h2, …] rows (one per level) or an integer`);
+    (typeof anchors === 'number' && Number.isInteger(anchors) && anchors > 0) ||
+    (Array.isArray(anchors) && anchors.length > 0 && anchors.every((r) => Array.isArray(r) && r.length > 0 && r.length % 2 === 0 && r.every((x) => typeof x === 'number' && x > 0)));
+  if (!anchorsOk) throw cfg.error('anchors', `must be a list of [w1,h1, w2,h2, …] rows of positive sizes (one per level) or a positive integer, got ${describe(anchors)}`);
   for (const part of ['backbone', 'head']) {
-    const rows = d[part];
-    if (!Array.isArray(rows)) throw new Error(`${file}: '${part}' must be a list of [from, number, module, args] rows`);
+    const rows = cfg.values[part];
+    if (!Array.isArray(rows)) throw cfg.error(part, `must be a list of [from, number, module, args] rows, got ${describe(rows)}`);
     rows.forEach((row, k) => {
-      if (!Array.isArray(row) || row.length !== 4) throw new Error(`${file}: ${part} row ${k} must be [from, number, module, args], got ${JSON.stringify(row)}`);
-      const [f, n, m, args] = row;
+      const fail = (problem: string): never => {
+        throw new Error(`${cfg.source}: ${part} row ${k}${problem}, got ${JSON.stringify(row)}`);
+      };
+      if (!Array.isArray(row) || row.length !== 4) fail(' must be [from, number, module, args]');
+      const [f, n, m, args] = row as unknown[];
       const fromOk = Number.isInteger(f) || (Array.isArray(f) && f.length > 0 && f.every((x) => Number.isInteger(x)));
-      if (!fromOk) throw new Error(`${file}: ${part} row ${k}: 'from' must be an integer or a list of integers, got ${JSON.stringify(f)}`);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${file}: ${part} row ${k}: 'number' must be a positive integer, got ${JSON.stringify(n)}`);
-      if (typeof m !== 'string') throw new Error(`${file}: ${part} row ${k}: 'module' must be a name, got ${JSON.stringify(m)}`);
-      if (!Array.isArray(args)) throw new Error(`${file}: ${part} row ${k}: 'args' must be a list, got ${JSON.stringify(args)}`);
+      if (!fromOk) fail(": 'from' must be an integer or a list of integers");
+      if (!Number.isInteger(n) || (n as number) < 1) fail(": 'number' must be a positive integer");
+      if (typeof m !== 'string') fail(": 'module' must be a name");
+      if (!Array.isArray(args)) fail(": 'args' must be a list");
     });
   }
-  return d as unknown as ModelConfig;
+  return cfg.values as unknown as ModelConfig;
 }

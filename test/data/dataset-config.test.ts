@@ -69,20 +69,20 @@ test('missing train or val path → Error naming the YAML and the path', () => {
     return true;
   });
   writeFileSync(yaml, 'path: data\ntrain: images/train\nval: [images/val, images/gone]\nnames: [a]\n');
-  assert.throws(() => loadDatasetConfig(yaml), /val path .*images\/gone does not exist/);
+  assert.throws(() => loadDatasetConfig(yaml), /'val' path .*images\/gone does not exist/);
 });
 
 test('missing fields, nc disagreement, bad names, bad YAML → Errors naming the file', () => {
   const root = makeTree();
   const yaml = join(root, 'data.yaml');
   const cases: Array<[string, RegExp]> = [
-    ['path: data\nval: images/val\nnames: [a]\n', /'train:' field missing/],
-    ['path: data\ntrain: images/train\nnames: [a]\n', /'val:' field missing/],
-    ['path: data\ntrain: images/train\nval: images/val\n', /'names:' field missing/],
-    ['path: data\ntrain: images/train\nval: images/val\nnc: 2\nnames: [a, b, c]\n', /nc: 2 disagrees with the 3 names/],
-    ['path: data\ntrain: images/train\nval: images/val\nnames: {a: 1}\n', /names keys must be integers/],
+    ['path: data\nval: images/val\nnames: [a]\n', /'train' is missing/],
+    ['path: data\ntrain: images/train\nnames: [a]\n', /'val' is missing/],
+    ['path: data\ntrain: images/train\nval: images/val\n', /'names' is missing/],
+    ['path: data\ntrain: images/train\nval: images/val\nnc: 2\nnames: [a, b, c]\n', /'nc' is 2, which disagrees with the 3 names/],
+    ['path: data\ntrain: images/train\nval: images/val\nnames: {a: 1}\n', /'names' keys must be integers/],
     ['path: data\ntrain: images/train\nval: images/val\nnames: {0: a, 2: c}\n', /without gaps \(missing 1\)/],
-    ['path: data\ntrain: [images/train\nval: x\n', /not valid YAML/],
+    ['path: data\ntrain: [images/train\nval: x\n', /malformed YAML/],
     ['- just\n- a list\n', /must be a mapping/],
   ];
   for (const [text, pattern] of cases) {
@@ -93,5 +93,5 @@ test('missing fields, nc disagreement, bad names, bad YAML → Errors naming the
       return true;
     });
   }
-  assert.throws(() => loadDatasetConfig(join(root, 'absent.yaml')), /absent\.yaml cannot be read: ENOENT/);
+  assert.throws(() => loadDatasetConfig(join(root, 'absent.yaml')), /absent\.yaml: cannot be read: ENOENT/);
 });
