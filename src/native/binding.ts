@@ -1,23 +1,60 @@
-// Loads the compiled libtorch addon (native/). Everything else reaches libtorch through src/tensor.
+// The libtorch addon (native/), loaded on first use: importing the engine costs nothing, so commands that never
+// compute (`tsyolo --help`, ONNX-only inference) never load libtorch. Everything else reaches it through src/tensor.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** A tensor handle as the addon issues it (a number; see native/src/handles.h). */
-export type Handle = number;
+import { type NativeBinding, OP_NAMES } from './native.generated.ts';
 
-/** The addon's exports. Argument order mirrors the C++ functions in native/src/addon.cc. */
-export interface NativeBinding {
-  [name: string]: (...args: any[]) => any;
+export type { DTypeCode, Handle, NativeBinding } from './native.generated.ts';
+export { DTYPE_NAMES } from './native.generated.ts';
+
+export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/tsyolo_native.node', import.meta.url));
+
+const HOW_TO_BUILD =
+  'run `npm run setup` (it builds the addon; libtorch comes from LIBTORCH=/path/to/libtorch, an installed Python torch, or `apt-get install libtorch-dev`)';
+
+/** The addon is missing, cannot be loaded or is out of date; the message is one line saying what to run. */
+export class NativeEngineError extends Error {
+  override name = 'NativeEngineError';
 }
 
-const addonPath = fileURLToPath(new URL('../../native/build/Release/tsyolo_native.node', import.meta.url));
-
-function load(): NativeBinding {
-  if (!existsSync(addonPath)) {
-    throw new Error(`tsyolo's native engine is not built (${addonPath} is missing). Run \`npm run setup\` first.`);
+/** Opens the addon at `path`, checking it has every op of the table. Throws NativeEngineError (one line). */
+export function openAddon(path: string): NativeBinding {
+  if (!existsSync(path)) throw new NativeEngineError(`tsyolo's native engine is not built (${path} is missing): ${HOW_TO_BUILD}`);
+  let addon: Partial<NativeBinding>;
+  try {
+    addon = createRequire(import.meta.url)(path) as Partial<NativeBinding>;
+  } catch (e) {
+    const reason = String((e as Error).message).split('\n')[0];
+    throw new NativeEngineError(`tsyolo's native engine (${path}) cannot be loaded (${reason}): ${HOW_TO_BUILD}`);
   }
-  return createRequire(import.meta.url)(addonPath) as NativeBinding;
+  const missing = OP_NAMES.filter((name) => typeof addon[name] !== 'function');
+  if (missing.length > 0) {
+    throw new NativeEngineError(`tsyolo's native engine (${path}) is out of date (no ${missing.slice(0, 3).join(', ')}): ${HOW_TO_BUILD}`);
+  }
+  return addon as NativeBinding;
 }
 
-export const native: NativeBinding = load();
+let loaded: NativeBinding | undefined;
+
+/** Loads the addon now (later calls return it at once). Throws NativeEngineError when it is missing or broken. */
+export function loadNative(): NativeBinding {
+  if (loaded) return loaded;
+  loaded = openAddon(ADDON_PATH);
+  // From now on `native.x` is the addon's own function: no indirection per op.
+  Object.assign(native, loaded);
+  return loaded;
+}
+
+/** Whether libtorch has been loaded into this process. */
+export function isNativeLoaded(): boolean {
+  return loaded !== undefined;
+}
+
+type AnyOp = (...args: unknown[]) => unknown;
+
+/** The addon's ops. Until the first call each entry is a stub that loads the addon and forwards the call. */
+export const native = Object.fromEntries(
+  OP_NAMES.map((name) => [name, (...args: unknown[]) => (loadNative()[name] as AnyOp)(...args)]),
+) as unknown as NativeBinding;

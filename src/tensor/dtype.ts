@@ -1,14 +1,19 @@
-// Element types and devices as the engine names them. The numeric codes match native/src/args.h.
+// Element types and devices as the engine names them. The numeric codes come from the op table (native/ops.ts).
 import type { DType } from '../io/host-tensor.ts';
+import { DTYPE_NAMES, type DTypeCode } from '../native/binding.ts';
 
 export type { DType };
 
-const CODES: DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'];
+const CODES: readonly DType[] = DTYPE_NAMES;
 
-export function dtypeCode(dtype: DType): number {
+export function isDType(name: string): name is DType {
+  return (CODES as readonly string[]).includes(name);
+}
+
+export function dtypeCode(dtype: DType): DTypeCode {
   const code = CODES.indexOf(dtype);
   if (code < 0) throw new Error(`unknown dtype '${dtype}'`);
-  return code;
+  return code as DTypeCode;
 }
 
 export function dtypeFromCode(code: number): DType {

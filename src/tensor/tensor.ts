@@ -1,13 +1,14 @@
 // The Tensor class: a typed, PyTorch-named view of a libtorch tensor held by the native engine.
 import { type HostData, type HostTensor, typedArrayFromBytes } from '../io/host-tensor.ts';
 import { type Handle, native } from '../native/binding.ts';
-import { type DType, type Device, dtypeCode, dtypeFromCode } from './dtype.ts';
+import { type DType, type Device, dtypeCode, dtypeFromCode, isDType } from './dtype.ts';
 import { track } from './scope.ts';
 
 // Backstop for tensors nobody disposed: free the native memory when the JS object is collected.
 const finalizer = new FinalizationRegistry<Handle>((h) => native.dispose(h));
 
 export type Scalar = number | boolean;
+type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'remainder' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type IndexArg = Tensor | null;
 
 export class Tensor {
@@ -49,7 +50,7 @@ export class Tensor {
 
   // ------------------------------------------------------------ inspection
   get shape(): number[] {
-    this.#shape ??= native.shape(this.handle) as number[];
+    this.#shape ??= native.shape(this.handle);
     return this.#shape.slice();
   }
   get ndim(): number {
@@ -90,7 +91,7 @@ export class Tensor {
   // ------------------------------------------------------------ data out
   /** A copy of the elements in row-major order, as the typed array of this dtype. */
   toTypedArray(): HostData {
-    const buf = new Uint8Array(native.toBuffer(this.handle) as ArrayBuffer);
+    const buf = new Uint8Array(native.toBuffer(this.handle));
     return typedArrayFromBytes(this.dtype, buf, this.numel);
   }
   toFloat32Array(): Float32Array {
@@ -122,9 +123,7 @@ export class Tensor {
 
   // ------------------------------------------------------------ conversion and layout
   to(target: DType | Device): Tensor {
-    if (['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'].includes(target)) {
-      return new Tensor(native.toDType(this.handle, dtypeCode(target as DType)));
-    }
+    if (isDType(target)) return new Tensor(native.toDType(this.handle, dtypeCode(target)));
     return new Tensor(native.toDevice(this.handle, target));
   }
   float(): Tensor {
@@ -184,10 +183,11 @@ export class Tensor {
     return new Tensor(native.flip(this.handle, dims));
   }
   chunk(chunks: number, dim = 0): Tensor[] {
-    return (native.chunk(this.handle, chunks, dim) as Handle[]).map((h) => new Tensor(h));
+    return native.chunk(this.handle, chunks, dim).map((h) => new Tensor(h));
   }
   split(sizes: number | number[], dim = 0): Tensor[] {
-    return (native.split(this.handle, sizes, dim) as Handle[]).map((h) => new Tensor(h));
+    const handles = typeof sizes === 'number' ? native.split(this.handle, sizes, dim) : native.splitWithSizes(this.handle, sizes, dim);
+    return handles.map((h) => new Tensor(h));
   }
   narrow(dim: number, start: number, length: number): Tensor {
     return new Tensor(native.narrow(this.handle, dim, start, length));
@@ -229,8 +229,8 @@ export class Tensor {
   }
 
   // ------------------------------------------------------------ elementwise
-  #binary(name: string, other: Tensor | Scalar): Tensor {
-    return new Tensor(other instanceof Tensor ? native[name]!(this.handle, other.handle) : native[`${name}Scalar`]!(this.handle, other));
+  #binary(name: BinaryOp, other: Tensor | Scalar): Tensor {
+    return new Tensor(other instanceof Tensor ? native[name](this.handle, other.handle) : native[`${name}Scalar`](this.handle, other));
   }
   add(other: Tensor | Scalar): Tensor {
     return this.#binary('add', other);
@@ -355,13 +355,13 @@ export class Tensor {
 
   // ------------------------------------------------------------ reductions
   sum(dim?: number | number[], keepdim = false): Tensor {
-    return new Tensor(dim === undefined ? native.sum(this.handle, null) : native.sum(this.handle, [dim].flat(), keepdim));
+    return new Tensor(dim === undefined ? native.sum(this.handle, null, false) : native.sum(this.handle, [dim].flat(), keepdim));
   }
   mean(dim?: number | number[], keepdim = false): Tensor {
-    return new Tensor(dim === undefined ? native.mean(this.handle, null) : native.mean(this.handle, [dim].flat(), keepdim));
+    return new Tensor(dim === undefined ? native.mean(this.handle, null, false) : native.mean(this.handle, [dim].flat(), keepdim));
   }
   prod(dim?: number, keepdim = false): Tensor {
-    return new Tensor(dim === undefined ? native.prod(this.handle, null) : native.prod(this.handle, dim, keepdim));
+    return new Tensor(dim === undefined ? native.prod(this.handle, null, false) : native.prod(this.handle, dim, keepdim));
   }
   /** max over everything (a 0-d tensor). */
   max(): Tensor {
@@ -372,25 +372,25 @@ export class Tensor {
   }
   /** PyTorch's max(dim) → (values, indices). */
   maxDim(dim: number, keepdim = false): { values: Tensor; indices: Tensor } {
-    const [v, i] = native.maxDim(this.handle, dim, keepdim) as [Handle, Handle];
+    const [v, i] = native.maxDim(this.handle, dim, keepdim);
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   minDim(dim: number, keepdim = false): { values: Tensor; indices: Tensor } {
-    const [v, i] = native.minDim(this.handle, dim, keepdim) as [Handle, Handle];
+    const [v, i] = native.minDim(this.handle, dim, keepdim);
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   amax(dim: number | number[], keepdim = false): Tensor {
     return new Tensor(native.amax(this.handle, [dim].flat(), keepdim));
   }
   argmax(dim?: number, keepdim = false): Tensor {
-    return new Tensor(dim === undefined ? native.argmax(this.handle, null) : native.argmax(this.handle, dim, keepdim));
+    return new Tensor(dim === undefined ? native.argmax(this.handle, null, false) : native.argmax(this.handle, dim, keepdim));
   }
   topk(k: number, dim = -1, largest = true, sorted = true): { values: Tensor; indices: Tensor } {
-    const [v, i] = native.topk(this.handle, k, dim, largest, sorted) as [Handle, Handle];
+    const [v, i] = native.topk(this.handle, k, dim, largest, sorted);
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   sort(dim = -1, descending = false, stable = false): { values: Tensor; indices: Tensor } {
-    const [v, i] = native.sort(this.handle, dim, descending, stable) as [Handle, Handle];
+    const [v, i] = native.sort(this.handle, dim, descending, stable);
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
   cumsum(dim: number): Tensor {
@@ -416,7 +416,7 @@ export class Tensor {
   }
   /** The accumulated gradient (a new handle to the same storage), or null. */
   get grad(): Tensor | null {
-    const h = native.grad(this.handle) as Handle | null;
+    const h = native.grad(this.handle);
     return h === null ? null : new Tensor(h);
   }
   /** Drops the gradient (PyTorch's zero_grad(set_to_none=True)). */
