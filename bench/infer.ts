@@ -14,7 +14,8 @@ import { generateDigits } from '../src/data/digits.ts';
 import { detect } from '../src/detect/detect.ts';
 import { writeNpyFile } from '../src/io/npy.ts';
 import { manualSeed, setNumThreads, tidy } from '../src/tensor/index.ts';
-import { libtorchValModel, val } from '../src/val/val.ts';
+import { libtorchBackend } from '../src/deploy/libtorch-backend.ts';
+import { val } from '../src/val/val.ts';
 import { loadModel } from '../src/yolo/load-model.ts';
 import { resolveConfigPath } from '../src/yolo/model-config.ts';
 import { describeMachine } from './machine.ts';
@@ -57,7 +58,7 @@ async function writeImages(dir: string): Promise<void> {
 /** Mean ms per image of one pass of detect() over the folder; also the detection count per image. */
 async function tsyoloPass(model: ReturnType<typeof loadModel>['model'], imagesDir: string, project: string): Promise<{ ms: number; detections: number[] }> {
   const t0 = performance.now();
-  const r = await detect(model, { source: imagesDir, imgsz: DETECT.img, nosave: true, project, name: 'exp', existOk: true, log: () => {} });
+  const r = await detect(libtorchBackend(model), { source: imagesDir, imgsz: DETECT.img, nosave: true, project, name: 'exp', existOk: true, log: () => {} });
   const ms = (performance.now() - t0) / r.images.length;
   return { ms, detections: r.images.map((im) => im.detections.length / 6) };
 }
@@ -127,7 +128,7 @@ async function valThroughput(work: string) {
   model.eval();
   const run = async () => {
     const t0 = performance.now();
-    await val({ data: digits.yamlPath, model: libtorchValModel(model), imgsz: VAL.img, batchSize: VAL.batch, plots: false, log: () => {} });
+    await val({ data: digits.yamlPath, model: libtorchBackend(model), imgsz: VAL.img, batchSize: VAL.batch, plots: false, log: () => {} });
     return (performance.now() - t0) / 1000;
   };
   await run(); // warm-up: loader workers, label cache, allocator

@@ -47,11 +47,18 @@ import { type NmsOptions, nonMaxSuppression as nmsHost } from './eval/nms.ts';
 import { detect as detectImages, type DetectOptions, type DetectResult } from './detect/detect.ts';
 import type { HostTensor } from './io/host-tensor.ts';
 import type { DetectionModel } from './yolo/detection-model.ts';
+import { libtorchBackend } from './deploy/libtorch-backend.ts';
 import { Tensor as TensorClass } from './tensor/tensor.ts';
 
 export { ComputeLoss, type LossResult } from './train/loss.ts';
 export { train, type TrainOptions, type TrainResult } from './train/trainer.ts';
-export { val, libtorchValModel, type ValOptions, type ValResult } from './val/val.ts';
+export { val, type ValOptions, type ValResult } from './val/val.ts';
+export type { Backend, ModelOutput } from './deploy/backend.ts';
+export { libtorchBackend, type LibtorchBackendOptions } from './deploy/libtorch-backend.ts';
+export { loadBackend, type LoadBackendOptions } from './deploy/load-backend.ts';
+export { loadDetector, type LoadDetectorOptions } from './deploy/load-detector.ts';
+export { Detector, toDetections, type Detection, type DetectorOptions } from './deploy/detector.ts';
+export type { NodeImageInput, RawImage } from './deploy/node-image-input.ts';
 export type { NmsOptions, EvaluationResult, DetectOptions, DetectResult };
 
 const asHost = (t: Tensor | HostTensor): HostTensor => (t instanceof TensorClass ? t.toHost() : t);
@@ -70,6 +77,6 @@ export function evaluateDetections(detections: Array<Tensor | HostTensor>, label
 }
 
 /** detect.py behind `tsyolo detect`: images, folders, globs or .txt lists → annotated images and labels. */
-export function detect(model: DetectionModel, source: string, options: Omit<DetectOptions, 'source'> = {}): Promise<DetectResult> {
-  return detectImages(model, { ...options, source });
+export function detect(model: DetectionModel, source: string, options: Omit<DetectOptions, 'source'> & { device?: string } = {}): Promise<DetectResult> {
+  return detectImages(libtorchBackend(model.eval(), { device: options.device }), { ...options, source });
 }

@@ -107,15 +107,20 @@ async function decodeWithSharp(path: string, bytes: Uint8Array): Promise<Decoded
 
 /** Decodes an image file to HWC RGB uint8 with its EXIF orientation applied. */
 export async function decodeImage(path: string): Promise<DecodedImage> {
-  const bytes = await readImageBytes(path);
+  return decodeImageBytes(await readImageBytes(path), path);
+}
+
+/** Decodes encoded image bytes (JPEG, PNG, WebP, TIFF, BMP) like decodeImage; `name` labels errors. */
+export async function decodeImageBytes(bytes: Uint8Array, name = 'image buffer'): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new ImageReadError(name, 'empty buffer (0 bytes)');
   if (isBmp(bytes)) {
     try {
       return decodeBmp(bytes, 'BMP');
     } catch (e) {
-      throw new ImageReadError(path, (e as Error).message);
+      throw new ImageReadError(name, (e as Error).message);
     }
   }
-  return decodeWithSharp(path, bytes);
+  return decodeWithSharp(name, bytes);
 }
 
 /**

@@ -6,7 +6,8 @@ import { generateDigits } from '../data/digits.ts';
 import { detect } from '../detect/detect.ts';
 import { compareModels, formatComparison } from '../cli/compare.ts';
 import { train } from '../train/trainer.ts';
-import { libtorchValModel, val } from '../val/val.ts';
+import { libtorchBackend } from '../deploy/libtorch-backend.ts';
+import { val } from '../val/val.ts';
 import { loadModel } from '../yolo/load-model.ts';
 
 export interface DemoOptions {
@@ -70,7 +71,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   model.fuse().eval();
   const metrics = await val({
     data: data.yamlPath,
-    model: libtorchValModel(model),
+    model: libtorchBackend(model),
     weightsFile: trained.best,
     imgsz: o.img,
     batchSize: o.batch * 2,
@@ -85,7 +86,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const picks = readdirSync(valImages).sort().slice(0, o.detectImages).map((f) => join(valImages, f));
   const listFile = join(trained.saveDir, 'detect-sources.txt');
   writeFileSync(listFile, picks.join('\n') + '\n');
-  const detected = await detect(model, { source: listFile, imgsz: o.img, saveTxt: true, saveConf: true, lineThickness: 1, project: resolve(o.project), name: 'detect', log: p });
+  const detected = await detect(libtorchBackend(model), { source: listFile, imgsz: o.img, saveTxt: true, saveConf: true, lineThickness: 1, project: resolve(o.project), name: 'detect', log: p });
   model.dispose();
 
   const seconds = (performance.now() - t0) / 1000;

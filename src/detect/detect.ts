@@ -1,24 +1,17 @@
-// detect.py: letterboxed inference on images, boxes scaled back to each original, annotated images and labels.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// detect.py: letterboxed inference on images through any Backend, boxes scaled back to each original, annotated
+// images, labels and crops.
+import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import sharp from 'sharp';
+import type { RgbImage } from '../data/image-buffer.ts';
 import { decodeImage } from '../data/image-decode.ts';
 import { listImageFiles } from '../data/image-files.ts';
-import { letterbox } from '../data/letterbox.ts';
-import { nonMaxSuppression } from '../eval/nms.ts';
-import { pyFormat } from '../compat/python.ts';
-import { scaleBoxes, xyxy2xywh } from '../geometry/boxes.ts';
+import { writeLabelFile } from '../data/label-writer.ts';
+import { DetectionRows } from '../geometry/rows.ts';
 import { annotateDetections, saveImage } from '../plot/annotator.ts';
+import { saveOneBox } from '../plot/save-one-box.ts';
 import { incrementPath } from '../run/increment-path.ts';
-import { noGrad } from '../tensor/runtime.ts';
-import { tidy } from '../tensor/scope.ts';
-import type { Tensor } from '../tensor/tensor.ts';
-import type { DetectionModel } from '../yolo/detection-model.ts';
-import type { OnnxModel } from '../deploy/onnx-model.ts';
-import { imageToNchw } from '../deploy/preprocess.ts';
-import { inputGeometry } from '../deploy/pipeline.ts';
-import type { HostTensor } from '../io/host-tensor.ts';
-import { imageToInput } from './image-tensor.ts';
+import { type Backend, inputGeometry } from '../deploy/backend.ts';
+import { detectImage, type DetectImageOptions } from '../deploy/pipeline.ts';
 
 export interface DetectOptions {
   source: string;
@@ -35,7 +28,6 @@ export interface DetectOptions {
   lineThickness?: number;
   hideLabels?: boolean;
   hideConf?: boolean;
-  device?: string;
   project?: string;
   name?: string;
   existOk?: boolean;
@@ -55,125 +47,108 @@ export interface DetectResult {
   speedMs: { preprocess: number; inference: number; nms: number };
 }
 
-/** An exported model on onnxruntime (weights ending in .onnx) rather than a libtorch DetectionModel. */
-function isOnnxModel(model: DetectionModel | OnnxModel): model is OnnxModel {
-  return 'info' in model && typeof (model as OnnxModel).info?.inputName === 'string';
+/** Everything one image needs besides the image: the backend, letterbox and NMS settings, where outputs go. */
+interface DetectRun {
+  backend: Backend;
+  o: DetectOptions;
+  pipeline: DetectImageOptions;
+  saveDir: string;
+  log: (line: string) => void;
 }
 
-export async function detect(model: DetectionModel | OnnxModel, o: DetectOptions): Promise<DetectResult> {
-  const log = o.log ?? ((s: string) => console.log(s));
-  const onnx = isOnnxModel(model) ? model : null;
-  // A fixed-shape ONNX export takes exactly its export size (detect.py: auto=False for non-PyTorch backends).
-  const geometry = onnx ? inputGeometry(onnx.info.inputShape, o.imgsz) : { imgsz: o.imgsz ?? 640, auto: true };
-  const imgsz = geometry.imgsz;
-  const stride = onnx ? onnx.stride : Math.max(...(model as DetectionModel).stride, 32);
+export async function detect(backend: Backend, o: DetectOptions): Promise<DetectResult> {
   const files = listImageFiles([o.source]);
   if (files.length === 0) throw new Error(`no images found in source '${o.source}'`);
-  const saveDir = incrementPath(o.project ?? 'runs/detect', o.name ?? 'exp', o.existOk);
-  if (o.saveTxt) mkdirSync(join(saveDir, 'labels'), { recursive: true });
-  if (!onnx) (model as DetectionModel).eval();
-  const names = model.names;
+  const run = startRun(backend, o);
   const images: ImageDetections[] = [];
   const skipped: string[] = [];
   const dt = { preprocess: 0, inference: 0, nms: 0 };
-
+  let labelFiles = 0;
   for (const [k, path] of files.entries()) {
-    let t0 = performance.now();
-    let im0;
-    try {
-      im0 = await decodeImage(path);
-    } catch (e) {
-      log(`WARNING ⚠️ skipping ${path}: ${(e as Error).message}`);
+    const im0 = await readOrSkip(path, run.log);
+    if (!im0) {
       skipped.push(path);
       continue;
     }
-    const lb = letterbox(im0, imgsz, { stride, auto: geometry.auto });
-    let pred: HostTensor;
-    let t1: number;
-    if (onnx) {
-      const input = imageToNchw(lb.image);
-      t1 = performance.now();
-      dt.preprocess += t1 - t0;
-      const out = await onnx.forward(input, [1, 3, lb.image.height, lb.image.width]);
-      pred = { dtype: 'float32', shape: out.shape, data: out.data };
-    } else {
-      const x = imageToInput(lb.image, o.device);
-      t1 = performance.now();
-      dt.preprocess += t1 - t0;
-      pred = noGrad(() => tidy(() => ((model as DetectionModel).forward(x) as Tensor).toHost()));
-      x.dispose();
-    }
-    t0 = performance.now();
-    const inferenceMs = t0 - t1;
-    dt.inference += inferenceMs;
-    const [det] = nonMaxSuppression(pred, {
-      confThres: o.confThres ?? 0.25,
-      iouThres: o.iouThres ?? 0.45,
-      classes: o.classes,
-      agnostic: o.agnosticNms,
-      maxDet: o.maxDet ?? 1000,
-    });
-    t1 = performance.now();
-    dt.nms += t1 - t0;
-
-    const rows = det!.data as Float32Array;
-    const n = rows.length / 6;
-    const boxes = new Float32Array(n * 4);
-    for (let r = 0; r < n; r++) boxes.set(rows.subarray(r * 6, r * 6 + 4), r * 4);
-    const scaled = scaleBoxes([lb.image.height, lb.image.width], boxes, [im0.height, im0.width]);
-    const out = new Float32Array(rows.length);
-    for (let r = 0; r < n; r++) {
-      for (let c = 0; c < 4; c++) out[r * 6 + c] = Math.round(scaled[r * 4 + c]!);
-      out[r * 6 + 4] = rows[r * 6 + 4]!;
-      out[r * 6 + 5] = rows[r * 6 + 5]!;
-    }
-    images.push({ path, detections: out });
-
-    const stem = basename(path, extname(path));
-    if (o.saveTxt) {
-      const xywh = xyxy2xywh(Float32Array.from({ length: n * 4 }, (_, i) => out[Math.floor(i / 4) * 6 + (i % 4)]!));
-      const lines: string[] = [];
-      for (let r = 0; r < n; r++) {
-        const v = [out[r * 6 + 5]!, xywh[r * 4]! / im0.width, xywh[r * 4 + 1]! / im0.height, xywh[r * 4 + 2]! / im0.width, xywh[r * 4 + 3]! / im0.height];
-        if (o.saveConf) v.push(out[r * 6 + 4]!);
-        lines.push(v.map((x) => pyFormat('%g', x)).join(' '));
-      }
-      writeFileSync(join(saveDir, 'labels', `${stem}.txt`), lines.length ? lines.join('\n') + '\n' : '');
-    }
-    if (o.saveCrop) {
-      for (let r = 0; r < n; r++) {
-        const [x1, y1, x2, y2] = [out[r * 6]!, out[r * 6 + 1]!, out[r * 6 + 2]!, out[r * 6 + 3]!];
-        const w = Math.max(1, Math.min(im0.width, x2) - Math.max(0, x1));
-        const h = Math.max(1, Math.min(im0.height, y2) - Math.max(0, y1));
-        const dir = join(saveDir, 'crops', names[out[r * 6 + 5]!] ?? String(out[r * 6 + 5]));
-        mkdirSync(dir, { recursive: true });
-        await sharp(Buffer.from(im0.data), { raw: { width: im0.width, height: im0.height, channels: 3 } })
-          .extract({ left: Math.max(0, x1), top: Math.max(0, y1), width: w, height: h })
-          .jpeg({ quality: 95 })
-          .toFile(join(dir, `${stem}${r ? r + 1 : ''}.jpg`));
-      }
-    }
-    if (!o.nosave) {
-      const drawn = annotateDetections(im0.data, im0.width, im0.height, out, names, {
-        lineWidth: o.lineThickness ?? 3,
-        hideLabels: o.hideLabels,
-        hideConf: o.hideConf,
-      });
-      await saveImage(join(saveDir, basename(path)), drawn, im0.width, im0.height);
-    }
-
-    const counts = new Map<number, number>();
-    for (let r = 0; r < n; r++) counts.set(out[r * 6 + 5]!, (counts.get(out[r * 6 + 5]!) ?? 0) + 1);
-    const what = [...counts.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([c, m]) => `${m} ${names[c] ?? c}${m > 1 ? 's' : ''}, `)
-      .join('');
-    log(`image ${k + 1}/${files.length} ${path}: ${lb.image.height}x${lb.image.width} ${n ? what : '(no detections), '}${inferenceMs.toFixed(1)}ms`);
+    const r = await detectImage(backend, im0, run.pipeline);
+    dt.preprocess += r.timesMs.preprocess;
+    dt.inference += r.timesMs.inference;
+    dt.nms += r.timesMs.nms;
+    const det = new DetectionRows(r.detections);
+    if (await saveOutputs(run, path, im0, det)) labelFiles++;
+    images.push({ path, detections: r.detections });
+    run.log(`image ${k + 1}/${files.length} ${path}: ${r.inputHW[0]}x${r.inputHW[1]} ${describeCounts(det, backend.names)}${r.timesMs.inference.toFixed(1)}ms`);
   }
   const seen = images.length || 1;
   const speedMs = { preprocess: dt.preprocess / seen, inference: dt.inference / seen, nms: dt.nms / seen };
-  log(`Speed: ${speedMs.preprocess.toFixed(1)}ms pre-process, ${speedMs.inference.toFixed(1)}ms inference, ${speedMs.nms.toFixed(1)}ms NMS per image at shape (1, 3, ${typeof imgsz === 'number' ? `${imgsz}, ${imgsz}` : imgsz.join(', ')})`);
-  const labelsNote = o.saveTxt ? `\n${images.length} labels saved to ${join(saveDir, 'labels')}` : '';
+  logSummary(run, speedMs, labelFiles);
+  return { saveDir: run.saveDir, images, skipped, speedMs };
+}
+
+function startRun(backend: Backend, o: DetectOptions): DetectRun {
+  // A fixed-shape ONNX export takes exactly its export size (detect.py: auto=False for non-PyTorch backends).
+  const geometry = inputGeometry(backend, o.imgsz);
+  const saveDir = incrementPath(o.project ?? 'runs/detect', o.name ?? 'exp', o.existOk);
+  if (o.saveTxt) mkdirSync(join(saveDir, 'labels'), { recursive: true });
+  const pipeline: DetectImageOptions = {
+    ...geometry,
+    confThres: o.confThres,
+    iouThres: o.iouThres,
+    maxDet: o.maxDet,
+    classes: o.classes,
+    agnostic: o.agnosticNms,
+  };
+  return { backend, o, pipeline, saveDir, log: o.log ?? ((s: string) => console.log(s)) };
+}
+
+/** The decoded image, or null after a warning naming the file (detect goes on with the others). */
+async function readOrSkip(path: string, log: (line: string) => void): Promise<RgbImage | null> {
+  try {
+    return await decodeImage(path);
+  } catch (e) {
+    log(`WARNING ⚠️ skipping ${path}: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+/** Labels, crops and the annotated image of one source image; returns whether a label file was written. */
+async function saveOutputs(run: DetectRun, path: string, im0: RgbImage, det: DetectionRows): Promise<boolean> {
+  const { o, saveDir } = run;
+  const stem = basename(path, extname(path));
+  const wroteLabels = Boolean(o.saveTxt) && writeLabelFile(join(saveDir, 'labels', `${stem}.txt`), det, im0.width, im0.height, { saveConf: o.saveConf, reversed: true });
+  if (o.saveCrop) {
+    for (let r = det.length - 1; r >= 0; r--) {
+      const cls = det.cls(r);
+      await saveOneBox(det.box(r), im0, join(saveDir, 'crops', run.backend.names[cls] ?? String(cls)), stem);
+    }
+  }
+  if (!o.nosave) {
+    const drawn = annotateDetections(im0.data, im0.width, im0.height, det.data, run.backend.names, {
+      lineWidth: o.lineThickness ?? 3,
+      hideLabels: o.hideLabels,
+      hideConf: o.hideConf,
+    });
+    await saveImage(join(saveDir, basename(path)), drawn, im0.width, im0.height);
+  }
+  return wroteLabels;
+}
+
+/** detect.py's "2 persons, 1 car, " (classes in ascending order), or "(no detections), ". */
+function describeCounts(det: DetectionRows, names: readonly string[]): string {
+  if (det.length === 0) return '(no detections), ';
+  const counts = new Map<number, number>();
+  for (let r = 0; r < det.length; r++) counts.set(det.cls(r), (counts.get(det.cls(r)) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([c, m]) => `${m} ${names[c] ?? c}${m > 1 ? 's' : ''}, `)
+    .join('');
+}
+
+function logSummary(run: DetectRun, speedMs: DetectResult['speedMs'], labelFiles: number): void {
+  const { o, saveDir, log } = run;
+  const imgsz = run.pipeline.imgsz;
+  const shape = typeof imgsz === 'number' ? `${imgsz}, ${imgsz}` : imgsz.join(', ');
+  log(`Speed: ${speedMs.preprocess.toFixed(1)}ms pre-process, ${speedMs.inference.toFixed(1)}ms inference, ${speedMs.nms.toFixed(1)}ms NMS per image at shape (1, 3, ${shape})`);
+  const labelsNote = o.saveTxt ? `\n${labelFiles} labels saved to ${join(saveDir, 'labels')}` : '';
   if (!o.nosave || o.saveTxt) log(`Results saved to ${saveDir}${labelsNote}`);
-  return { saveDir, images, skipped, speedMs };
 }

@@ -21,7 +21,8 @@ import { loadCheckpoint } from '../yolo/checkpoint.ts';
 import { DetectionModel } from '../yolo/detection-model.ts';
 import { type ModelConfig, loadModelConfig } from '../yolo/model-config.ts';
 import { formatSummaryLine, summarize } from '../yolo/model-info.ts';
-import { libtorchValModel, val } from '../val/val.ts';
+import { libtorchBackend } from '../deploy/libtorch-backend.ts';
+import { val } from '../val/val.ts';
 import { checkAnchors } from './autoanchor.ts';
 import { clipGradNorm } from './clip-grad.ts';
 import { EarlyStopping } from './early-stopping.ts';
@@ -334,7 +335,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (!o.noval || finalEpoch) {
         const r = await val({
           data,
-          model: libtorchValModel(ema.ema, { device, loss: { compute: (raw, t) => computeLoss.compute(raw, t) } }),
+          model: libtorchBackend(ema.ema, { device, loss: { compute: (raw, t) => computeLoss.compute(raw, t) } }),
           batchSize: batchSize * 2,
           imgsz,
           singleCls: o.singleCls,
@@ -388,7 +389,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(`Optimizer stripped from ${last}\nOptimizer stripped from ${best}\n\nValidating ${best}...`);
     const bestModel = loadCheckpoint(best).model;
     bestModel.fuse().eval();
-    const r = await val({ data, model: libtorchValModel(bestModel, { device }), weightsFile: best, batchSize: batchSize * 2, imgsz, iouThres: 0.6, singleCls: o.singleCls, workers: o.workers ?? 2, saveDir, plots: !o.noplots, verbose: true, training: true, log });
+    const r = await val({ data, model: libtorchBackend(bestModel, { device }), weightsFile: best, batchSize: batchSize * 2, imgsz, iouThres: 0.6, singleCls: o.singleCls, workers: o.workers ?? 2, saveDir, plots: !o.noplots, verbose: true, training: true, log });
     final = { P: r.P, R: r.R, mAP50: r.mAP50, mAP50_95: r.mAP50_95 };
     bestModel.dispose();
     if (!o.noplots && existsSync(join(saveDir, 'results.csv'))) await plotResults(join(saveDir, 'results.csv'));

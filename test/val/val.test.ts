@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generateDigits } from '../../src/data/digits.ts';
-import type { HostTensor } from '../../src/io/host-tensor.ts';
+import type { Backend } from '../../src/deploy/backend.ts';
 import { saveSafetensorsCheckpoint } from '../../src/yolo/checkpoint.ts';
 import { loadModel } from '../../src/yolo/load-model.ts';
-import { type ValModel, val } from '../../src/val/val.ts';
+import { val } from '../../src/val/val.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tsyolo.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'tsyolo-val-'));
@@ -19,12 +19,14 @@ const dataDir = join(work, 'digits');
 const ready = generateDigits({ out: dataDir, train: 4, val: 10, img: 320, seed: 11, log: () => {} });
 
 /** Returns each image's labels as predictions (obj 1, class score 1) in the batch's pixels. */
-function oracle(nc: number): ValModel {
+function oracle(nc: number): Backend {
   return {
     names: Array.from({ length: nc }, (_, i) => String(i)),
     nc,
-    stride: [8, 16, 32],
-    predict(images, [n, , h, w], targets) {
+    stride: 32,
+    fixedInputHW: null,
+    dispose() {},
+    async forward(images, [n, , h, w], targets) {
       const t = targets!;
       const perImage = Array.from({ length: n }, () => [] as number[][]);
       for (let r = 0; r < t.length; r += 6) perImage[t[r]!]!.push([t[r + 1]!, t[r + 2]! * w, t[r + 3]! * h, t[r + 4]! * w, t[r + 5]! * h]);
@@ -38,8 +40,7 @@ function oracle(nc: number): ValModel {
           data[o + 5 + c!] = 1;
         }),
       );
-      const pred: HostTensor = { dtype: 'float32', shape: [n, rows, no], data };
-      return { pred, preprocessMs: 0 };
+      return { data, shape: [n!, rows, no], preprocessMs: 0 };
     },
   };
 }

@@ -1,0 +1,43 @@
+// The one model abstraction of inference: detect, val, the library's detector and the web page all run a Backend
+// (libtorch, onnxruntime-node, onnxruntime-web). Browser-safe: types only.
+
+export interface ModelOutput {
+  /** Decoded predictions, row-major float32: (N, rows, 5 + nc) cx, cy, w, h, objectness, class scores. */
+  data: Float32Array;
+  shape: number[];
+  /** YOLOv5's val losses (box, obj, cls), when the backend computes them and was given targets. */
+  losses?: [number, number, number];
+  /** Milliseconds spent turning the input into the runtime's tensor (part of val.py's pre-process time). */
+  preprocessMs?: number;
+}
+
+export interface Backend {
+  readonly names: string[];
+  readonly nc: number;
+  /** Largest stride: letterbox pads to a multiple of it. */
+  readonly stride: number;
+  /** [height, width] a fixed-shape export takes (detect/val letterbox to exactly it, batch 1); null when any size works. */
+  readonly fixedInputHW: readonly [number, number] | null;
+  /**
+   * Predictions for an (N, 3, H, W) batch: uint8 pixels (the backend divides by 255, as detect.py and val.py do) or
+   * float32 already in 0–1. `targets` (image, cls, cx, cy, w, h rows, normalised) lets a backend that can compute
+   * YOLOv5's val losses return them.
+   */
+  forward(input: Uint8Array | Float32Array, shape: readonly number[], targets?: Float32Array): Promise<ModelOutput>;
+  dispose(): void | Promise<void>;
+}
+
+/** Letterbox target for a backend: a fixed-shape export's own size, else `requested` padded to a stride multiple. */
+export function inputGeometry(backend: Pick<Backend, 'fixedInputHW'>, requested?: number): { imgsz: number | [number, number]; auto: boolean } {
+  const fixed = backend.fixedInputHW;
+  if (fixed) return { imgsz: [fixed[0], fixed[1]], auto: false };
+  return { imgsz: requested ?? 640, auto: true };
+}
+
+/** uint8 pixels → float32 in 0–1 (x / 255, rounded once to float32 as PyTorch's division); float input as is. */
+export function toUnitFloat(input: Uint8Array | Float32Array): Float32Array {
+  if (input instanceof Float32Array) return input;
+  const out = new Float32Array(input.length);
+  for (let i = 0; i < input.length; i++) out[i] = input[i]! / 255;
+  return out;
+}

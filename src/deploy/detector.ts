@@ -1,0 +1,87 @@
+// The one-call detector behind loadDetector() in every entry (tsyolo, tsyolo/onnx, tsyolo/web): an input → RGB
+// pixels (entry-specific), then the shared letterbox → backend → NMS → scale pipeline, then plain result objects in
+// the input's pixels. Browser-safe.
+import type { RgbImage } from '../data/image-buffer.ts';
+import { DetectionRows } from '../geometry/rows.ts';
+import { type Backend, inputGeometry } from './backend.ts';
+import { DETECT_DEFAULTS, detectImage, type DetectImageResult } from './pipeline.ts';
+
+export interface Detection {
+  /** Corners in the input image's pixels (detect.py's rounded boxes). */
+  box: { x1: number; y1: number; x2: number; y2: number };
+  score: number;
+  classId: number;
+  /** The model's class name ('0', '1', … when it has none). */
+  label: string;
+}
+
+export interface DetectorOptions {
+  /** Inference size for models that take any size (default 640); fixed-shape exports use their own. */
+  imgsz?: number;
+  /** Confidence threshold (default 0.25, detect.py's). */
+  conf?: number;
+  /** NMS IoU threshold (default 0.45). */
+  iou?: number;
+  /** Most detections per image (default 1000). */
+  maxDet?: number;
+  /** Keep only these class ids. */
+  classes?: number[];
+  /** Class-agnostic NMS. */
+  agnostic?: boolean;
+}
+
+/** Plain objects of (n, 6) rows x1, y1, x2, y2, conf, cls. */
+export function toDetections(rows: Float32Array, names: readonly string[]): Detection[] {
+  const det = new DetectionRows(rows);
+  const out: Detection[] = [];
+  for (let r = 0; r < det.length; r++) {
+    const classId = det.cls(r);
+    out.push({ box: { x1: det.x1(r), y1: det.y1(r), x2: det.x2(r), y2: det.y2(r) }, score: det.conf(r), classId, label: names[classId] ?? String(classId) });
+  }
+  return out;
+}
+
+export class Detector<Input> {
+  readonly backend: Backend;
+  readonly options: DetectorOptions;
+  readonly #toImage: (input: Input) => Promise<RgbImage>;
+
+  constructor(backend: Backend, toImage: (input: Input) => Promise<RgbImage>, options: DetectorOptions = {}) {
+    for (const [k, v] of [['conf', options.conf], ['iou', options.iou]] as const) {
+      if (v !== undefined && !(v >= 0 && v <= 1)) throw new Error(`loadDetector: option ${k} must be between 0 and 1, got ${v}`);
+    }
+    if (options.imgsz !== undefined && !(Number.isInteger(options.imgsz) && options.imgsz > 0)) {
+      throw new Error(`loadDetector: option imgsz must be a positive integer, got ${options.imgsz}`);
+    }
+    this.backend = backend;
+    this.options = options;
+    this.#toImage = toImage;
+  }
+
+  get names(): string[] {
+    return this.backend.names;
+  }
+
+  /** Detections in `input`'s pixels, highest score first; `options` override the detector's for this call. */
+  async detect(input: Input, options: DetectorOptions = {}): Promise<Detection[]> {
+    const r = await this.detectRows(await this.#toImage(input), options);
+    return toDetections(r.detections, this.names);
+  }
+
+  /** The pipeline's raw result for decoded pixels: (n, 6) rows, letterboxed size and timings. */
+  detectRows(image: RgbImage, options: DetectorOptions = {}): Promise<DetectImageResult> {
+    const d = this.options;
+    return detectImage(this.backend, image, {
+      ...inputGeometry(this.backend, options.imgsz ?? d.imgsz),
+      confThres: options.conf ?? d.conf ?? DETECT_DEFAULTS.confThres,
+      iouThres: options.iou ?? d.iou ?? DETECT_DEFAULTS.iouThres,
+      maxDet: options.maxDet ?? d.maxDet ?? DETECT_DEFAULTS.maxDet,
+      classes: options.classes ?? d.classes,
+      agnostic: options.agnostic ?? d.agnostic,
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.backend.dispose();
+  }
+}
