@@ -29,3 +29,20 @@ export class Identity extends Module {
     return x;
   }
 }
+/** nn.ReLU6: min(max(x, 0), 6). */
+export class ReLU6 extends Module {
+  forward(x: Tensor): Tensor {
+    return x.clamp(0, 6);
+  }
+}
+/** nn.Hardsigmoid: relu6(x + 3) / 6. */
+export class Hardsigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    const shifted = x.add(3);
+    const clipped = shifted.clamp(0, 6);
+    shifted.dispose();
+    const out = clipped.div(6);
+    clipped.dispose();
+    return out;
+  }
+}

@@ -30,3 +30,14 @@ export class Upsample extends Module {
     return interpolateNearest(x, { scaleFactor: this.scaleFactor });
   }
 }
+
+/** nn.AdaptiveAvgPool2d(1): the mean over each channel's plane (the only output size the blocks use). */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize = 1) {
+    super();
+    if (outputSize !== 1) throw new Error(`AdaptiveAvgPool2d output size ${outputSize} is not supported (only 1)`);
+  }
+  forward(x: Tensor): Tensor {
+    return x.mean([2, 3], true);
+  }
+}

@@ -48,6 +48,11 @@ export interface ModuleSpec {
   /** Allowed number of YAML args [min, max]. */
   argCount: [number, number];
   channels: ChannelRule;
+  /**
+   * Where the block comes from. A config using any 'YOLOv5-Lite' block is built the way YOLOv5-Lite's v5.0-based
+   * parse_model builds it (see parse-model.ts).
+   */
+  origin?: 'YOLOv5-Lite';
   /** Builds one instance from the resolved constructor args. */
   build(args: unknown[], ctx: BuildContext): Module;
 }

@@ -9,6 +9,7 @@ import { focusBlocks } from './modules/focus.ts';
 import { shufflenetBlocks } from './modules/shufflenet.ts';
 import { sppBlocks } from './modules/spp.ts';
 import { torchNnBlocks } from './modules/torch-nn.ts';
+import { yolov5LiteBlocks } from './modules/yolov5-lite.ts';
 
 export const builtinBlockFamilies: readonly BlockFamily[] = [
   torchNnBlocks,
@@ -19,4 +20,5 @@ export const builtinBlockFamilies: readonly BlockFamily[] = [
   concatBlocks,
   detectBlocks,
   shufflenetBlocks,
+  yolov5LiteBlocks,
 ];

@@ -27,9 +27,11 @@ export interface LoadedCheckpoint {
 }
 
 function loadWeights(model: DetectionModel, weights: Map<string, HostTensor>, file: string): void {
+  // YOLOv5 v5.0 (and so YOLOv5-Lite) stores Detect's anchor_grid as a buffer; it is anchors × stride, rebuilt here.
+  const own = model.stateDict();
   tidy(() => {
     const tensors = new Map<string, Tensor>();
-    for (const [k, v] of weights) tensors.set(k, fromHost(v));
+    for (const [k, v] of weights) if (!(k.endsWith('.anchor_grid') && !own.has(k))) tensors.set(k, fromHost(v));
     try {
       model.loadStateDict(tensors, true);
     } catch (e) {

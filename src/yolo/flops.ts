@@ -1,12 +1,15 @@
-// GFLOPs by YOLOv5 v7.0's rule: thop 0.1.1's counts at a stride-sized input, ×2 (MACs → FLOPs), scaled to imgsz.
-// thop counts Conv2d as out_elements × (C_in/groups) × k×k (+1 per output for a conv's own bias; biases folded in
-// from a BatchNorm by fuse() are not counted) and BatchNorm as 4 per element (affine); pooling, upsampling,
-// activations and concatenation cost nothing. This reproduces YOLOv5 v7.0's printed GFLOPs for all ten shipped
-// configs, fused and unfused (test/yolo/summary.test.ts). The counts come from layer shapes — the input is an
-// empty 32×32 image, so no timing or profiling is involved.
+// GFLOPs by YOLOv5 v7.0's (and YOLOv5-Lite's) rule: thop 0.1.1's counts at a stride-sized input, ×2 (MACs →
+// FLOPs), scaled to imgsz. thop counts Conv2d as out_elements × (C_in/groups) × k×k (biases are not counted),
+// BatchNorm as 4 per element (affine), nn.Upsample as 1 per output element, nn.Linear as in_features per output,
+// AdaptiveAvgPool2d as (pooled elements + 1) per output; max-pooling, activations, dropout, concatenation and
+// functional ops cost nothing. This reproduces the printed GFLOPs of every shipped config, fused and unfused
+// (test/yolo/summary.test.ts). The counts come from layer shapes — the input is an empty stride-sized image, so no
+// timing or profiling is involved.
 import { BatchNorm2d } from '../nn/batchnorm2d.ts';
 import { Conv2d } from '../nn/conv2d.ts';
+import { Linear } from '../nn/linear.ts';
 import type { Module } from '../nn/module.ts';
+import { AdaptiveAvgPool2d, Upsample } from '../nn/pooling.ts';
 import { zeros } from '../tensor/create.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
@@ -17,24 +20,21 @@ import type { DetectionModel } from './detection-model.ts';
 export function countMacs(model: DetectionModel, size: number): number {
   let macs = 0;
   const restore: Array<() => void> = [];
+  const count = (m: Module, ops: (x: Tensor, y: Tensor) => number) => {
+    const original = m.forward;
+    m.forward = (x: Tensor) => {
+      const y = original.call(m, x);
+      macs += ops(x, y);
+      return y;
+    };
+    restore.push(() => delete (m as Partial<Module>).forward);
+  };
   for (const m of model.modules()) {
-    if (m instanceof Conv2d) {
-      const original = m.forward;
-      m.forward = (x: Tensor) => {
-        const y = original.call(m, x);
-        macs += y.numel * (m.inChannels / m.groups) * m.kernelSize * m.kernelSize;
-        if (m.bias && !m.foldedFromBatchNorm) macs += y.numel; // a conv's own bias: one op per output
-        return y;
-      };
-      restore.push(() => delete (m as Partial<Module>).forward);
-    } else if (m instanceof BatchNorm2d) {
-      const original = m.forward;
-      m.forward = (x: Tensor) => {
-        macs += 4 * x.numel;
-        return original.call(m, x);
-      };
-      restore.push(() => delete (m as Partial<Module>).forward);
-    }
+    if (m instanceof Conv2d) count(m, (_x, y) => y.numel * (m.inChannels / m.groups) * m.kernelSize * m.kernelSize);
+    else if (m instanceof BatchNorm2d) count(m, (x) => 4 * x.numel);
+    else if (m instanceof Upsample) count(m, (_x, y) => y.numel);
+    else if (m instanceof Linear) count(m, (_x, y) => y.numel * m.inFeatures);
+    else if (m instanceof AdaptiveAvgPool2d) count(m, (x, y) => y.numel * ((x.shape[2]! * x.shape[3]!) / (y.shape[2]! * y.shape[3]!) + 1));
   }
   const wasTraining = model.training;
   model.eval();

@@ -1,5 +1,5 @@
 // Model YAML files: the shipped configs (configs/models/) by file name, or any path to a user's own file.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigMap, describe, readConfigFile } from '../io/config-file.ts';
@@ -30,7 +30,9 @@ export function resolveConfigPath(nameOrPath: string): string {
 }
 
 export function shippedConfigNames(): string[] {
-  return ['n', 's', 'm', 'l', 'x'].flatMap((s) => [`yolov5${s}.yaml`, `yolov5${s}-shufflenetv2.yaml`]);
+  return readdirSync(SHIPPED_CONFIG_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 }
 
 const EXPECTED = 'a model config with nc, depth_multiple, width_multiple, anchors, backbone, head';

@@ -7,6 +7,7 @@ import type { Module } from '../nn/module.ts';
 import { roundHalfEven } from '../compat/python.ts';
 import type { BuildContext, ChannelContext, ChannelRule, ModuleSpec } from './block.ts';
 import type { LayerRow, ModelConfig } from './model-config.ts';
+import { Conv } from './modules/conv.ts';
 import { getModuleSpec, registeredModuleNames } from './registry.ts';
 import { parseActivation } from './yaml-activation.ts';
 
@@ -51,9 +52,25 @@ interface ModelHeader {
   gw: number;
   no: number;
   build: BuildContext;
+  /** Built as YOLOv5-Lite's v5.0-based parse_model builds: every Conv with its own SiLU. */
+  lite: boolean;
 }
 
-function readHeader(cfg: ModelConfig): ModelHeader {
+/** True when the config uses a YOLOv5-Lite block: it is then built as YOLOv5-Lite's v5.0-based parse_model does. */
+export function isLiteConfig(cfg: ModelConfig): boolean {
+  return [...cfg.backbone, ...cfg.head].some((row) => getModuleSpec(row[2])?.origin === 'YOLOv5-Lite');
+}
+
+/** YOLOv5 v5.0 (so YOLOv5-Lite) gives every Conv its own nn.SiLU(), each counted in model.modules(). */
+function giveEachConvItsOwnActivation(layer: Module): void {
+  for (const m of layer.modules()) {
+    if (m instanceof Conv && m.act instanceof SiLU) (m as { act: Module }).act = m.registerModule('act', new SiLU());
+  }
+}
+
+function readHeader(cfg: ModelConfig, file: string): ModelHeader {
+  const lite = isLiteConfig(cfg);
+  if (lite && cfg.activation) throw new Error(`${file}: 'activation' is a YOLOv5 v7.0 key, which YOLOv5-Lite configs (built by its v5.0 parse_model) do not take`);
   const anchors = cfg.anchors;
   const na = Array.isArray(anchors) ? Math.floor(anchors[0]!.length / 2) : anchors;
   return {
@@ -61,6 +78,7 @@ function readHeader(cfg: ModelConfig): ModelHeader {
     gw: cfg.width_multiple,
     no: na * (cfg.nc + 5),
     build: { act: cfg.activation ? parseActivation(cfg.activation) : new SiLU() },
+    lite,
   };
 }
 
@@ -148,7 +166,7 @@ function atLayer<T>(where: string, step: () => T): T {
 }
 
 export function parseModel(cfg: ModelConfig, inputChannels: number, file = '<model>'): ParsedModel {
-  const header = readHeader(cfg);
+  const header = readHeader(cfg, file);
   const layers: Module[] = [];
   const info: LayerInfo[] = [];
   const save: number[] = [];
@@ -168,6 +186,7 @@ export function parseModel(cfg: ModelConfig, inputChannels: number, file = '<mod
       ),
     );
     const module = atLayer(where, () => buildLayer(spec, args, n, header.build));
+    if (header.lite) giveEachConvItsOwnActivation(module);
     info.push({ i, f, n: nScaled, type: spec.pythonType, np: module.numParameters(), args, c2 });
     layers.push(module);
     for (const x of [f].flat()) if (x !== -1) save.push(((x % i) + i) % i);

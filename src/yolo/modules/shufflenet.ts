@@ -1,6 +1,7 @@
-// The seed's two modules: the Conv_maxpool stem and ShuffleNetV2_InvertedResidual, exactly as the seed writes
-// them (depthwise convs keep their default bias; branch1 only for stride 2; chunk + channel_shuffle(2)) — classes,
-// YAML specs, fuse hooks and ONNX form.
+// The ShuffleNetV2 stem and block — classes, YAML specs, fuse hooks and ONNX form — shared by the seed's modules
+// (Conv_maxpool, ShuffleNetV2_InvertedResidual) and YOLOv5-Lite's (conv_bn_relu_maxpool, Shuffle_Block): the same
+// structure, told apart by a flavour recording where the two sources differ (depthwise-conv bias, an empty branch1
+// at stride 1, the stride range, whether fuse() folds the stem).
 import { ReLU } from '../../nn/activation.ts';
 import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
 import { Sequential } from '../../nn/containers.ts';
@@ -14,17 +15,43 @@ import type { Tensor } from '../../tensor/tensor.ts';
 import { type BlockFamily, emitterEntry } from '../block.ts';
 import { intArg } from '../module-args.ts';
 
+export interface StemFlavour {
+  /** The YAML / PyTorch class name. */
+  name: string;
+  /** Whether fuse() folds the stem's BatchNorm (tsyolo does for the seed's; YOLOv5-Lite's fuse() leaves it). */
+  foldsOnFuse: boolean;
+}
+export const SEED_STEM: StemFlavour = { name: 'Conv_maxpool', foldsOnFuse: true };
+export const LITE_STEM: StemFlavour = { name: 'conv_bn_relu_maxpool', foldsOnFuse: false };
+
+export interface ShuffleFlavour {
+  /** The YAML / PyTorch class name. */
+  name: string;
+  /** The seed's depthwise convs keep nn.Conv2d's default bias; YOLOv5-Lite's (like torchvision's) have none. */
+  depthwiseBias: boolean;
+  /** The seed always has a `branch1` (an empty nn.Sequential at stride 1); YOLOv5-Lite has none at stride 1. */
+  emptyBranch1: boolean;
+  /** Largest accepted stride (the seed: 2; YOLOv5-Lite: 3). */
+  maxStride: number;
+}
+export const SEED_SHUFFLE: ShuffleFlavour = { name: 'ShuffleNetV2_InvertedResidual', depthwiseBias: true, emptyBranch1: true, maxStride: 2 };
+export const LITE_SHUFFLE: ShuffleFlavour = { name: 'Shuffle_Block', depthwiseBias: false, emptyBranch1: false, maxStride: 3 };
+
 /** Stem: 3×3 stride-2 conv, BN, ReLU, then 3×3 stride-2 max-pool (overall stride 4). */
 export class ConvMaxpool extends Module {
   conv: Sequential;
   readonly maxpool: MaxPool2d;
-  constructor(c1: number, c2: number) {
+  constructor(
+    c1: number,
+    c2: number,
+    readonly flavour: StemFlavour = SEED_STEM,
+  ) {
     super();
     this.conv = this.registerModule('conv', new Sequential(new Conv2d(c1, c2, 3, { stride: 2, padding: 1, bias: false }), new BatchNorm2d(c2), new ReLU()));
     this.maxpool = this.registerModule('maxpool', new MaxPool2d(3, 2, 1));
   }
   override get typeName(): string {
-    return 'Conv_maxpool';
+    return this.flavour.name;
   }
   forward(x: Tensor): Tensor {
     const y = this.conv.forward(x);
@@ -33,7 +60,7 @@ export class ConvMaxpool extends Module {
     return out;
   }
   override fuse(): void {
-    this.conv = this.registerModule('conv', fuseSequential(this.conv));
+    if (this.flavour.foldsOnFuse) this.conv = this.registerModule('conv', fuseSequential(this.conv));
   }
 }
 
@@ -55,36 +82,47 @@ export function channelShuffle(x: Tensor, groups: number): Tensor {
 
 export class ShuffleNetV2InvertedResidual extends Module {
   readonly stride: number;
-  branch1: Sequential;
+  branch1: Sequential | null;
   branch2: Sequential;
 
-  constructor(inp: number, oup: number, stride: number) {
+  constructor(
+    inp: number,
+    oup: number,
+    stride: number,
+    readonly flavour: ShuffleFlavour = SEED_SHUFFLE,
+  ) {
     super();
-    if (stride !== 1 && stride !== 2) throw new Error(`ShuffleNetV2_InvertedResidual stride must be 1 or 2, got ${stride}`);
+    const name = flavour.name;
+    if (!Number.isInteger(stride) || stride < 1 || stride > flavour.maxStride) {
+      throw new Error(`${name} stride must be ${flavour.maxStride === 2 ? '1 or 2' : `1 to ${flavour.maxStride}`}, got ${stride}`);
+    }
     this.stride = stride;
     const bf = Math.floor(oup / 2);
     if (stride === 1 && inp !== bf << 1) {
-      throw new Error(`ShuffleNetV2_InvertedResidual(${inp}, ${oup}, stride 1) needs inp == 2·(oup//2) = ${bf << 1}, got inp ${inp}`);
+      throw new Error(`${name}(${inp}, ${oup}, stride 1) needs inp == 2·(oup//2) = ${bf << 1}, got inp ${inp}`);
     }
+    const bias = flavour.depthwiseBias;
     this.branch1 = this.registerModule(
       'branch1',
-      stride === 2
+      stride > 1
         ? new Sequential(
-            new Conv2d(inp, inp, 3, { stride, padding: 1, groups: inp }),
+            new Conv2d(inp, inp, 3, { stride, padding: 1, groups: inp, bias }),
             new BatchNorm2d(inp),
             new Conv2d(inp, bf, 1, { bias: false }),
             new BatchNorm2d(bf),
             new ReLU(),
           )
-        : new Sequential(),
+        : flavour.emptyBranch1
+          ? new Sequential()
+          : null,
     );
     this.branch2 = this.registerModule(
       'branch2',
       new Sequential(
-        new Conv2d(stride === 2 ? inp : bf, bf, 1, { bias: false }),
+        new Conv2d(stride > 1 ? inp : bf, bf, 1, { bias: false }),
         new BatchNorm2d(bf),
         new ReLU(),
-        new Conv2d(bf, bf, 3, { stride, padding: 1, groups: bf }),
+        new Conv2d(bf, bf, 3, { stride, padding: 1, groups: bf, bias }),
         new BatchNorm2d(bf),
         new Conv2d(bf, bf, 1, { bias: false }),
         new BatchNorm2d(bf),
@@ -94,7 +132,7 @@ export class ShuffleNetV2InvertedResidual extends Module {
   }
 
   override get typeName(): string {
-    return 'ShuffleNetV2_InvertedResidual';
+    return this.flavour.name;
   }
 
   forward(x: Tensor): Tensor {
@@ -103,7 +141,7 @@ export class ShuffleNetV2InvertedResidual extends Module {
       const [x1, x2] = x.chunk(2, 1) as [Tensor, Tensor];
       parts = [x1, this.branch2.forward(x2), x2];
     } else {
-      parts = [this.branch1.forward(x), this.branch2.forward(x)];
+      parts = [this.branch1!.forward(x), this.branch2.forward(x)];
     }
     const out = cat(parts.slice(0, 2), 1);
     for (const p of parts) p.dispose();
@@ -112,9 +150,9 @@ export class ShuffleNetV2InvertedResidual extends Module {
     return shuffled;
   }
 
-  /** Folds every Conv2d→BatchNorm2d pair in both branches (YOLOv5's fuse() leaves these alone). */
+  /** Folds every Conv2d→BatchNorm2d pair in both branches (as YOLOv5-Lite's fuse() does; YOLOv5's leaves the seed's alone). */
   override fuse(): void {
-    this.branch1 = this.registerModule('branch1', fuseSequential(this.branch1));
+    if (this.branch1) this.branch1 = this.registerModule('branch1', fuseSequential(this.branch1));
     this.branch2 = this.registerModule('branch2', fuseSequential(this.branch2));
   }
 }
@@ -124,7 +162,7 @@ export class ShuffleNetV2InvertedResidual extends Module {
  * input channel g·(c/2) + k at output position 2k + g. A Gather keeps the graph free of shape-dependent reshapes,
  * so it works unchanged with dynamic batch and image size.
  */
-function emitChannelShuffle2(x: string, channels: number, ctx: EmitContext, scope: string): string {
+export function emitChannelShuffle2(x: string, channels: number, ctx: EmitContext, scope: string): string {
   const half = channels / 2;
   const order = Array.from({ length: channels }, (_, j) => (j % 2) * half + Math.floor(j / 2));
   return ctx.graph.node('Gather', [x, ctx.graph.int64Constant(`${scope}.shuffle_order`, order)], scope, { axis: attr.int(1) });
@@ -137,7 +175,7 @@ function branchChannels(m: ShuffleNetV2InvertedResidual): number {
 }
 
 function emitInvertedResidual(m: ShuffleNetV2InvertedResidual, input: string | string[], ctx: EmitContext, scope: string): string {
-  const x = single(input, 'ShuffleNetV2_InvertedResidual');
+  const x = single(input, m.typeName);
   const bf = branchChannels(m);
   let out: string;
   if (m.stride === 1) {
@@ -145,7 +183,7 @@ function emitInvertedResidual(m: ShuffleNetV2InvertedResidual, input: string | s
     const [x1, x2] = splitNode(ctx, x, [bf, bf], 1, scope);
     out = concatChannels(ctx, [x1!, ctx.emit(m.branch2, x2!, `${scope}.branch2`)], scope);
   } else {
-    const b1 = ctx.emit(m.branch1, x, `${scope}.branch1`);
+    const b1 = ctx.emit(m.branch1!, x, `${scope}.branch1`);
     const b2 = ctx.emit(m.branch2, x, `${scope}.branch2`);
     out = concatChannels(ctx, [b1, b2], scope);
   }
@@ -169,10 +207,26 @@ export const shufflenetBlocks: BlockFamily = {
       channels: 'width',
       build: (a) => new ShuffleNetV2InvertedResidual(intArg(a, 0, 'inp'), intArg(a, 1, 'oup'), intArg(a, 2, 'stride')),
     },
+    {
+      name: 'conv_bn_relu_maxpool',
+      pythonType: 'models.common.conv_bn_relu_maxpool',
+      origin: 'YOLOv5-Lite',
+      argCount: [1, 1],
+      channels: 'width',
+      build: (a) => new ConvMaxpool(intArg(a, 0, 'c1'), intArg(a, 1, 'c2'), LITE_STEM),
+    },
+    {
+      name: 'Shuffle_Block',
+      pythonType: 'models.common.Shuffle_Block',
+      origin: 'YOLOv5-Lite',
+      argCount: [2, 2],
+      channels: 'width',
+      build: (a) => new ShuffleNetV2InvertedResidual(intArg(a, 0, 'inp'), intArg(a, 1, 'oup'), intArg(a, 2, 'stride'), LITE_SHUFFLE),
+    },
   ],
   onnx: [
     emitterEntry(ConvMaxpool, (m, input, ctx, scope) =>
-      ctx.emit(m.maxpool, ctx.emit(m.conv, single(input, 'Conv_maxpool'), `${scope}.conv`), `${scope}.maxpool`),
+      ctx.emit(m.maxpool, ctx.emit(m.conv, single(input, m.typeName), `${scope}.conv`), `${scope}.maxpool`),
     ),
     emitterEntry(ShuffleNetV2InvertedResidual, emitInvertedResidual),
   ],

@@ -1,13 +1,26 @@
 // The torch.nn layers: the ones YAML rows name directly (nn.Upsample, …) and the ONNX form of every torch.nn layer
 // the blocks are made of (convolutions, batch norm, activations, pooling, upsampling, Sequential).
-import { Hardswish, Identity, LeakyReLU, ReLU, SiLU } from '../../nn/activation.ts';
+import { Hardsigmoid, Hardswish, Identity, LeakyReLU, ReLU, ReLU6, SiLU } from '../../nn/activation.ts';
 import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
 import { Sequential } from '../../nn/containers.ts';
 import { Conv2d } from '../../nn/conv2d.ts';
-import { attr, single } from '../../nn/onnx-emit.ts';
-import { MaxPool2d, Upsample } from '../../nn/pooling.ts';
+import { Dropout } from '../../nn/dropout.ts';
+import { Linear } from '../../nn/linear.ts';
+import { attr, type EmitContext, single } from '../../nn/onnx-emit.ts';
+import { AdaptiveAvgPool2d, MaxPool2d, Upsample } from '../../nn/pooling.ts';
 import { type BlockFamily, emitterEntry } from '../block.ts';
 import { numArg } from '../module-args.ts';
+
+/** min(max(x, lo), hi) as Clip with its bounds as inputs (opset ≥ 11). */
+function clip(x: string, lo: number, hi: number, g: EmitContext['graph'], scope: string): string {
+  return g.node('Clip', [x, g.floatConstant(`${scope}.min`, [], [lo]), g.floatConstant(`${scope}.max`, [], [hi])], scope);
+}
+
+/** relu6(x + 3) / 6, written with the same operations as PyTorch rather than HardSigmoid's alpha·x + beta. */
+export function emitHardSigmoid(x: string, g: EmitContext['graph'], scope: string): string {
+  const shifted = g.node('Add', [x, g.floatConstant(`${scope}.three`, [], [3])], scope);
+  return g.node('Div', [clip(shifted, 0, 6, g, scope), g.floatConstant(`${scope}.six`, [], [6])], scope);
+}
 
 export const torchNnBlocks: BlockFamily = {
   name: 'torch.nn',
@@ -97,6 +110,18 @@ export const torchNnBlocks: BlockFamily = {
         nearest_mode: attr.string('floor'),
       });
     }),
+    emitterEntry(ReLU6, (_m, input, ctx, scope) => clip(single(input, 'ReLU6'), 0, 6, ctx.graph, scope)),
+    emitterEntry(Hardsigmoid, (_m, input, ctx, scope) => emitHardSigmoid(single(input, 'Hardsigmoid'), ctx.graph, scope)),
+    // Exported models run in eval mode, where dropout is the identity.
+    emitterEntry(Dropout, (_m, input) => single(input, 'Dropout')),
+    // (batch, in) → (batch, out): Gemm with the weight transposed, as nn.Linear stores it (out, in).
+    emitterEntry(Linear, (m, input, ctx, scope) => {
+      const g = ctx.graph;
+      const inputs = [single(input, 'Linear'), g.weight(`${scope}.weight`, m.weight.shape, m.weight.toFloat32Array())];
+      if (m.bias) inputs.push(g.weight(`${scope}.bias`, m.bias.shape, m.bias.toFloat32Array()));
+      return g.node('Gemm', inputs, scope, { transB: attr.int(1) });
+    }),
+    emitterEntry(AdaptiveAvgPool2d, (_m, input, ctx, scope) => ctx.graph.node('GlobalAveragePool', [single(input, 'AdaptiveAvgPool2d')], scope)),
     emitterEntry(Sequential, (m, input, ctx, scope) => {
       let x = single(input, 'Sequential');
       m.layers.forEach((layer, i) => (x = ctx.emit(layer, x, `${scope}.${i}`)));
