@@ -205,4 +205,24 @@ export const OPS: readonly string[] = [
   'cudaIsAvailable() -> bool',
   'cudaDeviceCount() -> int',
   'version() -> str',
+
+  // ---------------------------------------------------------------- distributed (c10d; bodies in distributed_ops.cc)
+  // Stores and process groups are integer ids; every blocking call has a timeout in ms.
+  'glooAvailable() -> bool',
+  'ncclAvailable() -> bool',
+  'tcpStoreCreate(str host, int port, int worldSize, bool isServer, int timeoutMs) -> int',
+  'storePort(int store) -> int',
+  'storeSet(int store, str key, str value) -> ()',
+  'storeGet(int store, str key) -> str',
+  'storeAdd(int store, str key, int amount) -> int',
+  'storeCheck(int store, str key) -> bool',
+  'storeRelease(int store) -> bool',
+  // deviceHost: the address Gloo listens on ('' = this machine's hostname, as PyTorch)
+  'processGroupGlooCreate(int store, int rank, int worldSize, str deviceHost, int timeoutMs) -> int',
+  'processGroupNcclCreate(int store, int rank, int worldSize, int timeoutMs) -> int',
+  'processGroupRelease(int group) -> bool',
+  // In place on a contiguous tensor; allreduce sums (averaging is TypeScript's).
+  'allreduce(int group, Tensor tensor, int timeoutMs) -> ()',
+  'broadcast(int group, Tensor tensor, int rootRank, int timeoutMs) -> ()',
+  'barrier(int group, int timeoutMs) -> ()',
 ];

@@ -61,12 +61,14 @@ function fromSystem() {
   };
 }
 
-/** @returns {{source: string, root: string, includeDirs: string[], libDir: string, cxx11Abi: number, cuda: boolean} | null} */
+/** @returns {{source: string, root: string, includeDirs: string[], libDir: string, cxx11Abi: number, cuda: boolean, gloo: boolean} | null} */
 export function findLibtorch() {
   const found = fromEnv() ?? fromPython() ?? fromSystem();
   if (!found) return null;
   const cuda = readdirSync(found.libDir).some((f) => f === 'libtorch_cuda.so');
-  return { ...found, cuda };
+  // c10d's Gloo process groups compile only with gloo's headers (Debian: libgloo-dev); part of the addon's build stamp.
+  const gloo = [...found.includeDirs, '/usr/include', '/usr/local/include'].some((d) => existsSync(join(d, 'gloo', 'algorithm.h')));
+  return { ...found, cuda, gloo };
 }
 
 // `node find-libtorch.mjs include|defines|libs` prints gyp-ready flags (used by native/binding.gyp).
@@ -78,7 +80,7 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     process.exit(1);
   }
   if (what === 'include') console.log(lt.includeDirs.join(' '));
-  else if (what === 'defines') console.log(`_GLIBCXX_USE_CXX11_ABI=${lt.cxx11Abi}`);
+  else if (what === 'defines') console.log([`_GLIBCXX_USE_CXX11_ABI=${lt.cxx11Abi}`, ...(lt.cuda ? ['TSYOLO_CUDA=1'] : [])].join(' '));
   else if (what === 'libs') {
     const cuda = lt.cuda ? ['-Wl,--no-as-needed', '-ltorch_cuda', '-Wl,--as-needed'] : [];
     console.log([`-L${lt.libDir}`, `-Wl,-rpath,${lt.libDir}`, ...cuda, '-ltorch', '-ltorch_cpu', '-lc10'].join(' '));

@@ -4,7 +4,7 @@
 // already done, so running it again costs well under a second.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findLibtorch } from './find-libtorch.mjs';
@@ -83,6 +83,17 @@ function ensureLibtorch() {
   return lt;
 }
 
+// c10d's Gloo process groups (distributed training) compile against gloo's headers, which Debian ships apart from
+// libtorch-dev. Installed only for Debian's own libtorch (same gloo build); without them the addon still builds and
+// the distributed ops say what to install.
+function withGlooHeaders(lt) {
+  if (lt.gloo || !isRoot) return lt;
+  const libtorchCpu = realpathSync(join(lt.libDir, 'libtorch_cpu.so'));
+  if (spawnSync('dpkg-query', ['-S', libtorchCpu], { stdio: 'ignore' }).status !== 0) return lt;
+  aptInstall(['libgloo-dev'], 'distributed training (c10d Gloo headers)');
+  return findLibtorch();
+}
+
 function nodeGypPath() {
   if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
   const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
@@ -110,4 +121,4 @@ if (!args.has('--native-only')) aptInstall(['fonts-dejavu-core'], 'fonts for plo
 // Deployment tests: Chromium drives the browser demo; python3-onnx's checker validates exported ONNX files.
 if (!args.has('--native-only')) aptInstall(['chromium', 'python3-onnx'], 'the browser-demo test (chromium) and the ONNX checker (python3-onnx)');
 if (args.has('--bench')) aptInstall(['python3-torch'], 'the PyTorch baselines of the benchmarks');
-ensureAddon(ensureLibtorch());
+ensureAddon(withGlooHeaders(ensureLibtorch()));

@@ -4,6 +4,8 @@ import { fromHost } from './tensor/create.ts';
 import type { Tensor } from './tensor/tensor.ts';
 
 export * from './tensor/index.ts';
+export { loadNative, isNativeLoaded, NativeEngineError } from './native/binding.ts';
+export * as distributed from './distributed/index.ts';
 export * as nn from './nn/index.ts';
 export { Module } from './nn/module.ts';
 export {

@@ -1310,6 +1310,136 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value GlooAvailable(const Napi::CallbackInfo& info) {
+  return Guard(info, "glooAvailable", [&](Napi::Env env) -> Napi::Value {
+    return ReturnBool(env, ops::GlooAvailable());
+  });
+}
+
+Napi::Value NcclAvailable(const Napi::CallbackInfo& info) {
+  return Guard(info, "ncclAvailable", [&](Napi::Env env) -> Napi::Value {
+    return ReturnBool(env, ops::NcclAvailable());
+  });
+}
+
+Napi::Value TcpStoreCreate(const Napi::CallbackInfo& info) {
+  return Guard(info, "tcpStoreCreate", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_host = StringArg(info, 0);
+    decltype(auto) arg_port = IntArg(info, 1);
+    decltype(auto) arg_worldSize = IntArg(info, 2);
+    decltype(auto) arg_isServer = BoolArg(info, 3);
+    decltype(auto) arg_timeoutMs = IntArg(info, 4);
+    return ReturnInt(env, ops::TcpStoreCreate(arg_host, arg_port, arg_worldSize, arg_isServer, arg_timeoutMs));
+  });
+}
+
+Napi::Value StorePort(const Napi::CallbackInfo& info) {
+  return Guard(info, "storePort", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_store = IntArg(info, 0);
+    return ReturnInt(env, ops::StorePort(arg_store));
+  });
+}
+
+Napi::Value StoreSet(const Napi::CallbackInfo& info) {
+  return Guard(info, "storeSet", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_store = IntArg(info, 0);
+    decltype(auto) arg_key = StringArg(info, 1);
+    decltype(auto) arg_value = StringArg(info, 2);
+    ops::StoreSet(arg_store, arg_key, arg_value);
+    return env.Undefined();
+  });
+}
+
+Napi::Value StoreGet(const Napi::CallbackInfo& info) {
+  return Guard(info, "storeGet", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_store = IntArg(info, 0);
+    decltype(auto) arg_key = StringArg(info, 1);
+    return ReturnString(env, ops::StoreGet(arg_store, arg_key));
+  });
+}
+
+Napi::Value StoreAdd(const Napi::CallbackInfo& info) {
+  return Guard(info, "storeAdd", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_store = IntArg(info, 0);
+    decltype(auto) arg_key = StringArg(info, 1);
+    decltype(auto) arg_amount = IntArg(info, 2);
+    return ReturnInt(env, ops::StoreAdd(arg_store, arg_key, arg_amount));
+  });
+}
+
+Napi::Value StoreCheck(const Napi::CallbackInfo& info) {
+  return Guard(info, "storeCheck", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_store = IntArg(info, 0);
+    decltype(auto) arg_key = StringArg(info, 1);
+    return ReturnBool(env, ops::StoreCheck(arg_store, arg_key));
+  });
+}
+
+Napi::Value StoreRelease(const Napi::CallbackInfo& info) {
+  return Guard(info, "storeRelease", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_store = IntArg(info, 0);
+    return ReturnBool(env, ops::StoreRelease(arg_store));
+  });
+}
+
+Napi::Value ProcessGroupGlooCreate(const Napi::CallbackInfo& info) {
+  return Guard(info, "processGroupGlooCreate", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_store = IntArg(info, 0);
+    decltype(auto) arg_rank = IntArg(info, 1);
+    decltype(auto) arg_worldSize = IntArg(info, 2);
+    decltype(auto) arg_deviceHost = StringArg(info, 3);
+    decltype(auto) arg_timeoutMs = IntArg(info, 4);
+    return ReturnInt(env, ops::ProcessGroupGlooCreate(arg_store, arg_rank, arg_worldSize, arg_deviceHost, arg_timeoutMs));
+  });
+}
+
+Napi::Value ProcessGroupNcclCreate(const Napi::CallbackInfo& info) {
+  return Guard(info, "processGroupNcclCreate", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_store = IntArg(info, 0);
+    decltype(auto) arg_rank = IntArg(info, 1);
+    decltype(auto) arg_worldSize = IntArg(info, 2);
+    decltype(auto) arg_timeoutMs = IntArg(info, 3);
+    return ReturnInt(env, ops::ProcessGroupNcclCreate(arg_store, arg_rank, arg_worldSize, arg_timeoutMs));
+  });
+}
+
+Napi::Value ProcessGroupRelease(const Napi::CallbackInfo& info) {
+  return Guard(info, "processGroupRelease", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_group = IntArg(info, 0);
+    return ReturnBool(env, ops::ProcessGroupRelease(arg_group));
+  });
+}
+
+Napi::Value Allreduce(const Napi::CallbackInfo& info) {
+  return Guard(info, "allreduce", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_group = IntArg(info, 0);
+    decltype(auto) arg_tensor = TensorArg(info, 1);
+    decltype(auto) arg_timeoutMs = IntArg(info, 2);
+    ops::Allreduce(arg_group, arg_tensor, arg_timeoutMs);
+    return env.Undefined();
+  });
+}
+
+Napi::Value Broadcast(const Napi::CallbackInfo& info) {
+  return Guard(info, "broadcast", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_group = IntArg(info, 0);
+    decltype(auto) arg_tensor = TensorArg(info, 1);
+    decltype(auto) arg_rootRank = IntArg(info, 2);
+    decltype(auto) arg_timeoutMs = IntArg(info, 3);
+    ops::Broadcast(arg_group, arg_tensor, arg_rootRank, arg_timeoutMs);
+    return env.Undefined();
+  });
+}
+
+Napi::Value Barrier(const Napi::CallbackInfo& info) {
+  return Guard(info, "barrier", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_group = IntArg(info, 0);
+    decltype(auto) arg_timeoutMs = IntArg(info, 1);
+    ops::Barrier(arg_group, arg_timeoutMs);
+    return env.Undefined();
+  });
+}
+
 }  // namespace
 
 void RegisterOps(Napi::Env env, Napi::Object exports) {
@@ -1470,6 +1600,21 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaIsAvailable", Napi::Function::New(env, CudaIsAvailable, "cudaIsAvailable"));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount, "cudaDeviceCount"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));
+  exports.Set("glooAvailable", Napi::Function::New(env, GlooAvailable, "glooAvailable"));
+  exports.Set("ncclAvailable", Napi::Function::New(env, NcclAvailable, "ncclAvailable"));
+  exports.Set("tcpStoreCreate", Napi::Function::New(env, TcpStoreCreate, "tcpStoreCreate"));
+  exports.Set("storePort", Napi::Function::New(env, StorePort, "storePort"));
+  exports.Set("storeSet", Napi::Function::New(env, StoreSet, "storeSet"));
+  exports.Set("storeGet", Napi::Function::New(env, StoreGet, "storeGet"));
+  exports.Set("storeAdd", Napi::Function::New(env, StoreAdd, "storeAdd"));
+  exports.Set("storeCheck", Napi::Function::New(env, StoreCheck, "storeCheck"));
+  exports.Set("storeRelease", Napi::Function::New(env, StoreRelease, "storeRelease"));
+  exports.Set("processGroupGlooCreate", Napi::Function::New(env, ProcessGroupGlooCreate, "processGroupGlooCreate"));
+  exports.Set("processGroupNcclCreate", Napi::Function::New(env, ProcessGroupNcclCreate, "processGroupNcclCreate"));
+  exports.Set("processGroupRelease", Napi::Function::New(env, ProcessGroupRelease, "processGroupRelease"));
+  exports.Set("allreduce", Napi::Function::New(env, Allreduce, "allreduce"));
+  exports.Set("broadcast", Napi::Function::New(env, Broadcast, "broadcast"));
+  exports.Set("barrier", Napi::Function::New(env, Barrier, "barrier"));
 }
 
 }  // namespace tsyolo

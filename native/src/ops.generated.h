@@ -211,6 +211,21 @@ int64_t GetNumThreads();
 bool CudaIsAvailable();
 int64_t CudaDeviceCount();
 std::string Version();
+bool GlooAvailable();
+bool NcclAvailable();
+int64_t TcpStoreCreate(const std::string& host, int64_t port, int64_t worldSize, bool isServer, int64_t timeoutMs);
+int64_t StorePort(int64_t store);
+void StoreSet(int64_t store, const std::string& key, const std::string& value);
+std::string StoreGet(int64_t store, const std::string& key);
+int64_t StoreAdd(int64_t store, const std::string& key, int64_t amount);
+bool StoreCheck(int64_t store, const std::string& key);
+bool StoreRelease(int64_t store);
+int64_t ProcessGroupGlooCreate(int64_t store, int64_t rank, int64_t worldSize, const std::string& deviceHost, int64_t timeoutMs);
+int64_t ProcessGroupNcclCreate(int64_t store, int64_t rank, int64_t worldSize, int64_t timeoutMs);
+bool ProcessGroupRelease(int64_t group);
+void Allreduce(int64_t group, const at::Tensor& tensor, int64_t timeoutMs);
+void Broadcast(int64_t group, const at::Tensor& tensor, int64_t rootRank, int64_t timeoutMs);
+void Barrier(int64_t group, int64_t timeoutMs);
 
 }  // namespace ops
 }  // namespace tsyolo

@@ -168,6 +168,21 @@ export const OP_NAMES = [
   'cudaIsAvailable',
   'cudaDeviceCount',
   'version',
+  'glooAvailable',
+  'ncclAvailable',
+  'tcpStoreCreate',
+  'storePort',
+  'storeSet',
+  'storeGet',
+  'storeAdd',
+  'storeCheck',
+  'storeRelease',
+  'processGroupGlooCreate',
+  'processGroupNcclCreate',
+  'processGroupRelease',
+  'allreduce',
+  'broadcast',
+  'barrier',
 ] as const;
 
 export interface NativeBinding {
@@ -485,4 +500,34 @@ export interface NativeBinding {
   cudaDeviceCount(): number;
   /** `version() -> str` */
   version(): string;
+  /** `glooAvailable() -> bool` */
+  glooAvailable(): boolean;
+  /** `ncclAvailable() -> bool` */
+  ncclAvailable(): boolean;
+  /** `tcpStoreCreate(str host, int port, int worldSize, bool isServer, int timeoutMs) -> int` */
+  tcpStoreCreate(host: string, port: number, worldSize: number, isServer: boolean, timeoutMs: number): number;
+  /** `storePort(int store) -> int` */
+  storePort(store: number): number;
+  /** `storeSet(int store, str key, str value) -> ()` */
+  storeSet(store: number, key: string, value: string): void;
+  /** `storeGet(int store, str key) -> str` */
+  storeGet(store: number, key: string): string;
+  /** `storeAdd(int store, str key, int amount) -> int` */
+  storeAdd(store: number, key: string, amount: number): number;
+  /** `storeCheck(int store, str key) -> bool` */
+  storeCheck(store: number, key: string): boolean;
+  /** `storeRelease(int store) -> bool` */
+  storeRelease(store: number): boolean;
+  /** `processGroupGlooCreate(int store, int rank, int worldSize, str deviceHost, int timeoutMs) -> int` */
+  processGroupGlooCreate(store: number, rank: number, worldSize: number, deviceHost: string, timeoutMs: number): number;
+  /** `processGroupNcclCreate(int store, int rank, int worldSize, int timeoutMs) -> int` */
+  processGroupNcclCreate(store: number, rank: number, worldSize: number, timeoutMs: number): number;
+  /** `processGroupRelease(int group) -> bool` */
+  processGroupRelease(group: number): boolean;
+  /** `allreduce(int group, Tensor tensor, int timeoutMs) -> ()` */
+  allreduce(group: number, tensor: Handle, timeoutMs: number): void;
+  /** `broadcast(int group, Tensor tensor, int rootRank, int timeoutMs) -> ()` */
+  broadcast(group: number, tensor: Handle, rootRank: number, timeoutMs: number): void;
+  /** `barrier(int group, int timeoutMs) -> ()` */
+  barrier(group: number, timeoutMs: number): void;
 }

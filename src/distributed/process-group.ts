@@ -1,0 +1,110 @@
+// Collectives over ranks (libtorch's c10d process groups: Gloo on CPU, NCCL on CUDA), with timeouts. Tensors are
+// changed in place, as in torch.distributed. A failed or timed-out collective throws a DistributedError naming the
+// ranks that had not arrived: before each collective a rank records its progress in the store.
+import { native } from '../native/binding.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { DEFAULT_TIMEOUT_MS, type TCPStore } from './store.ts';
+
+export type Backend = 'gloo' | 'nccl';
+
+export interface ProcessGroupOptions {
+  rank: number;
+  worldSize: number;
+  backend?: Backend;
+  /** Limit for connecting and for each collective, in ms (PyTorch's default is 1 800 000). */
+  timeoutMs?: number;
+  /** Gloo: the address other ranks reach this one at; default: this machine's hostname, as PyTorch. */
+  deviceHost?: string;
+  /** Distinguishes several groups on one store. */
+  name?: string;
+}
+
+export class DistributedError extends Error {
+  override name = 'DistributedError';
+}
+
+export function isBackendAvailable(backend: Backend): boolean {
+  return backend === 'gloo' ? native.glooAvailable() : native.ncclAvailable();
+}
+
+export class ProcessGroup {
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly backend: Backend;
+  readonly timeoutMs: number;
+  readonly #store: TCPStore;
+  readonly #id: number;
+  readonly #prefix: string;
+  #seq = 0;
+
+  /** Joins the group: blocks until all `worldSize` ranks have joined, or throws after the timeout. */
+  constructor(store: TCPStore, o: ProcessGroupOptions) {
+    this.rank = o.rank;
+    this.worldSize = o.worldSize;
+    this.backend = o.backend ?? 'gloo';
+    this.timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#store = store;
+    this.#prefix = `tsyolo/${o.name ?? 'default'}`;
+    this.#id = this.#collective('joining the group', () =>
+      this.backend === 'gloo'
+        ? native.processGroupGlooCreate(store.id, o.rank, o.worldSize, o.deviceHost ?? '', this.timeoutMs)
+        : native.processGroupNcclCreate(store.id, o.rank, o.worldSize, this.timeoutMs),
+    );
+  }
+
+  /** Sums `tensor` over all ranks, in place ('avg' then divides by the world size, as ReduceOp.AVG). */
+  allreduce(tensor: Tensor, op: 'sum' | 'avg' = 'sum'): Tensor {
+    this.#collective('allreduce', () => native.allreduce(this.#id, tensor.handle, this.timeoutMs));
+    if (op === 'avg') tensor.mul_(1 / this.worldSize);
+    return tensor;
+  }
+
+  /** Copies rank `src`'s tensor into every rank's, in place. */
+  broadcast(tensor: Tensor, src = 0): Tensor {
+    this.#collective('broadcast', () => native.broadcast(this.#id, tensor.handle, src, this.timeoutMs));
+    return tensor;
+  }
+
+  /** Returns when every rank has reached it. */
+  barrier(): void {
+    this.#collective('barrier', () => native.barrier(this.#id, this.timeoutMs));
+  }
+
+  close(): void {
+    native.processGroupRelease(this.#id);
+  }
+
+  #collective<T>(what: string, run: () => T): T {
+    const seq = ++this.#seq;
+    this.#store.set(this.#progressKey(this.rank), `${seq} ${what}`);
+    try {
+      return run();
+    } catch (e) {
+      throw new DistributedError(`${what} (#${seq}) failed on rank ${this.rank} of ${this.worldSize}: ${this.#laggards(seq)}; ${(e as Error).message}`);
+    }
+  }
+
+  #progressKey(rank: number): string {
+    return `${this.#prefix}/progress/rank${rank}`;
+  }
+
+  /** Which ranks had not reached collective number `seq`, read from their progress in the store. */
+  #laggards(seq: number): string {
+    const behind: string[] = [];
+    try {
+      for (let r = 0; r < this.worldSize; r++) {
+        if (r === this.rank) continue;
+        if (!this.#store.check(this.#progressKey(r))) {
+          behind.push(`rank ${r} never arrived`);
+          continue;
+        }
+        const progress = this.#store.get(this.#progressKey(r));
+        const theirs = Number.parseInt(progress, 10);
+        if (theirs < seq) behind.push(`rank ${r} did not arrive (its last step: ${progress.slice(progress.indexOf(' ') + 1)} #${theirs})`);
+      }
+    } catch (e) {
+      return `the store at ${this.#store.host} is unreachable, so its host (rank 0) has probably died (${(e as Error).message.split('\n')[0]})`;
+    }
+    return behind.length > 0 ? behind.join(', ') : 'every rank arrived';
+  }
+}
