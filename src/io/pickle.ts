@@ -118,6 +118,13 @@ const STDLIB_RECONSTRUCTORS = new Map<string, Reconstructor>([
   ['numpy.dtype', (args) => new PyObject('numpy', 'dtype', args)],
   ['numpy.core.multiarray.scalar', (args) => numpyScalar(args)],
   ['numpy._core.multiarray.scalar', (args) => numpyScalar(args)],
+  // NumPy arrays (YOLOv5 v5.0 / YOLOv5-Lite train.py stores best_fitness as one): an inert ndarray whose BUILD
+  // state (version, shape, dtype, fortran, raw bytes) is read by numpyArrayScalar().
+  ['numpy.ndarray', () => {
+    throw new Error('numpy.ndarray() is not supported');
+  }],
+  ['numpy.core.multiarray._reconstruct', (args) => numpyEmptyArray(args)],
+  ['numpy._core.multiarray._reconstruct', (args) => numpyEmptyArray(args)],
 ]);
 
 /** Unpickles `bytes`. Throws an Error naming `source` for malformed pickles and disallowed globals. */
@@ -203,6 +210,19 @@ function numpyScalar(args: unknown[]): number | bigint | boolean {
     case 'b1': need(1); return view.getUint8(0) !== 0;
     default: throw new Error(`numpy scalar of dtype '${code}' is not supported`);
   }
+}
+
+function numpyEmptyArray(args: unknown[]): PyObject {
+  if (!(args[0] instanceof AllowedCallable) || args[0].fullName !== 'numpy.ndarray') throw new Error(`_reconstruct of ${describeValue(args[0])} is not supported`);
+  return new PyObject('numpy', 'ndarray', []);
+}
+
+/** The value of a one-element NumPy array (after its BUILD), else undefined. */
+export function numpyArrayScalar(v: unknown): number | bigint | boolean | undefined {
+  if (!(v instanceof PyObject) || v.module !== 'numpy' || v.name !== 'ndarray' || !Array.isArray(v.state)) return undefined;
+  const [, shape, dtype, , raw] = v.state as [unknown, unknown, unknown, unknown, unknown];
+  if (!Array.isArray(shape) || shape.reduce((a: number, b) => a * Number(b), 1) !== 1) return undefined;
+  return numpyScalar([dtype, raw]);
 }
 
 function iterableOf(v: unknown): Iterable<unknown> {

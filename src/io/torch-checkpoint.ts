@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 
 import { DTYPE_BYTES, numel, toFloat32, typedArrayFromBytes, type DType, type HostTensor } from './host-tensor.ts';
-import { PyDict, PyObject, describeValue, toPlain, unpickle, type Reconstructor } from './pickle.ts';
+import { PyDict, PyObject, describeValue, numpyArrayScalar, toPlain, unpickle, type Reconstructor } from './pickle.ts';
 import { looksLikeZip, readZip, type ZipArchive } from './zip-reader.ts';
 
 /** torch.<X>Storage class names → element type. */
@@ -379,6 +379,7 @@ function trainingInfo(root: PyDict, source: string): Pick<YoloCheckpoint, 'epoch
   const fitness = root.get('best_fitness');
   if (typeof fitness === 'number') info.bestFitness = fitness;
   else if (isHostTensor(fitness) && numel(fitness.shape) === 1) info.bestFitness = toFloat32(fitness)[0]!;
+  else if (typeof numpyArrayScalar(fitness) === 'number') info.bestFitness = numpyArrayScalar(fitness) as number;
   else if (fitness !== null && fitness !== undefined) {
     throw new Error(`${source}: best_fitness is ${describeValue(fitness)}, not a number`);
   }
