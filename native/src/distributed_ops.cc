@@ -21,7 +21,8 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
-#if defined(TSYOLO_HAS_GLOO) && defined(TSYOLO_CUDA) && __has_include(<nccl.h>)
+// NCCL also needs the CUDA toolkit's headers on the include path (ProcessGroupNCCL.hpp includes ATen's CUDA ones).
+#if defined(TSYOLO_HAS_GLOO) && defined(TSYOLO_CUDA) && __has_include(<nccl.h>) && __has_include(<cuda_runtime_api.h>)
 #define USE_C10D_NCCL 1
 #define TSYOLO_HAS_NCCL 1
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
@@ -163,7 +164,9 @@ int64_t ProcessGroupNcclCreate(int64_t store, int64_t rank, int64_t worldSize, i
 #else
 bool NcclAvailable() { return false; }
 int64_t ProcessGroupNcclCreate(int64_t, int64_t, int64_t, int64_t) {
-  throw std::runtime_error("NCCL process groups need a libtorch built with CUDA (and nccl.h); this addon was built without them");
+  throw std::runtime_error(
+      "NCCL process groups need a libtorch built with CUDA, nccl.h and the CUDA toolkit's headers at build time; this addon was built "
+      "without them (use backend 'gloo')");
 }
 #endif
 
