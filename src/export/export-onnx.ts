@@ -69,7 +69,8 @@ export function exportOnnx(model: DetectionModel, o: OnnxExportOptions = {}): On
   const layers = model.model.layers;
   for (let i = 0; i < layers.length; i++) {
     const f = model.layerInfo[i]!.f;
-    if (f !== -1) cur = typeof f === 'number' ? outputs[f < 0 ? outputs.length + f : f]! : f.map((j) => (j === -1 ? (cur as string) : outputs[j]!));
+    const saved = (j: number) => outputs[j < 0 ? outputs.length + j : j]!;
+    if (f !== -1) cur = typeof f === 'number' ? saved(f) : f.map((j) => (j === -1 ? (cur as string) : saved(j)));
     cur = ctx.emit(layers[i]!, cur, `model.${i}`);
     outputs.push(cur);
   }

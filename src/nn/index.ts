@@ -5,6 +5,7 @@ export { MaxPool2d, Upsample, AdaptiveAvgPool2d } from './pooling.ts';
 export { SiLU, ReLU, LeakyReLU, Hardswish, Identity, ReLU6, Hardsigmoid } from './activation.ts';
 export { Linear } from './linear.ts';
 export { Dropout } from './dropout.ts';
+export { ZeroPad2d } from './padding.ts';
 export { Sequential, ModuleList } from './containers.ts';
 export { fuseConvAndBn, fuseSequential } from './fuse.ts';
 export { kaimingUniformDefault_, biasUniform_, fanIn } from './init.ts';

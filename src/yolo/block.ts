@@ -18,6 +18,13 @@ export interface ChannelContext {
   no: number;
 }
 
+/** ch[idx] with Python's negative indexing (the channels of a `from` layer). */
+export function chAt(ch: number[], idx: number): number {
+  const v = ch[idx < 0 ? ch.length + idx : idx];
+  if (v === undefined) throw new Error(`from index ${idx} does not exist`);
+  return v;
+}
+
 /** The rule that turns YAML args into constructor args and gives the layer's output channels. */
 export type ChannelRule =
   /** c1 = ch[from], c2 = make_divisible(args[0]·gw, 8) unless it equals `no`; args → [c1, c2, ...rest]. */

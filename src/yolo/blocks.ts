@@ -3,9 +3,11 @@
 import type { BlockFamily } from './block.ts';
 import { bottleneckBlocks } from './modules/bottleneck.ts';
 import { concatBlocks } from './modules/concat.ts';
+import { contractBlocks } from './modules/contract.ts';
 import { convBlocks } from './modules/conv.ts';
 import { detectBlocks } from './modules/detect.ts';
 import { focusBlocks } from './modules/focus.ts';
+import { ghostBlocks } from './modules/ghost.ts';
 import { shufflenetBlocks } from './modules/shufflenet.ts';
 import { sppBlocks } from './modules/spp.ts';
 import { torchNnBlocks } from './modules/torch-nn.ts';
@@ -19,6 +21,8 @@ export const builtinBlockFamilies: readonly BlockFamily[] = [
   focusBlocks,
   concatBlocks,
   detectBlocks,
+  ghostBlocks,
+  contractBlocks,
   shufflenetBlocks,
   yolov5LiteBlocks,
 ];

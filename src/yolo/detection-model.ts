@@ -100,7 +100,9 @@ export class DetectionModel extends Module {
     let out: unknown = x;
     for (let i = 0; i < layers.length; i++) {
       const f = this.layerInfo[i]!.f;
-      const input = f === -1 ? prev : typeof f === 'number' ? outputs[f]! : f.map((j) => (j === -1 ? prev : outputs[j]!));
+      // y[f] in Python: a negative index other than -1 (yolov3's -2) counts back from the end.
+      const saved = (j: number) => outputs[j < 0 ? outputs.length + j : j]!;
+      const input = f === -1 ? prev : typeof f === 'number' ? saved(f) : f.map((j) => (j === -1 ? prev : saved(j)));
       out = layers[i]!.forward(input);
       // The previous output is dead once this layer has read it, unless a later layer reads it through `save`.
       if (prev !== x && prev !== out && !this.save.has(i - 1)) prev.dispose();

@@ -29,6 +29,7 @@ export function resolveConfigPath(nameOrPath: string): string {
   throw new Error(`model config '${nameOrPath}' not found: not a file, and not one of the shipped configs (${shippedConfigNames().join(', ')})`);
 }
 
+/** The YAMLs in configs/models/: YOLOv5 v7.0's models/, models/hub/ and models/segment/, and the seed's. */
 export function shippedConfigNames(): string[] {
   return readdirSync(SHIPPED_CONFIG_DIR)
     .filter((f) => f.endsWith('.yaml'))

@@ -5,7 +5,7 @@ import { SiLU } from '../nn/activation.ts';
 import { Sequential } from '../nn/containers.ts';
 import type { Module } from '../nn/module.ts';
 import { roundHalfEven } from '../compat/python.ts';
-import type { BuildContext, ChannelContext, ChannelRule, ModuleSpec } from './block.ts';
+import { type BuildContext, type ChannelContext, type ChannelRule, chAt, type ModuleSpec } from './block.ts';
 import type { LayerRow, ModelConfig } from './model-config.ts';
 import { Conv } from './modules/conv.ts';
 import { getModuleSpec, registeredModuleNames } from './registry.ts';
@@ -37,13 +37,6 @@ export interface ParsedModel {
 
 export function makeDivisible(x: number, divisor: number): number {
   return Math.ceil(x / divisor) * divisor;
-}
-
-/** Python-style negative indexing into the channel list. */
-function chAt(ch: number[], idx: number): number {
-  const v = ch[idx < 0 ? ch.length + idx : idx];
-  if (v === undefined) throw new Error(`from index ${idx} does not exist`);
-  return v;
 }
 
 /** What every row shares: the multiples, the Detect output count and the model's activation. */

@@ -1,11 +1,11 @@
 // YOLOv5's Bottleneck and C3 (models/common.py): classes, YAML specs and ONNX form.
 import { Module } from '../../nn/module.ts';
 import { Sequential } from '../../nn/containers.ts';
-import { concatChannels, single } from '../../nn/onnx-emit.ts';
+import { concatChannels, type EmitContext, single } from '../../nn/onnx-emit.ts';
 import { cat } from '../../tensor/create.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { release } from '../../tensor/scope.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
+import { type BlockFamily, emitterEntry, type ModuleSpec } from '../block.ts';
 import { boolArg, intArg, numArg } from '../module-args.ts';
 import { Conv, defaultActivation } from './conv.ts';
 
@@ -35,19 +35,23 @@ export class Bottleneck extends Module {
   }
 }
 
-/** CSP bottleneck with 3 convolutions: cv3(cat(m(cv1(x)), cv2(x))). */
+/**
+ * CSP bottleneck with 3 convolutions: cv3(cat(m(cv1(x)), cv2(x))). Its variants (C3x, C3Ghost, C3SPP, C3TR) only
+ * replace `m`, so they pass `makeInner` (hidden channels → the inner block).
+ */
 export class C3 extends Module {
   readonly cv1: Conv;
   readonly cv2: Conv;
   readonly cv3: Conv;
-  readonly m: Sequential;
-  constructor(c1: number, c2: number, n = 1, shortcut = true, g = 1, e = 0.5, act: Module = defaultActivation) {
+  readonly m: Module;
+  constructor(c1: number, c2: number, n = 1, shortcut = true, g = 1, e = 0.5, act: Module = defaultActivation, makeInner?: (c: number) => Module) {
     super();
     const c = Math.trunc(c2 * e);
     this.cv1 = this.registerModule('cv1', new Conv(c1, c, 1, 1, null, 1, 1, act));
     this.cv2 = this.registerModule('cv2', new Conv(c1, c, 1, 1, null, 1, 1, act));
     this.cv3 = this.registerModule('cv3', new Conv(2 * c, c2, 1, 1, null, 1, 1, act));
-    this.m = this.registerModule('m', new Sequential(...Array.from({ length: n }, () => new Bottleneck(c, c, shortcut, g, 1.0, act))));
+    const inner = makeInner ?? ((h: number) => new Sequential(...Array.from({ length: n }, () => new Bottleneck(h, h, shortcut, g, 1.0, act))));
+    this.m = this.registerModule('m', inner(c));
   }
   override get typeName(): string {
     return 'C3';
@@ -66,6 +70,27 @@ export class C3 extends Module {
   }
 }
 
+type C3Like = new (c1: number, c2: number, n: number, shortcut: boolean, g: number, e: number, act: Module) => Module;
+
+/** The YAML spec of C3 or a block with C3's arguments (c1, c2, n, shortcut, g, e): the repeats go inside. */
+export function c3Spec(name: string, cls: C3Like): ModuleSpec {
+  return {
+    name,
+    pythonType: `models.common.${name}`,
+    argCount: [1, 4],
+    channels: 'width-repeats-inside',
+    build: (a, ctx) => new cls(intArg(a, 0, 'c1'), intArg(a, 1, 'c2'), intArg(a, 2, 'n', 1), boolArg(a, 3, 'shortcut', true), intArg(a, 4, 'g', 1), numArg(a, 5, 'e', 0.5), ctx.act),
+  };
+}
+
+/** C3 and every variant of it: cv3(cat(m(cv1(x)), cv2(x))). */
+export function emitC3(m: C3, input: string | string[], ctx: EmitContext, scope: string): string {
+  const x = single(input, m.typeName);
+  const a = ctx.emit(m.m, ctx.emit(m.cv1, x, `${scope}.cv1`), `${scope}.m`);
+  const b = ctx.emit(m.cv2, x, `${scope}.cv2`);
+  return ctx.emit(m.cv3, concatChannels(ctx, [a, b], scope), `${scope}.cv3`);
+}
+
 export const bottleneckBlocks: BlockFamily = {
   name: 'bottleneck',
   modules: [
@@ -76,14 +101,7 @@ export const bottleneckBlocks: BlockFamily = {
       channels: 'width',
       build: (a, ctx) => new Bottleneck(intArg(a, 0, 'c1'), intArg(a, 1, 'c2'), boolArg(a, 2, 'shortcut', true), intArg(a, 3, 'g', 1), numArg(a, 4, 'e', 0.5), ctx.act),
     },
-    {
-      name: 'C3',
-      pythonType: 'models.common.C3',
-      argCount: [1, 4],
-      channels: 'width-repeats-inside',
-      build: (a, ctx) =>
-        new C3(intArg(a, 0, 'c1'), intArg(a, 1, 'c2'), intArg(a, 2, 'n', 1), boolArg(a, 3, 'shortcut', true), intArg(a, 4, 'g', 1), numArg(a, 5, 'e', 0.5), ctx.act),
-    },
+    c3Spec('C3', C3),
   ],
   onnx: [
     emitterEntry(Bottleneck, (m, input, ctx, scope) => {
@@ -91,11 +109,6 @@ export const bottleneckBlocks: BlockFamily = {
       const y = ctx.emit(m.cv2, ctx.emit(m.cv1, x, `${scope}.cv1`), `${scope}.cv2`);
       return m.add ? ctx.graph.node('Add', [x, y], scope) : y;
     }),
-    emitterEntry(C3, (m, input, ctx, scope) => {
-      const x = single(input, 'C3');
-      const a = ctx.emit(m.m, ctx.emit(m.cv1, x, `${scope}.cv1`), `${scope}.m`);
-      const b = ctx.emit(m.cv2, x, `${scope}.cv2`);
-      return ctx.emit(m.cv3, concatChannels(ctx, [a, b], scope), `${scope}.cv3`);
-    }),
+    emitterEntry(C3, emitC3),
   ],
 };

@@ -1,4 +1,4 @@
-// The torch.nn layers: the ones YAML rows name directly (nn.Upsample, …) and the ONNX form of every torch.nn layer
+// The torch.nn layers: the ones YAML rows name directly (nn.Upsample, nn.MaxPool2d, nn.ZeroPad2d, nn.BatchNorm2d) and the ONNX form of every torch.nn layer
 // the blocks are made of (convolutions, batch norm, activations, pooling, upsampling, Sequential).
 import { Hardsigmoid, Hardswish, Identity, LeakyReLU, ReLU, ReLU6, SiLU } from '../../nn/activation.ts';
 import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
@@ -8,8 +8,24 @@ import { Dropout } from '../../nn/dropout.ts';
 import { Linear } from '../../nn/linear.ts';
 import { attr, type EmitContext, single } from '../../nn/onnx-emit.ts';
 import { AdaptiveAvgPool2d, MaxPool2d, Upsample } from '../../nn/pooling.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
-import { numArg } from '../module-args.ts';
+import { ZeroPad2d } from '../../nn/padding.ts';
+import { type BlockFamily, chAt, emitterEntry } from '../block.ts';
+import { boolArg, intArg, numArg } from '../module-args.ts';
+
+/** `x` with `before`/`after` zeros along `axis` (of a 4-d tensor). */
+function padAxisWithZeros(ctx: EmitContext, x: string, axis: number, before: number, after: number, scope: string): string {
+  if (before === 0 && after === 0) return x;
+  const g = ctx.graph;
+  const edge = g.node('Slice', [x, g.int64Constant(`${scope}.edge_start`, [0]), g.int64Constant(`${scope}.edge_end`, [1]), g.int64Constant(`${scope}.edge_axis`, [axis])], scope);
+  const zeroEdge = g.node('Mul', [edge, g.floatConstant(`${scope}.zero`, [], [0])], scope);
+  const zeros = (n: number) => {
+    const repeats = [1, 1, 1, 1];
+    repeats[axis] = n;
+    return n === 1 ? zeroEdge : g.node('Tile', [zeroEdge, g.int64Constant(`${scope}.repeats`, repeats)], scope);
+  };
+  const parts = [...(before ? [zeros(before)] : []), x, ...(after ? [zeros(after)] : [])];
+  return g.node('Concat', parts, scope, { axis: attr.int(axis) });
+}
 
 /** min(max(x, lo), hi) as Clip with its bounds as inputs (opset ≥ 11). */
 function clip(x: string, lo: number, hi: number, g: EmitContext['graph'], scope: string): string {
@@ -36,6 +52,32 @@ export const torchNnBlocks: BlockFamily = {
         if (mode !== 'nearest') throw new Error(`nn.Upsample mode '${String(mode)}' is not supported (only 'nearest')`);
         return new Upsample(numArg(a, 1, 'scale_factor', 2), 'nearest');
       },
+    },
+    {
+      name: 'nn.MaxPool2d',
+      pythonType: 'torch.nn.modules.pooling.MaxPool2d',
+      argCount: [1, 6],
+      channels: 'same',
+      build: (a) => {
+        const k = intArg(a, 0, 'kernel_size');
+        if (a[4] === true) throw new Error('nn.MaxPool2d return_indices=True is not supported in a model');
+        return new MaxPool2d(k, a[1] === null || a[1] === undefined ? k : intArg(a, 1, 'stride'), intArg(a, 2, 'padding', 0), intArg(a, 3, 'dilation', 1), boolArg(a, 5, 'ceil_mode', false));
+      },
+    },
+    {
+      name: 'nn.ZeroPad2d',
+      pythonType: 'torch.nn.modules.padding.ZeroPad2d',
+      argCount: [1, 1],
+      channels: 'same',
+      build: (a) => new ZeroPad2d(a[0] as number | [number, number, number, number]),
+    },
+    {
+      name: 'nn.BatchNorm2d',
+      pythonType: 'torch.nn.modules.batchnorm.BatchNorm2d',
+      argCount: [0, 4],
+      // parse_model passes args = [ch[f]] and leaves c2 at the previous layer's value.
+      channels: (_args, ctx) => ({ args: [chAt(ctx.ch, ctx.from as number)], c2: ctx.ch[ctx.ch.length - 1]! }),
+      build: (a) => new BatchNorm2d(intArg(a, 0, 'num_features')),
     },
   ],
   onnx: [
@@ -122,6 +164,14 @@ export const torchNnBlocks: BlockFamily = {
       return g.node('Gemm', inputs, scope, { transB: attr.int(1) });
     }),
     emitterEntry(AdaptiveAvgPool2d, (_m, input, ctx, scope) => ctx.graph.node('GlobalAveragePool', [single(input, 'AdaptiveAvgPool2d')], scope)),
+    // Zeros concatenated on each side, not a Pad node: onnxruntime fuses Pad → MaxPool into MaxPool's own padding,
+    // which pads with −∞ (yolov3-tiny's ZeroPad2d + MaxPool2d would change). The zeros are x's edge × 0, tiled, so
+    // they follow a dynamic input size.
+    emitterEntry(ZeroPad2d, (m, input, ctx, scope) => {
+      const [left, right, top, bottom] = m.padding;
+      const wide = padAxisWithZeros(ctx, single(input, 'ZeroPad2d'), 3, left, right, scope);
+      return padAxisWithZeros(ctx, wide, 2, top, bottom, scope);
+    }),
     emitterEntry(Sequential, (m, input, ctx, scope) => {
       let x = single(input, 'Sequential');
       m.layers.forEach((layer, i) => (x = ctx.emit(layer, x, `${scope}.${i}`)));

@@ -1,0 +1,56 @@
+// Every v7.0 module family exports: the fused checkpoints of test/fixtures/v7/ become ONNX files whose
+// onnxruntime output equals YOLOv5 v7.0's fused output; P6 decodes four levels (stride 64), yolov3-tiny two.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { OnnxModel } from '../../src/deploy/onnx-model.ts';
+import { exportOnnx } from '../../src/export/export-onnx.ts';
+import { readNpyFile } from '../../src/io/npy.ts';
+import { loadModel } from '../../src/yolo/load-model.ts';
+
+const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/v7/${f}`, import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'tsyolo-v7-onnx-'));
+
+function relativeDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
+  return d / m;
+}
+
+const cases: Array<[stem: string, img: number, levels: number, stride: number]> = [
+  ['yolov5s-ghost-mini', 64, 3, 32],
+  ['yolov3-tiny-mini', 64, 2, 32],
+  ['yolov3-mini', 64, 3, 32],
+  ['yolov3-spp-mini', 64, 3, 32],
+  ['yolov5n6-mini', 128, 4, 64],
+  ['yolov5s-LeakyReLU-mini', 64, 3, 32],
+];
+
+for (const [stem, img, levels, stride] of cases) {
+  test(`${stem}: ONNX export on onnxruntime equals YOLOv5 v7.0's fused output (${levels} levels, stride ${stride})`, async () => {
+    const { model } = loadModel(fixture(`${stem}.pt`));
+    model.fuse().eval();
+    assert.equal(model.detect.nl, levels);
+    const r = exportOnnx(model, { imgsz: img, batch: 2 });
+    const cells = model.stride.reduce((s, st) => s + (img / st) ** 2, 0);
+    assert.deepEqual(r.outputShape, [2, model.detect.na * cells, model.detect.no]);
+    const file = join(work, `${stem}.onnx`);
+    writeFileSync(file, r.bytes);
+    const onnx = await OnnxModel.load(file, { threads: 1 });
+    assert.equal(onnx.stride, stride);
+    const x = readNpyFile(fixture(`${stem}_input.npy`));
+    const y = await onnx.forward(x.data as Float32Array, x.shape);
+    const d = relativeDiff(y.data, readNpyFile(fixture(`${stem}_fused_output.npy`)).data as Float32Array);
+    assert.ok(d <= 1e-5, `relative difference ${d}`);
+    await onnx.dispose();
+    model.dispose();
+  });
+}
