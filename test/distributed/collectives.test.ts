@@ -106,3 +106,11 @@ test('a rank that never arrives ends the other with a timeout error naming it', 
   const message = String(report.error);
   assert.match(message, /^allreduce \(#2\) failed on rank 0 of 2: rank 1 did not arrive \(its last step: joining the group #1\); allreduce failed after at most 3000 ms/);
 });
+
+test('a rank whose process ends makes the collective of the other fail at once, naming it', async () => {
+  const port = await freePort();
+  const [survivor, dying] = [runRank('dies', 0, 2, port), runRank('dies', 1, 2, port)];
+  const [{ code, report }] = await Promise.all([survivor.done, dying.done]);
+  assert.equal(code, 1);
+  assert.match(String(report.error), /^allreduce \(#2\) failed on rank 0 of 2: rank 1 did not arrive \(its last step: joining the group #1\); allreduce failed after at most 60000 ms: /);
+});

@@ -23,6 +23,11 @@ try {
     const big = group.allreduce(torch.ones([1000, 1000]));
     group.barrier();
     report({ rank, sum: sum.tolist(), avg: avg.tolist(), broadcast: fromLast.tolist(), bigMin: big.min().item(), bigMax: big.max().item() });
+  } else if (scenario === 'dies') {
+    // Rank 1 joins, then its process ends; rank 0's allreduce (60 s timeout) must fail at once, not hang.
+    if (rank === 1) process.exit(0);
+    group.allreduce(torch.ones([4]));
+    report({ rank, unexpected: 'allreduce returned' });
   } else if (scenario === 'absent') {
     // Rank 1 joins, then never arrives at the allreduce.
     if (rank === 1) await new Promise((resolve) => setTimeout(resolve, 120_000));
