@@ -1,6 +1,7 @@
 // Command-line entry: parses flags like YOLOv5's scripts and reports errors as one clear line with exit code 1.
 import { Command, InvalidArgumentError } from 'commander';
 import { compareModels, formatComparison } from './compare.ts';
+import { formatModulesMarkdown, formatModuleTable, moduleRows } from './modules.ts';
 import { runInfo } from './info.ts';
 import { runDetect } from './detect.ts';
 import { runExport } from './export.ts';
@@ -35,6 +36,12 @@ export function buildProgram(print: (s: string) => void): Command {
     .argument('<configs...>', 'model YAMLs (shipped names or paths)')
     .option('--img, --imgsz <size>', 'image size for GFLOPs', int('--img'), 640)
     .action((configs: string[], o) => print(formatComparison(compareModels(configs, o.imgsz), o.imgsz)));
+  program
+    .command('modules')
+    .description('every block a model YAML may name: YAML name, args, channel rule, origin')
+    .option('--json', 'print the rows as JSON (with the printed Python type and the purpose)')
+    .option('--markdown', 'print docs/MODULES.md')
+    .action((o) => print(o.json ? JSON.stringify(moduleRows(), null, 1) : o.markdown ? formatModulesMarkdown() : formatModuleTable()));
   program
     .command('data')
     .description('bundled datasets')

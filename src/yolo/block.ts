@@ -56,10 +56,12 @@ export interface ModuleSpec {
   argCount: [number, number];
   channels: ChannelRule;
   /**
-   * Where the block comes from. A config using any 'YOLOv5-Lite' block is built the way YOLOv5-Lite's v5.0-based
-   * parse_model builds it (see parse-model.ts).
+   * Where the block comes from (default: YOLOv5 v7.0 for the built-in families). A config using any 'YOLOv5-Lite'
+   * block is built the way YOLOv5-Lite's v5.0-based parse_model builds it (see parse-model.ts).
    */
-  origin?: 'YOLOv5-Lite';
+  origin?: 'YOLOv5 v7.0' | 'seed' | 'YOLOv5-Lite' | 'user';
+  /** For `tsyolo modules` and docs/MODULES.md: the YAML row's args (parse_model adds the input channels) and what the block is for. */
+  doc?: { args: string; purpose: string };
   /** Builds one instance from the resolved constructor args. */
   build(args: unknown[], ctx: BuildContext): Module;
 }

@@ -35,6 +35,15 @@ export function getModuleSpec(name: string): ModuleSpec | undefined {
   return specs.get(name);
 }
 
+const builtinNames = new Set(builtinBlockFamilies.flatMap((f) => f.modules.map((m) => m.name)));
+
+/** Every registered YAML spec (sorted by name) with its origin: the spec's own, YOLOv5 v7.0 for built-ins, else user. */
+export function registeredModuleSpecs(): Array<ModuleSpec & { origin: NonNullable<ModuleSpec['origin']> }> {
+  return [...specs.values()]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((s) => ({ ...s, origin: s.origin ?? (builtinNames.has(s.name) ? 'YOLOv5 v7.0' : 'user') }));
+}
+
 export function registeredModuleNames(): string[] {
   return [...specs.keys()].sort();
 }

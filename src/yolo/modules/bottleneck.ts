@@ -73,9 +73,10 @@ export class C3 extends Module {
 type C3Like = new (c1: number, c2: number, n: number, shortcut: boolean, g: number, e: number, act: Module) => Module;
 
 /** The YAML spec of C3 or a block with C3's arguments (c1, c2, n, shortcut, g, e): the repeats go inside. */
-export function c3Spec(name: string, cls: C3Like): ModuleSpec {
+export function c3Spec(name: string, cls: C3Like, purpose: string): ModuleSpec {
   return {
     name,
+    doc: { args: '[c2, shortcut=True, g=1, e=0.5]', purpose },
     pythonType: `models.common.${name}`,
     argCount: [1, 4],
     channels: 'width-repeats-inside',
@@ -96,12 +97,13 @@ export const bottleneckBlocks: BlockFamily = {
   modules: [
     {
       name: 'Bottleneck',
+      doc: { args: '[c2, shortcut=True, g=1, e=0.5]', purpose: '1×1 then 3×3 Conv, with a residual add when shapes allow' },
       pythonType: 'models.common.Bottleneck',
       argCount: [1, 4],
       channels: 'width',
       build: (a, ctx) => new Bottleneck(intArg(a, 0, 'c1'), intArg(a, 1, 'c2'), boolArg(a, 2, 'shortcut', true), intArg(a, 3, 'g', 1), numArg(a, 4, 'e', 0.5), ctx.act),
     },
-    c3Spec('C3', C3),
+    c3Spec('C3', C3, "CSP bottleneck with 3 Convs and n Bottlenecks (YOLOv5's main block)"),
   ],
   onnx: [
     emitterEntry(Bottleneck, (m, input, ctx, scope) => {

@@ -21,6 +21,6 @@ export class Concat extends Module {
 
 export const concatBlocks: BlockFamily = {
   name: 'concat',
-  modules: [{ name: 'Concat', pythonType: 'models.common.Concat', argCount: [0, 1], channels: 'concat', build: (a) => new Concat(intArg(a, 0, 'dimension', 1)) }],
+  modules: [{ name: 'Concat', doc: { args: '[dimension=1]', purpose: 'concatenates the `from` layers along channels' }, pythonType: 'models.common.Concat', argCount: [0, 1], channels: 'concat', build: (a) => new Concat(intArg(a, 0, 'dimension', 1)) }],
   onnx: [emitterEntry(Concat, (m, input, ctx, scope) => ctx.graph.node('Concat', typeof input === 'string' ? [input] : input, scope, { axis: attr.int(m.d) }))],
 };

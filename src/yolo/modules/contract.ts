@@ -67,8 +67,8 @@ function gainRule(grow: boolean) {
 export const contractBlocks: BlockFamily = {
   name: 'contract',
   modules: [
-    { name: 'Contract', pythonType: 'models.common.Contract', argCount: [0, 1], channels: gainRule(true), build: (a) => new Contract(intArg(a, 0, 'gain', 2)) },
-    { name: 'Expand', pythonType: 'models.common.Expand', argCount: [0, 1], channels: gainRule(false), build: (a) => new Expand(intArg(a, 0, 'gain', 2)) },
+    { name: 'Contract', doc: { args: '[gain=2]', purpose: 'space-to-depth: (c, h, w) → (c·gain², h/gain, w/gain)' }, pythonType: 'models.common.Contract', argCount: [0, 1], channels: gainRule(true), build: (a) => new Contract(intArg(a, 0, 'gain', 2)) },
+    { name: 'Expand', doc: { args: '[gain=2]', purpose: 'depth-to-space: (c, h, w) → (c/gain², h·gain, w·gain)' }, pythonType: 'models.common.Expand', argCount: [0, 1], channels: gainRule(false), build: (a) => new Expand(intArg(a, 0, 'gain', 2)) },
   ],
   onnx: [
     emitterEntry(Contract, (m, input, ctx, scope) =>

@@ -99,6 +99,7 @@ export const convBlocks: BlockFamily = {
   modules: [
     {
       name: 'Conv',
+      doc: { args: '[c2, k=1, s=1, p=None, g=1, d=1, act=True]', purpose: "convolution + BatchNorm + activation, YOLOv5's basic layer" },
       pythonType: 'models.common.Conv',
       argCount: [1, 7],
       channels: 'width',
@@ -107,6 +108,7 @@ export const convBlocks: BlockFamily = {
     },
     {
       name: 'DWConv',
+      doc: { args: '[c2, k=1, s=1, d=1, act=True]', purpose: 'depth-wise Conv (groups = gcd(c1, c2))' },
       pythonType: 'models.common.DWConv',
       argCount: [1, 5],
       channels: 'width',

@@ -160,6 +160,7 @@ export const detectBlocks: BlockFamily = {
   modules: [
     {
       name: 'Detect',
+      doc: { args: '[nc, anchors]', purpose: 'the YOLOv5 head: per-level 1×1 convs, decoded with grid and anchors' },
       pythonType: 'models.yolo.Detect',
       argCount: [2, 2],
       channels: 'detect',

@@ -30,6 +30,7 @@ export const focusBlocks: BlockFamily = {
   modules: [
     {
       name: 'Focus',
+      doc: { args: '[c2, k=1, s=1, p=None, g=1, act=True]', purpose: 'space-to-depth (2×2 pixels to channels) then Conv' },
       pythonType: 'models.common.Focus',
       argCount: [1, 6],
       channels: 'width',

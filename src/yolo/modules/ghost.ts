@@ -78,6 +78,7 @@ export const ghostBlocks: BlockFamily = {
   modules: [
     {
       name: 'GhostConv',
+      doc: { args: '[c2, k=1, s=1, g=1, act=True]', purpose: 'Ghost convolution: half the channels from a Conv, half from a cheap depth-wise Conv' },
       pythonType: 'models.common.GhostConv',
       argCount: [1, 5],
       channels: 'width',
@@ -85,12 +86,13 @@ export const ghostBlocks: BlockFamily = {
     },
     {
       name: 'GhostBottleneck',
+      doc: { args: '[c2, k=3, s=1]', purpose: 'GhostNet bottleneck: GhostConv, optional depth-wise downsampling, GhostConv, shortcut' },
       pythonType: 'models.common.GhostBottleneck',
       argCount: [1, 3],
       channels: 'width',
       build: (a, ctx) => new GhostBottleneck(intArg(a, 0, 'c1'), intArg(a, 1, 'c2'), intArg(a, 2, 'k', 3), intArg(a, 3, 's', 1), ctx.act),
     },
-    c3Spec('C3Ghost', C3Ghost),
+    c3Spec('C3Ghost', C3Ghost, "C3 with GhostBottlenecks"),
   ],
   onnx: [
     emitterEntry(GhostConv, (m, input, ctx, scope) => {

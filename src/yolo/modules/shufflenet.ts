@@ -195,6 +195,8 @@ export const shufflenetBlocks: BlockFamily = {
   modules: [
     {
       name: 'Conv_maxpool',
+      origin: 'seed',
+      doc: { args: '[c2]', purpose: "the seed's ShuffleNetV2 stem: 3×3/2 conv + BN + ReLU, then 3×3/2 max-pool" },
       pythonType: 'models.common.Conv_maxpool',
       argCount: [1, 1],
       channels: 'width',
@@ -202,6 +204,8 @@ export const shufflenetBlocks: BlockFamily = {
     },
     {
       name: 'ShuffleNetV2_InvertedResidual',
+      origin: 'seed',
+      doc: { args: '[oup, stride]', purpose: "the seed's ShuffleNetV2 unit: split (stride 1) or two branches (stride 2), concat, channel shuffle" },
       pythonType: 'models.common.ShuffleNetV2_InvertedResidual',
       argCount: [2, 2],
       channels: 'width',
@@ -209,6 +213,7 @@ export const shufflenetBlocks: BlockFamily = {
     },
     {
       name: 'conv_bn_relu_maxpool',
+      doc: { args: '[c2]', purpose: "YOLOv5-Lite's ShuffleNetV2 stem (the seed's Conv_maxpool; its BN is not folded by fuse)" },
       pythonType: 'models.common.conv_bn_relu_maxpool',
       origin: 'YOLOv5-Lite',
       argCount: [1, 1],
@@ -217,6 +222,7 @@ export const shufflenetBlocks: BlockFamily = {
     },
     {
       name: 'Shuffle_Block',
+      doc: { args: '[oup, stride]', purpose: "YOLOv5-Lite's ShuffleNetV2 unit (the seed's block without depth-wise biases)" },
       pythonType: 'models.common.Shuffle_Block',
       origin: 'YOLOv5-Lite',
       argCount: [2, 2],

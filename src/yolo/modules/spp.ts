@@ -68,6 +68,7 @@ export const sppBlocks: BlockFamily = {
   modules: [
     {
       name: 'SPPF',
+      doc: { args: '[c2, k=5]', purpose: 'spatial pyramid pooling, fast: three chained k×k max-pools concatenated' },
       pythonType: 'models.common.SPPF',
       argCount: [1, 2],
       channels: 'width',
@@ -75,6 +76,7 @@ export const sppBlocks: BlockFamily = {
     },
     {
       name: 'SPP',
+      doc: { args: '[c2, k=[5, 9, 13]]', purpose: 'spatial pyramid pooling: parallel max-pools concatenated' },
       pythonType: 'models.common.SPP',
       argCount: [1, 2],
       channels: 'width',

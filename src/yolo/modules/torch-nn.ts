@@ -43,6 +43,7 @@ export const torchNnBlocks: BlockFamily = {
   modules: [
     {
       name: 'nn.Upsample',
+      doc: { args: "[None, scale_factor, 'nearest']", purpose: "nearest-neighbour upsampling (the top-down path of the neck)" },
       pythonType: 'torch.nn.modules.upsampling.Upsample',
       argCount: [1, 3],
       channels: 'same',
@@ -55,6 +56,7 @@ export const torchNnBlocks: BlockFamily = {
     },
     {
       name: 'nn.MaxPool2d',
+      doc: { args: '[kernel_size, stride=kernel_size, padding=0, dilation=1, return_indices=False, ceil_mode=False]', purpose: "max pooling (yolov3-tiny's downsampling)" },
       pythonType: 'torch.nn.modules.pooling.MaxPool2d',
       argCount: [1, 6],
       channels: 'same',
@@ -66,6 +68,7 @@ export const torchNnBlocks: BlockFamily = {
     },
     {
       name: 'nn.ZeroPad2d',
+      doc: { args: '[padding]', purpose: 'zero padding (left, right, top, bottom)' },
       pythonType: 'torch.nn.modules.padding.ZeroPad2d',
       argCount: [1, 1],
       channels: 'same',
@@ -73,6 +76,7 @@ export const torchNnBlocks: BlockFamily = {
     },
     {
       name: 'nn.BatchNorm2d',
+      doc: { args: '[]', purpose: 'batch normalisation of the input channels' },
       pythonType: 'torch.nn.modules.batchnorm.BatchNorm2d',
       argCount: [0, 4],
       // parse_model passes args = [ch[f]] and leaves c2 at the previous layer's value.

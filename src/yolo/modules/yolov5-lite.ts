@@ -38,6 +38,7 @@ const liteSpecs: ModuleSpec[] = [
 {
   ...lite,
   name: 'DWConvblock',
+  doc: { args: '[c2, k, s]', purpose: 'depth-wise k×k + BN + ReLU, then point-wise 1×1 + BN + ReLU' },
   pythonType: 'models.common.DWConvblock',
   argCount: [3, 3],
   build: (a) => new DWConvblock(intArg(a, 0, 'in_channels'), intArg(a, 1, 'out_channels'), intArg(a, 2, 'k'), intArg(a, 3, 's')),
@@ -45,6 +46,7 @@ const liteSpecs: ModuleSpec[] = [
 {
   origin: 'YOLOv5-Lite',
   name: 'ADD',
+  doc: { args: '[alpha=0.5]', purpose: 'x0 + alpha·x1 of two equal-shaped layers; half the summed channels' },
   pythonType: 'models.common.ADD',
   argCount: [0, 1],
   // c2 = (sum of the input channels) // 2; the inputs must have equal shapes to be added.
@@ -60,6 +62,7 @@ const liteSpecs: ModuleSpec[] = [
 {
   ...lite,
   name: 'RepVGGBlock',
+  doc: { args: "[c2, kernel_size=3, stride=1, padding=1, dilation=1, groups=1, padding_mode='zeros', deploy=False, use_se=False]", purpose: "3×3 + 1×1 + identity branches (each with BN) summed then SiLU; fuse() re-parameterises them into one 3×3 conv" },
   pythonType: 'models.common.RepVGGBlock',
   argCount: [1, 9],
   build: (a) => {
@@ -82,6 +85,7 @@ const liteSpecs: ModuleSpec[] = [
 {
   ...lite,
   name: 'CBH',
+  doc: { args: '[c2, filter_size, stride, num_groups=1]', purpose: "PP-LCNet's conv + BN + Hardswish" },
   pythonType: 'models.common.CBH',
   argCount: [3, 4],
   build: (a) => new CBH(intArg(a, 0, 'num_channels'), intArg(a, 1, 'num_filters'), intArg(a, 2, 'filter_size'), intArg(a, 3, 'stride'), intArg(a, 4, 'num_groups', 1)),
@@ -89,6 +93,7 @@ const liteSpecs: ModuleSpec[] = [
 {
   ...lite,
   name: 'LC_Block',
+  doc: { args: '[c2, stride, dw_size, use_se=False]', purpose: 'PP-LCNet block: depth-wise CBH, optional SE, point-wise CBH' },
   pythonType: 'models.common.LC_Block',
   argCount: [3, 4],
   build: (a) => new LCBlock(intArg(a, 0, 'num_channels'), intArg(a, 1, 'num_filters'), intArg(a, 2, 'stride'), intArg(a, 3, 'dw_size'), flagArg(a, 4, 'use_se', false)),
@@ -96,6 +101,7 @@ const liteSpecs: ModuleSpec[] = [
 {
   ...lite,
   name: 'Dense',
+  doc: { args: '[c2, filter_size, dropout_prob]', purpose: "PP-LCNet's last stage: 1×1 conv + Hardswish + dropout" },
   pythonType: 'models.common.Dense',
   argCount: [3, 3],
   build: (a) => {
@@ -106,6 +112,7 @@ const liteSpecs: ModuleSpec[] = [
 {
   ...lite,
   name: 'mobilev3_bneck',
+  doc: { args: '[oup, hidden_dim, kernel_size, stride, use_se, use_hs]', purpose: 'MobileNetV3 inverted bottleneck: expand, depth-wise, optional SE, project, residual' },
   pythonType: 'models.common.mobilev3_bneck',
   argCount: [6, 6],
   build: (a) =>
@@ -122,6 +129,7 @@ const liteSpecs: ModuleSpec[] = [
 {
   ...lite,
   name: 'ES_Bottleneck',
+  doc: { args: '[oup, stride]', purpose: 'ESNet (PicoDet) unit: ShuffleNet split with GhostConv + SE at stride 1, two branches mixed at stride 2' },
   pythonType: 'models.common.ES_Bottleneck',
   argCount: [2, 2],
   build: (a) => new ESBottleneck(intArg(a, 0, 'inp'), intArg(a, 1, 'oup'), intArg(a, 2, 'stride')),
