@@ -1,8 +1,9 @@
 // `tsyolo export`: weights → ONNX beside them (yolov5s.pt → yolov5s.onnx), as export.py --include onnx does.
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { exportOnnx } from '../export/export-onnx.ts';
 import { loadModel } from '../yolo/load-model.ts';
+import { writeFileAtomic } from '../io/atomic-write.ts';
 
 export interface ExportCliOptions {
   weights: string;
@@ -32,7 +33,7 @@ export async function runExport(o: ExportCliOptions, print: (s: string) => void)
   print(`ONNX: starting export with tsyolo's writer (opset ${o.opset ?? 17})...`);
   const r = exportOnnx(model, { imgsz, batch: o.batch, opset: o.opset, dynamic: o.dynamic, half: o.half, log: print });
   const file = onnxPathFor(o.weights);
-  writeFileSync(file, r.bytes);
+  writeFileAtomic(file, r.bytes, { fsync: true });
   const mb = (statSync(file).size / 1e6).toFixed(1);
   print(`ONNX: export success ✅ ${((performance.now() - t0) / 1000).toFixed(1)}s, saved as ${file} (${mb} MB)`);
   print(`input images (${r.inputShape.join(', ')}) float32, output output0 (${r.outputShape.join(', ')}), ${r.nodes} nodes`);

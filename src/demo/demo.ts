@@ -1,6 +1,6 @@
 // The main job (`npm run demo`): bundled digit scenes → the seed's comparison → train a ShuffleNetV2 YOLOv5 →
 // validate → detect on held-out scenes → say where everything is.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateDigits } from '../data/digits.ts';
 import { detect } from '../detect/detect.ts';
@@ -9,6 +9,7 @@ import { train } from '../train/trainer.ts';
 import { libtorchBackend } from '../deploy/libtorch-backend.ts';
 import { val } from '../val/val.ts';
 import { loadModel } from '../yolo/load-model.ts';
+import { writeFileAtomic } from '../io/atomic-write.ts';
 
 export interface DemoOptions {
   /** Where runs go (train, val, detect sub-folders). */
@@ -85,7 +86,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const valImages = join(o.data, 'images', 'val');
   const picks = readdirSync(valImages).sort().slice(0, o.detectImages).map((f) => join(valImages, f));
   const listFile = join(trained.saveDir, 'detect-sources.txt');
-  writeFileSync(listFile, picks.join('\n') + '\n');
+  writeFileAtomic(listFile, picks.join('\n') + '\n');
   const detected = await detect(libtorchBackend(model), { source: listFile, imgsz: o.img, saveTxt: true, saveConf: true, lineThickness: 1, project: resolve(o.project), name: 'detect', log: p });
   model.dispose();
 

@@ -1,12 +1,12 @@
 // detect.py: letterboxed inference on images through any Backend, boxes scaled back to each original, annotated
 // images, labels and crops.
-import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { RgbImage } from '../data/image-buffer.ts';
 import { decodeImage } from '../data/image-decode.ts';
 import { listImageFiles } from '../data/image-files.ts';
 import { writeLabelFile } from '../data/label-writer.ts';
 import { DetectionRows } from '../geometry/rows.ts';
+import { makeDirs } from '../io/atomic-write.ts';
 import { annotateDetections, saveImage } from '../plot/annotator.ts';
 import { saveOneBox } from '../plot/save-one-box.ts';
 import { incrementPath } from '../run/increment-path.ts';
@@ -89,7 +89,7 @@ function startRun(backend: Backend, o: DetectOptions): DetectRun {
   // A fixed-shape ONNX export takes exactly its export size (detect.py: auto=False for non-PyTorch backends).
   const geometry = inputGeometry(backend, o.imgsz);
   const saveDir = incrementPath(o.project ?? 'runs/detect', o.name ?? 'exp', o.existOk);
-  if (o.saveTxt) mkdirSync(join(saveDir, 'labels'), { recursive: true });
+  if (o.saveTxt) makeDirs(join(saveDir, 'labels'));
   const pipeline: DetectImageOptions = {
     ...geometry,
     confThres: o.confThres,

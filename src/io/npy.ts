@@ -1,5 +1,6 @@
 // NumPy .npy files (format 1.0–3.0), C order, little-endian numeric dtypes.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.ts';
 import { type DType, type HostTensor, DTYPE_BYTES, bytesOf, numel, typedArrayFromBytes } from './host-tensor.ts';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -76,5 +77,5 @@ export function serializeNpy(t: HostTensor): Uint8Array {
 }
 
 export function writeNpyFile(path: string, t: HostTensor): void {
-  writeFileSync(path, serializeNpy(t));
+  writeFileAtomic(path, serializeNpy(t));
 }

@@ -2,7 +2,8 @@
 // length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {..}}, then raw
 // little-endian tensor bytes. Unlike pickles it cannot run code, so it is the project's weight format.
 
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.ts';
 
 import { DTYPE_BYTES, bytesOf, numel, typedArrayFromBytes, type DType, type HostTensor } from './host-tensor.ts';
 
@@ -167,19 +168,11 @@ export function serializeSafetensors(
   return out;
 }
 
-/** Writes a .safetensors file atomically: to `path.tmp-<pid>`, then renamed over `path`. */
+/** Writes a .safetensors file atomically (temp file + fsync + rename). */
 export function writeSafetensors(
   path: string,
   tensors: ReadonlyMap<string, HostTensor> | Record<string, HostTensor>,
   metadata: Record<string, string> = {},
 ): void {
-  const bytes = serializeSafetensors(tensors, metadata);
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new Error(`cannot write safetensors file ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  writeFileAtomic(path, serializeSafetensors(tensors, metadata), { fsync: true });
 }

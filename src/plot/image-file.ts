@@ -1,8 +1,8 @@
 // Writing RGB pixel buffers and canvases to .jpg/.png files.
-import { mkdir } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import sharp from 'sharp';
 import type { Canvas } from '@napi-rs/canvas';
+import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
 
 type ImageFormat = 'jpeg' | 'png';
 
@@ -33,21 +33,21 @@ export async function saveImage(
   if (rgb.length !== width * height * 3) {
     throw new Error(`Cannot save image ${path}: ${rgb.length} bytes is not ${width}x${height}x3 RGB`);
   }
-  await mkdir(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   const pixels = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
   const image = sharp(pixels, { raw: { width, height, channels: 3 } });
-  if (format === 'jpeg') await image.jpeg({ quality: options.quality ?? 95 }).toFile(path);
-  else await image.png().toFile(path);
+  const encoded = format === 'jpeg' ? image.jpeg({ quality: options.quality ?? 95 }) : image.png();
+  writeFileAtomic(path, await encoded.toBuffer());
 }
 
 /** Saves a canvas (opaque plots) by extension. */
 export async function saveCanvas(canvas: Canvas, path: string, options: SaveImageOptions = {}): Promise<void> {
   const format = formatFromPath(path);
-  await mkdir(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   const ctx = canvas.getContext('2d');
   const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
   const pixels = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
   const image = sharp(pixels, { raw: { width: canvas.width, height: canvas.height, channels: 4 } }).removeAlpha();
-  if (format === 'jpeg') await image.jpeg({ quality: options.quality ?? 95 }).toFile(path);
-  else await image.png().toFile(path);
+  const encoded = format === 'jpeg' ? image.jpeg({ quality: options.quality ?? 95 }) : image.png();
+  writeFileAtomic(path, await encoded.toBuffer());
 }

@@ -1,9 +1,10 @@
 // YOLOv5's save_one_box (--save-crop): the box grown by gain 1.02 and 10 px, cut from the original image and saved
 // as crops/<class>/<stem>.jpg, then <stem>2.jpg, <stem>3.jpg, … when the name is taken (increment_path).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { RgbImage } from '../data/image-buffer.ts';
+import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
 
 /** The crop's integer pixel rectangle for box (x1, y1, x2, y2), clipped to the image; null when it is empty. */
 export function cropRect(box: ArrayLike<number>, width: number, height: number, gain = 1.02, pad = 10): { left: number; top: number; width: number; height: number } | null {
@@ -32,11 +33,12 @@ function freeCropPath(dir: string, stem: string): string {
 export async function saveOneBox(box: ArrayLike<number>, im: RgbImage, dir: string, stem: string): Promise<string | null> {
   const rect = cropRect(box, im.width, im.height);
   if (!rect) return null;
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const file = freeCropPath(dir, stem);
-  await sharp(Buffer.from(im.data.buffer, im.data.byteOffset, im.data.byteLength), { raw: { width: im.width, height: im.height, channels: 3 } })
+  const jpeg = await sharp(Buffer.from(im.data.buffer, im.data.byteOffset, im.data.byteLength), { raw: { width: im.width, height: im.height, channels: 3 } })
     .extract(rect)
     .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
-    .toFile(file);
+    .toBuffer();
+  writeFileAtomic(file, jpeg);
   return file;
 }

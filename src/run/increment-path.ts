@@ -1,6 +1,7 @@
 // YOLOv5's run folders: runs/<task>/exp, exp2, exp3, … (increment_path), or reuse with exist_ok.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirs } from '../io/atomic-write.ts';
 
 export function incrementPath(project: string, name: string, existOk = false): string {
   let dir = join(project, name);
@@ -9,6 +10,6 @@ export function incrementPath(project: string, name: string, existOk = false): s
     while (existsSync(join(project, `${name}${n}`))) n++;
     dir = join(project, `${name}${n}`);
   }
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   return dir;
 }

@@ -1,6 +1,7 @@
 // results.csv in YOLOv5's exact layout: "%20s," headers and "%20.5g," values, one row per epoch.
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { pyFormat } from '../compat/python.ts';
+import { writeFileAtomic } from '../io/atomic-write.ts';
 
 export const RESULTS_COLUMNS = [
   'train/box_loss',
@@ -20,12 +21,10 @@ export const RESULTS_COLUMNS = [
 
 export function appendResultsRow(file: string, epoch: number, values: readonly number[]): void {
   if (values.length !== RESULTS_COLUMNS.length) throw new Error(`results.csv needs ${RESULTS_COLUMNS.length} values, got ${values.length}`);
-  if (!existsSync(file)) {
-    const header = ['epoch', ...RESULTS_COLUMNS].map((k) => pyFormat('%20s,', k)).join('');
-    writeFileSync(file, `${header.replace(/,$/, '')}\n`);
-  }
+  // Rewritten whole (it is small) so that a full disk never leaves half a row.
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : `${['epoch', ...RESULTS_COLUMNS].map((k) => pyFormat('%20s,', k)).join('').replace(/,$/, '')}\n`;
   const row = [epoch, ...values].map((v) => pyFormat('%20.5g,', v)).join('');
-  appendFileSync(file, `${row.replace(/,$/, '')}\n`);
+  writeFileAtomic(file, `${existing}${row.replace(/,$/, '')}\n`, { fsync: true });
 }
 
 /** Removes rows after `epoch` (a resume after a crash between a row and its checkpoint must not repeat them). */
@@ -34,7 +33,5 @@ export function dropResultsAfter(file: string, epoch: number): void {
   const [header, ...rows] = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
   const kept = rows.filter((r) => Number(r.split(',')[0]) <= epoch);
   if (kept.length === rows.length) return;
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, [header, ...kept].map((l) => `${l}\n`).join(''));
-  renameSync(tmp, file);
+  writeFileAtomic(file, [header, ...kept].map((l) => `${l}\n`).join(''), { fsync: true });
 }

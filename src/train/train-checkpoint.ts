@@ -1,7 +1,6 @@
 // Training checkpoints (weights/last.safetensors, best.safetensors). The main tensors are the EMA weights — what
 // inference loads, as YOLOv5's attempt_load prefers `ema` — and `_train.*` entries carry what --resume needs: the
 // raw model, the optimizer's buffers. Written atomically (temp file + rename), so a kill -9 never leaves half a file.
-import { renameSync } from 'node:fs';
 import type { HostTensor } from '../io/host-tensor.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { fromHost } from '../tensor/create.ts';
@@ -105,7 +104,5 @@ export function loadHostWeights(model: DetectionModel, weights: Map<string, Host
 export function stripTrainState(file: string): void {
   const { tensors, metadata } = readSafetensors(file);
   const kept = new Map([...tensors].filter(([k]) => !k.startsWith(TRAIN_STATE_PREFIX)));
-  const tmp = `${file}.strip`;
-  writeSafetensors(tmp, kept, { ...metadata, epoch: '-1' });
-  renameSync(tmp, file);
+  writeSafetensors(file, kept, { ...metadata, epoch: '-1' });
 }

@@ -1,7 +1,7 @@
 // train.py: YOLOv5 v7.0's training recipe on tsyolo's engine — hyp scaling, three parameter groups, warmup,
 // LR schedule, gradient accumulation to a nominal batch of 64, clipping, EMA, per-epoch validation, fitness,
 // early stopping, atomic checkpoints, --resume, results.csv / results.png.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { roundHalfEven } from '../compat/python.ts';
@@ -35,6 +35,7 @@ import { type OptimizerName, smartOptimizer } from './optimizer.ts';
 import { ProgressLine, TRAIN_HEADER, formatBar, formatTrainRow } from './progress.ts';
 import { appendResultsRow, dropResultsAfter } from './results-csv.ts';
 import { loadHostWeights, readTrainCheckpoint, saveTrainCheckpoint, stripTrainState, type TrainState } from './train-checkpoint.ts';
+import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
 
 export interface TrainOptions {
   data: string;
@@ -121,13 +122,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const hypInitial = { ...hyp };
   const saveDir = resume ? dirname(dirname(resolve(resumeFile))) : incrementPath(o.project ?? 'runs/train', o.name ?? 'exp', o.existOk);
   const wdir = join(saveDir, 'weights');
-  mkdirSync(wdir, { recursive: true });
+  makeDirs(wdir);
   const last = join(wdir, 'last.safetensors');
   const best = join(wdir, 'best.safetensors');
   const optForFile = Object.fromEntries(Object.entries({ ...o, resume: Boolean(o.resume) }).filter(([k, v]) => v !== undefined && k !== 'log' && k !== 'write'));
   if (!resume) {
-    writeFileSync(join(saveDir, 'hyp.yaml'), toYaml(hyp));
-    writeFileSync(join(saveDir, 'opt.yaml'), toYaml({ ...optForFile, save_dir: saveDir }));
+    writeFileAtomic(join(saveDir, 'hyp.yaml'), toYaml(hyp));
+    writeFileAtomic(join(saveDir, 'opt.yaml'), toYaml({ ...optForFile, save_dir: saveDir }));
   }
   log(`hyperparameters: ${Object.entries(hyp).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   manualSeed(seed);

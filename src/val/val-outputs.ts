@@ -1,7 +1,7 @@
 // val.py's files besides the table: confusion matrix and PR/F1/P/R curves, and --save-json's COCO detections.
-import { writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { EvaluationResult } from '../eval/evaluate.ts';
+import { writeFileAtomic } from '../io/atomic-write.ts';
 import type { DetectionRows } from '../geometry/rows.ts';
 import { plotConfusionMatrix } from '../plot/confusion-matrix-plot.ts';
 import { plotMcCurve, plotPrCurve } from '../plot/metric-curves.ts';
@@ -33,7 +33,7 @@ export function cocoDetections(det: DetectionRows, stem: string): CocoDetection[
 export function writeCocoJson(saveDir: string, weightsFile: string | undefined, dicts: CocoDetection[]): string {
   const stem = weightsFile ? basename(weightsFile, extname(weightsFile)) : 'model';
   const file = join(saveDir, `${stem}_predictions.json`);
-  writeFileSync(file, JSON.stringify(dicts));
+  writeFileAtomic(file, JSON.stringify(dicts), { fsync: true });
   return file;
 }
 

@@ -1,6 +1,5 @@
 // val.py: mAP of a detector (any Backend) on a dataset split — YOLOv5's defaults, table, speed line, plots and
 // outputs. Phases: resolve the run → predict batch by batch → metrics → report.
-import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { type DatasetConfig, loadDatasetConfig } from '../data/dataset-config.ts';
 import { buildDatasetIndex } from '../data/dataset-index.ts';
@@ -12,6 +11,7 @@ import { type EvaluationResult, evaluateDetections } from '../eval/evaluate.ts';
 import { formatSpeedLine, formatValHeader, formatValRow } from '../eval/val-table.ts';
 import { scaleBoxes, xywh2xyxy, xyxy2xywh } from '../geometry/boxes.ts';
 import { type DetectionRows, TargetRows } from '../geometry/rows.ts';
+import { makeDirs } from '../io/atomic-write.ts';
 import type { HostTensor } from '../io/host-tensor.ts';
 import { plotImages } from '../plot/image-grid.ts';
 import { incrementPath } from '../run/increment-path.ts';
@@ -121,7 +121,7 @@ function resolveRun(o: ValOptions): ValRun {
     if (!o.training) log(`Forcing --batch-size 1 square inference (1,3,${imgsz},${imgsz}) for non-PyTorch models`);
   }
   const saveDir = o.saveDir ?? (o.plots !== false || o.saveTxt || o.saveJson ? incrementPath(o.project ?? 'runs/val', o.name ?? 'exp', o.existOk) : null);
-  if (saveDir && o.saveTxt) mkdirSync(join(saveDir, 'labels'), { recursive: true });
+  if (saveDir && o.saveTxt) makeDirs(join(saveDir, 'labels'));
   return { o, model, cfg, task, sources, nc, names: o.singleCls ? ['item'] : cfg.names, imgsz, batchSize, rect, saveDir, log };
 }
 
