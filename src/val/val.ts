@@ -3,7 +3,7 @@
 import { basename, extname, join } from 'node:path';
 import { type DatasetConfig, loadDatasetConfig } from '../data/dataset-config.ts';
 import { buildDatasetIndex } from '../data/dataset-index.ts';
-import { createLoader } from '../data/loader.ts';
+import { createLoader, type DataLoader } from '../data/loader.ts';
 import type { Batch } from '../data/batch.ts';
 import { writeLabelFile } from '../data/label-writer.ts';
 import type { ItemShapes } from '../data/yolo-dataset.ts';
@@ -33,6 +33,9 @@ export interface ValOptions {
   rect?: boolean;
   task?: 'val' | 'test' | 'train';
   workers?: number;
+  /** val.py's `dataloader`: a loader from createValLoader, reused across calls (train() makes one per run, as
+   * train.py does, so its worker threads are not started anew each epoch); val leaves it open. */
+  dataloader?: DataLoader;
   singleCls?: boolean;
   verbose?: boolean;
   saveTxt?: boolean;
@@ -100,12 +103,18 @@ export async function val(o: ValOptions): Promise<ValResult> {
   return { ...result, losses, speedMs, saveDir: run.saveDir, names: run.names };
 }
 
+/** The image sources of a dataset split; the error names the YAML when the split is missing. */
+function splitSources(cfg: DatasetConfig, task: 'val' | 'test' | 'train'): string[] {
+  const sources = task === 'test' ? cfg.test : task === 'train' ? cfg.train : cfg.val;
+  if (!sources || sources.length === 0) throw new Error(`${cfg.yamlPath}: no '${task}' split`);
+  return sources;
+}
+
 function resolveRun(o: ValOptions): ValRun {
   const log = o.log ?? ((s: string) => console.log(s));
   const cfg = typeof o.data === 'string' ? loadDatasetConfig(o.data) : o.data;
   const task = o.task ?? 'val';
-  const sources = task === 'test' ? cfg.test : task === 'train' ? cfg.train : cfg.val;
-  if (!sources || sources.length === 0) throw new Error(`${cfg.yamlPath}: no '${task}' split`);
+  const sources = splitSources(cfg, task);
   const model = o.model;
   const nc = o.singleCls ? 1 : cfg.nc;
   if (!o.singleCls && model.nc !== nc) {
@@ -125,31 +134,64 @@ function resolveRun(o: ValOptions): ValRun {
   return { o, model, cfg, task, sources, nc, names: o.singleCls ? ['item'] : cfg.names, imgsz, batchSize, rect, saveDir, log };
 }
 
-async function predictSplit(run: ValRun): Promise<ValTally> {
-  const { o } = run;
+export interface ValLoaderOptions {
+  data: DatasetConfig;
+  task?: 'val' | 'test' | 'train';
+  batchSize: number;
+  imgsz: number;
+  /** Largest model stride (letterbox pads to a multiple of it). */
+  stride: number;
+  rect?: boolean;
+  singleCls?: boolean;
+  workers?: number;
+  /** Prints the split's label-cache line; omit for silence. */
+  log?: (line: string) => void;
+}
+
+/** val.py's dataloader over one split: rect batches padded by half a stride, no augmentation, no shuffle. */
+export async function createValLoader(o: ValLoaderOptions): Promise<DataLoader> {
+  const task = o.task ?? 'val';
+  const sources = splitSources(o.data, task);
   // With --single-cls every class becomes 0 later, so labels are not checked against nc here.
-  const index = await buildDatasetIndex(run.sources, { nc: o.singleCls ? undefined : run.nc, prefix: `${run.task}: `, log: o.training ? () => {} : run.log });
+  const index = await buildDatasetIndex(sources, { nc: o.singleCls ? undefined : o.data.nc, prefix: `${task}: `, log: o.log ?? (() => {}) });
   if (index.labels.every((l) => l.length === 0)) {
-    throw new Error(`${run.cfg.yamlPath}: the '${run.task}' split has no labels (${run.sources.join(', ')}), so there is nothing to measure`);
+    throw new Error(`${o.data.yamlPath}: the '${task}' split has no labels (${sources.join(', ')}), so there is nothing to measure`);
   }
-  const loader = createLoader({
+  return createLoader({
     source: index,
-    batchSize: run.batchSize,
-    imgSize: run.imgsz,
-    stride: run.model.stride,
+    batchSize: o.batchSize,
+    imgSize: o.imgsz,
+    stride: o.stride,
     pad: 0.5,
-    rect: run.rect,
+    rect: o.rect ?? true,
     augment: false,
     singleCls: o.singleCls,
     workers: o.workers ?? 2,
     shuffle: false,
   });
+}
+
+async function predictSplit(run: ValRun): Promise<ValTally> {
+  const { o } = run;
+  const loader =
+    o.dataloader ??
+    (await createValLoader({
+      data: run.cfg,
+      task: o.task,
+      batchSize: run.batchSize,
+      imgsz: run.imgsz,
+      stride: run.model.stride,
+      rect: run.rect,
+      singleCls: o.singleCls,
+      workers: o.workers,
+      log: o.training ? undefined : run.log,
+    }));
   const tally: ValTally = { detections: [], labelRows: [], jsonDicts: [], lossSum: [0, 0, 0], lossBatches: 0, dt: { preprocess: 0, inference: 0, nms: 0 }, seen: 0, labelFiles: 0 };
   let batchI = 0;
   try {
     for await (const batch of loader) await predictBatch(run, batch, batchI++, tally);
   } finally {
-    await loader.close();
+    if (loader !== o.dataloader) await loader.close();
   }
   return tally;
 }

@@ -11,7 +11,8 @@ import { generateDigits } from '../../src/data/digits.ts';
 import type { Backend } from '../../src/deploy/backend.ts';
 import { saveSafetensorsCheckpoint } from '../../src/yolo/checkpoint.ts';
 import { loadModel } from '../../src/yolo/load-model.ts';
-import { val } from '../../src/val/val.ts';
+import { loadDatasetConfig } from '../../src/data/dataset-config.ts';
+import { createValLoader, val } from '../../src/val/val.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tsyolo.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'tsyolo-val-'));
@@ -57,6 +58,24 @@ test('val: perfect predictions give P = R = 1 and mAP50 = mAP50-95 = 0.995 in or
   const header = lines.findIndex((l) => l.includes('Class'));
   assert.match(lines[header]!, /^ {17}Class {5}Images {2}Instances {10}P {10}R {6}mAP50 {3}mAP50-95$/);
   assert.match(lines[header + 1]!, /^ {19}all {9}10 +\d+ {10}1 {10}1 {6}0\.995 {6}0\.995$/);
+});
+
+test('val: a dataloader passed in (as train() passes its val_loader every epoch) is used and left open', async () => {
+  const { yamlPath } = await ready;
+  const quiet = { model: oracle(10), imgsz: 256, batchSize: 4, plots: false, log: () => {} };
+  const own = await val({ data: yamlPath, workers: 0, ...quiet });
+  const loader = await createValLoader({ data: loadDatasetConfig(yamlPath), batchSize: 4, imgsz: 256, stride: 32, workers: 1 });
+  try {
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const r = await val({ data: yamlPath, dataloader: loader, ...quiet });
+      assert.deepEqual([r.nImages, r.nInstances, r.P, r.R, r.mAP50, r.mAP50_95], [own.nImages, own.nInstances, own.P, own.R, own.mAP50, own.mAP50_95], `call ${epoch}`);
+    }
+    let batches = 0;
+    for await (const _ of loader) batches++; // still open: val did not close the caller's loader
+    assert.equal(batches, 3);
+  } finally {
+    await loader.close();
+  }
 });
 
 test('val CLI: table, plots, labels and COCO JSON in runs/val/exp; --json for scripts', async () => {
