@@ -1,30 +1,20 @@
-// `tsyolo compare A.yaml B.yaml …`: parameters and GFLOPs side by side, change against the first.
-import { loadModel } from '../yolo/load-model.ts';
-import { summarize, type ModelSummary } from '../yolo/model-info.ts';
+// `tsyolo compare A B …`: the ablation table (src/ablation/compare.ts) printed and written to runs/compare/exp{N}/.
+import { compareModels, formatComparison, writeComparison } from '../ablation/compare.ts';
+import { incrementPath } from '../run/increment-path.ts';
+import { getNumThreads } from '../tensor/runtime.ts';
 
-export function compareModels(configs: string[], img: number): Array<ModelSummary & { config: string }> {
-  return configs.map((c) => {
-    const { model } = loadModel(c);
-    const s = summarize(model, img);
-    model.dispose();
-    return { ...s, config: c };
-  });
+export interface CompareCliOptions {
+  img: number;
+  speed?: boolean;
+  project: string;
+  name: string;
+  existOk?: boolean;
 }
 
-function change(x: number, base: number): string {
-  const pct = ((x - base) / base) * 100;
-  return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`;
-}
-
-export function formatComparison(rows: Array<ModelSummary & { config: string }>, img: number): string {
-  const base = rows[0]!;
-  const header = `${'Model'.padEnd(32)}${'layers'.padStart(8)}${'parameters'.padStart(13)}${`GFLOPs@${img}`.padStart(12)}${'Δparams'.padStart(10)}${'ΔGFLOPs'.padStart(10)}`;
-  const lines = [header];
-  for (const r of rows) {
-    lines.push(
-      `${r.config.padEnd(32)}${String(r.layers).padStart(8)}${String(r.parameters).padStart(13)}${r.gflops.toFixed(1).padStart(12)}` +
-        `${(r === base ? '' : change(r.parameters, base.parameters)).padStart(10)}${(r === base ? '' : change(r.gflops, base.gflops)).padStart(10)}`,
-    );
-  }
-  return lines.join('\n');
+export async function runCompare(entries: string[], o: CompareCliOptions, print: (s: string) => void): Promise<void> {
+  const rows = await compareModels(entries, { img: o.img, speed: o.speed ? { warmup: 3, runs: 10 } : undefined });
+  print(formatComparison(rows, o.img));
+  const dir = incrementPath(o.project, o.name, o.existOk);
+  await writeComparison(dir, rows, o.img, getNumThreads());
+  print(`written: ${dir}/compare.md, compare.csv, compare.png`);
 }

@@ -1,6 +1,6 @@
 // Command-line entry: parses flags like YOLOv5's scripts and reports errors as one clear line with exit code 1.
 import { Command, InvalidArgumentError } from 'commander';
-import { compareModels, formatComparison } from './compare.ts';
+import { runCompare } from './compare.ts';
 import { formatModulesMarkdown, formatModuleTable, moduleRows } from './modules.ts';
 import { runInfo } from './info.ts';
 import { runDetect } from './detect.ts';
@@ -32,10 +32,14 @@ export function buildProgram(print: (s: string) => void): Command {
     .action((o) => runInfo({ cfg: o.cfg, weights: o.weights, img: o.imgsz, nc: o.nc, fuse: o.fuse, json: o.json }, print));
   program
     .command('compare')
-    .description('parameters and GFLOPs of several model YAMLs, with the change against the first')
-    .argument('<configs...>', 'model YAMLs (shipped names or paths)')
-    .option('--img, --imgsz <size>', 'image size for GFLOPs', int('--img'), 640)
-    .action((configs: string[], o) => print(formatComparison(compareModels(configs, o.imgsz), o.imgsz)));
+    .description('ablation table: layers, parameters, GFLOPs (and latency with --speed) of model YAMLs or checkpoints, change against the first; writes compare.md, compare.csv, compare.png')
+    .argument('<models...>', 'model YAMLs (shipped names or paths) or checkpoints (.pt, .safetensors)')
+    .option('--img, --imgsz <size>', 'image size for GFLOPs and latency', int('--img'), 640)
+    .option('--speed', 'median latency per image: fused libtorch eval and onnxruntime-node, batch 1, after 3 warm-up runs')
+    .option('--project <dir>', 'where the table goes', 'runs/compare')
+    .option('--name <name>', 'run folder name', 'exp')
+    .option('--exist-ok', 'reuse an existing run folder')
+    .action((models: string[], o) => runCompare(models, { img: o.imgsz, speed: o.speed, project: o.project, name: o.name, existOk: o.existOk }, print));
   program
     .command('modules')
     .description('every block a model YAML may name: YAML name, args, channel rule, origin')

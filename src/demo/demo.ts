@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateDigits } from '../data/digits.ts';
 import { detect } from '../detect/detect.ts';
-import { compareModels, formatComparison } from '../cli/compare.ts';
+import { compareModels, formatComparison } from '../ablation/compare.ts';
 import { train } from '../train/trainer.ts';
 import { libtorchBackend } from '../deploy/libtorch-backend.ts';
 import { val } from '../val/val.ts';
@@ -47,9 +47,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const data = await generateDigits({ out: o.data, train: o.trainImages, val: o.valImages, img: o.img, seed: 0, log: p });
 
   section("2/5 The seed's comparison: YOLOv5 vs its ShuffleNetV2 backbone (GFLOPs at 640)");
-  p(formatComparison(compareModels(['yolov5l.yaml', 'yolov5l-shufflenetv2.yaml'], 640), 640));
+  p(formatComparison(await compareModels(['yolov5l.yaml', 'yolov5l-shufflenetv2.yaml'], { img: 640 }), 640));
   p('');
-  p(formatComparison(compareModels(['yolov5s.yaml', 'yolov5s-shufflenetv2.yaml', 'yolov5n.yaml', 'yolov5n-shufflenetv2.yaml'], 640), 640));
+  p(formatComparison(await compareModels(['yolov5s.yaml', 'yolov5s-shufflenetv2.yaml', 'yolov5n.yaml', 'yolov5n-shufflenetv2.yaml'], { img: 640 }), 640));
 
   section(`3/5 Training ${o.cfg} on ${o.trainImages} scenes, ${o.epochs} epochs at ${o.img}px`);
   const trained = await train({

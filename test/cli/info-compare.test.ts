@@ -1,6 +1,9 @@
 // `tsyolo info` and `tsyolo compare` from the command line, as a user runs them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +25,7 @@ test('info prints the layer table, and --fuse a second summary', () => {
 });
 
 test("compare prints the seed's headline: yolov5l → yolov5l-shufflenetv2 is 109.6 → 41.9 GFLOPs (−61.8%)", () => {
-  const r = run('compare', 'yolov5l.yaml', 'yolov5l-shufflenetv2.yaml');
+  const r = run('compare', 'yolov5l.yaml', 'yolov5l-shufflenetv2.yaml', '--project', join(mkdtempSync(join(tmpdir(), 'tsyolo-compare-')), 'runs'));
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /yolov5l\.yaml\s+368\s+46563709\s+109\.6/);
   assert.match(r.stdout, /yolov5l-shufflenetv2\.yaml\s+362\s+21644789\s+41\.9\s+-53\.5%\s+-61\.8%/);

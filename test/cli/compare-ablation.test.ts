@@ -1,0 +1,48 @@
+// `tsyolo compare` as an ablation table: a YAML beside a trained checkpoint, --speed latencies, and the files it
+// writes (compare.md with the thread count, compare.csv, compare.png), in runs/compare/exp, exp2, …
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../bin/tsyolo.js', import.meta.url));
+const checkpoint = fileURLToPath(new URL('../fixtures/lite/v5Lite-e-mini.pt', import.meta.url));
+
+test('compare v5Lite-e.yaml and a Lite checkpoint --speed: table, latencies, compare.md/.csv/.png', () => {
+  const project = join(mkdtempSync(join(tmpdir(), 'tsyolo-ablation-')), 'runs');
+  const r = spawnSync(process.execPath, [bin, 'compare', 'v5Lite-e.yaml', checkpoint, '--img', '64', '--speed', '--project', project], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /libtorch ms\s+onnxruntime ms/);
+  // v5Lite-e at nc 80: 217 layers, 787085 parameters, 3.0 GFLOPs at 640 → 3.02/100 at 64.
+  assert.match(r.stdout, /v5Lite-e\.yaml\s+217\s+787085\s+0\.0\s+\d+\.\d\s+\d+\.\d/);
+
+  const dir = join(project, 'exp');
+  const csv = readFileSync(join(dir, 'compare.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 'model,layers,parameters,gflops,libtorch_ms,onnxruntime_ms');
+  assert.equal(csv.length, 3);
+  const [, layers, params, gflops, torchMs, onnxMs] = csv[1]!.split(',');
+  assert.deepEqual([layers, params], ['217', '787085']);
+  assert.ok(Math.abs(Number(gflops) - 0.0302) < 5e-4, `gflops ${gflops}`);
+  assert.ok(Number(torchMs) > 0 && Number(onnxMs) > 0, `latencies ${torchMs} ${onnxMs}`);
+  assert.ok(csv[2]!.startsWith(`${checkpoint},`));
+
+  const md = readFileSync(join(dir, 'compare.md'), 'utf8');
+  assert.match(md, /^\| model \| layers \| parameters \| GFLOPs@64 \|/);
+  assert.match(md, /batch 1, fused model, after warm-up, \d+ threads?/);
+  assert.deepEqual([...readFileSync(join(dir, 'compare.png')).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+
+  // A second run goes to exp2, leaving the first table as it was.
+  const again = spawnSync(process.execPath, [bin, 'compare', 'v5Lite-s.yaml', 'v5Lite-e.yaml', '--img', '64', '--project', project], { encoding: 'utf8' });
+  assert.equal(again.status, 0, again.stderr);
+  assert.ok(existsSync(join(project, 'exp2', 'compare.png')));
+  assert.equal(readFileSync(join(dir, 'compare.csv'), 'utf8').trim().split('\n').length, 3);
+});
+
+test('compare: a missing entry exits non-zero naming it', () => {
+  const r = spawnSync(process.execPath, [bin, 'compare', 'v5Lite-e.yaml', 'nope.yaml', '--project', join(tmpdir(), 'tsyolo-nope')], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /nope\.yaml/);
+});
