@@ -6,6 +6,7 @@ import glueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import { type Detector, loadDetector, onnxEnv, toRgbImage, type WebImageInput, type WebModelSource } from '../src/web.ts';
 import type { DetectImageResult } from '../src/deploy/pipeline.ts';
 import type { OnnxBackend } from '../src/deploy/onnx-backend.ts';
+import { DetectionRows } from '../src/geometry/rows.ts';
 import { drawDetections } from './draw.ts';
 // The bundled sample: an MNIST digit scene like those `tsyolo data digits` writes, and the digits model the demo
 // trains (web/make-sample-model.ts).
@@ -56,7 +57,8 @@ async function run(blob: Blob): Promise<void> {
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(await createImageBitmap(blob), 0, 0);
   drawDetections(ctx, r.detections, detector.names, Math.max(1, Math.round((image.width + image.height) / 2 * 0.003)));
-  const rows = Array.from({ length: r.detections.length / 6 }, (_, k) => Array.from(r.detections.subarray(k * 6, k * 6 + 6)));
+  const det = new DetectionRows(r.detections);
+  const rows = Array.from({ length: det.length }, (_, k) => Array.from(det.row(k)));
   state.result = { detections: rows, inputHW: r.inputHW, timesMs: r.timesMs, imageHW: [image.height, image.width] };
   $('detections').textContent = rows.map((d) => `${detector!.names[d[5]!] ?? d[5]} ${d[4]!.toFixed(3)} [${d.slice(0, 4).join(', ')}]`).join('\n');
   status(`${rows.length} detections, ${r.timesMs.inference.toFixed(1)} ms inference (${r.inputHW.join('×')}), ${r.timesMs.preprocess.toFixed(1)} ms pre-process, ${r.timesMs.nms.toFixed(1)} ms NMS`);

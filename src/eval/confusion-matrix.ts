@@ -2,6 +2,7 @@
 // Rows are predicted classes and columns true classes; index nc is "background".
 
 import type { HostTensor } from '../io/host-tensor.ts';
+import { DetectionRows } from '../geometry/rows.ts';
 import { boxIouF32, dedupeMatches, matrixRows, type MatchPair } from './match.ts';
 
 export class ConfusionMatrix {
@@ -41,16 +42,16 @@ export class ConfusionMatrix {
       for (let l = 0; l < m; l++) this.matrix[this.nc * size + gtClass(l)]++;
       return;
     }
-    const all = matrixRows(detections, 6, 'ConfusionMatrix.processBatch: detections');
+    const all = new DetectionRows(matrixRows(detections, 6, 'ConfusionMatrix.processBatch: detections').subarray(0, detections.shape[0]! * 6));
     // PyTorch compares float32 tensors with a float32 copy of a Python float threshold.
     const confT = Math.fround(this.conf);
     const iouT = Math.fround(this.iouThres);
     const kept: number[] = [];
-    for (let d = 0; d < detections.shape[0]!; d++) if (all[d * 6 + 4]! > confT) kept.push(d);
+    for (let d = 0; d < all.length; d++) if (all.conf(d) > confT) kept.push(d);
     const n = kept.length;
-    const det = new Float32Array(n * 6);
-    kept.forEach((d, i) => det.set(all.subarray(d * 6, d * 6 + 6), i * 6));
-    const iou = boxIouF32(lab, m, 5, 1, det, n, 6, 0);
+    const det = DetectionRows.alloc(n);
+    kept.forEach((d, i) => det.data.set(all.row(d), i * DetectionRows.width));
+    const iou = boxIouF32(lab, m, 5, 1, det.data, n, 6, 0);
 
     const pairs: MatchPair[] = [];
     for (let l = 0; l < m; l++) {
@@ -68,14 +69,14 @@ export class ConfusionMatrix {
       const d = detOfLabel[l]!;
       if (d >= 0) {
         matchedDet[d] = 1;
-        this.matrix[this.classIndex(det[d * 6 + 5]!, 'detection') * size + gtClass(l)]++;
+        this.matrix[this.classIndex(det.cls(d), 'detection') * size + gtClass(l)]++;
       } else {
         this.matrix[this.nc * size + gtClass(l)]++;
       }
     }
     if (anyMatch) {
       for (let d = 0; d < n; d++) {
-        if (!matchedDet[d]) this.matrix[this.classIndex(det[d * 6 + 5]!, 'detection') * size + this.nc]++;
+        if (!matchedDet[d]) this.matrix[this.classIndex(det.cls(d), 'detection') * size + this.nc]++;
       }
     }
   }

@@ -2,6 +2,7 @@
 // IoU follows utils/metrics.py `box_iou` in float32 (as PyTorch computes it), so thresholds compare as in YOLOv5.
 
 import { toFloat32, type HostTensor } from '../io/host-tensor.ts';
+import { DetectionRows } from '../geometry/rows.ts';
 import { firstOccurrences, numpyArgsort } from '../compat/numpy.ts';
 
 /** val.py's `iouv = torch.linspace(0.5, 0.95, 10)`: the float32 IoU thresholds of mAP@0.5:0.95. */
@@ -92,6 +93,7 @@ export function processBatch(detections: HostTensor, labels: HostTensor, iouv: r
   const det = matrixRows(detections, 6, 'processBatch: detections');
   const lab = matrixRows(labels, 5, 'processBatch: labels');
   const n = detections.shape[0]!;
+  const rows = new DetectionRows(det.subarray(0, n * 6));
   const m = labels.shape[0]!;
   const niou = iouv.length;
   const correct = new Uint8Array(n * niou);
@@ -109,7 +111,7 @@ export function processBatch(detections: HostTensor, labels: HostTensor, iouv: r
       let bestIou = 0;
       for (let l = 0; l < m; l++) {
         const v = iou[l * n + d]!;
-        if (!(v >= thr) || lab[l * 5] !== det[d * 6 + 5]) continue;
+        if (!(v >= thr) || lab[l * 5] !== rows.cls(d)) continue;
         if (best >= 0 && v === bestIou) tie = true;
         if (best < 0 || v > bestIou) {
           best = l;
@@ -133,7 +135,7 @@ export function processBatch(detections: HostTensor, labels: HostTensor, iouv: r
     for (let l = 0; l < m; l++) {
       for (let d = 0; d < n; d++) {
         const v = iou[l * n + d]!;
-        if (v >= thr && lab[l * 5] === det[d * 6 + 5]) pairs.push({ label: l, det: d, iou: v });
+        if (v >= thr && lab[l * 5] === rows.cls(d)) pairs.push({ label: l, det: d, iou: v });
       }
     }
     for (const p of dedupeMatches(pairs, false)) correct[p.det * niou + t] = 1;

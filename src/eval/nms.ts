@@ -8,6 +8,7 @@
 // choice. Not carried over: the time limit (0.5 + 0.05·bs s), autolabel `labels` and mask columns (nm).
 
 import { toFloat32, type HostTensor } from '../io/host-tensor.ts';
+import { DetectionRows } from '../geometry/rows.ts';
 
 export interface NmsOptions {
   /** Keep candidates whose objectness and obj·cls confidence exceed this (compared in float32). */
@@ -275,13 +276,12 @@ function suppress(
     lastOfClass.set(cls, n);
     n++;
   }
-  const res = new Float32Array(n * 6);
+  const res = DetectionRows.alloc(n);
   for (let i = 0; i < n; i++) {
-    res.set(corners.subarray(i * 4, i * 4 + 4), i * 6);
-    res[i * 6 + 4] = cand.conf[keptCand[i]!]!;
-    res[i * 6 + 5] = cand.cls[keptCand[i]!]!;
+    const k = keptCand[i]!;
+    res.set(i, corners[i * 4]!, corners[i * 4 + 1]!, corners[i * 4 + 2]!, corners[i * 4 + 3]!, cand.conf[k]!, cand.cls[k]!);
   }
-  return { dtype: 'float32', shape: [n, 6], data: res };
+  return { dtype: 'float32', shape: [n, 6], data: res.data };
 }
 
 /** torchvision's CPU IoU test between box a (the candidate) and kept box i, each operation rounded to float32. */
