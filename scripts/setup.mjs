@@ -120,5 +120,7 @@ if (!args.has('--native-only')) ensureNodeModules();
 if (!args.has('--native-only')) aptInstall(['fonts-dejavu-core'], 'fonts for plots and labels');
 // Deployment tests: Chromium drives the browser demo; python3-onnx's checker validates exported ONNX files.
 if (!args.has('--native-only')) aptInstall(['chromium', 'python3-onnx'], 'the browser-demo test (chromium) and the ONNX checker (python3-onnx)');
+// Video sources for detect and detector.stream(): frames come through an ffmpeg subprocess.
+if (!args.has('--native-only')) aptInstall(['ffmpeg'], 'video sources for detect (ffmpeg)');
 if (args.has('--bench')) aptInstall(['python3-torch'], 'the PyTorch baselines of the benchmarks');
 ensureAddon(withGlooHeaders(ensureLibtorch()));

@@ -61,6 +61,7 @@ export { loadBackend, type LoadBackendOptions } from './deploy/load-backend.ts';
 export { loadDetector, type LoadDetectorOptions } from './deploy/load-detector.ts';
 export { Detector, toDetections, type Detection, type DetectorOptions } from './deploy/detector.ts';
 export type { NodeImageInput, RawImage } from './deploy/node-image-input.ts';
+export { NodeDetector, type StreamFrame, type StreamOptions } from './deploy/node-detector.ts';
 export type { NmsOptions, EvaluationResult, DetectOptions, DetectResult };
 
 const asHost = (t: Tensor | HostTensor): HostTensor => (t instanceof TensorClass ? t.toHost() : t);

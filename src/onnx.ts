@@ -1,11 +1,12 @@
 // tsyolo/onnx: detection with exported ONNX models on onnxruntime-node, without the native libtorch engine (nothing
 // in this module's import graph loads it).
-import { Detector, type DetectorOptions } from './deploy/detector.ts';
+import type { DetectorOptions } from './deploy/detector.ts';
+import { NodeDetector } from './deploy/node-detector.ts';
 import { OnnxModel } from './deploy/onnx-model.ts';
-import { type NodeImageInput, toRgbImage } from './deploy/node-image-input.ts';
 
 export { Detector, toDetections, type Detection, type DetectorOptions } from './deploy/detector.ts';
 export type { NodeImageInput, RawImage } from './deploy/node-image-input.ts';
+export { NodeDetector, type StreamFrame, type StreamOptions } from './deploy/node-detector.ts';
 export type { Backend, ModelOutput } from './deploy/backend.ts';
 export { OnnxModel, type OnnxModelOptions } from './deploy/onnx-model.ts';
 export { nonMaxSuppression, type NmsOptions } from './eval/nms.ts';
@@ -18,11 +19,11 @@ export interface OnnxDetectorOptions extends DetectorOptions {
 }
 
 /** An exported model (`tsyolo export --include onnx`) as a one-call detector. */
-export async function loadDetector(model: string, options: OnnxDetectorOptions = {}): Promise<Detector<NodeImageInput>> {
+export async function loadDetector(model: string, options: OnnxDetectorOptions = {}): Promise<NodeDetector> {
   const { device, threads, ...detectorOptions } = options;
   if (!model.toLowerCase().endsWith('.onnx')) {
     throw new Error(`tsyolo/onnx runs .onnx models only, got '${model}': export it (tsyolo export --weights ${model} --include onnx) or use loadDetector from 'tsyolo'`);
   }
   if (device && device !== 'cpu') throw new Error(`tsyolo/onnx runs on the CPU (onnxruntime-node), got device '${device}'`);
-  return new Detector(await OnnxModel.load(model, { threads }), toRgbImage, detectorOptions);
+  return new NodeDetector(await OnnxModel.load(model, { threads }), detectorOptions);
 }

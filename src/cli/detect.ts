@@ -27,6 +27,7 @@ export async function runDetect(o: Record<string, unknown>, print: (s: string) =
     project: o.project as string,
     name: o.name as string,
     existOk: Boolean(o.existOk),
+    vidStride: o.vidStride as number,
     log: print,
   });
 }

@@ -137,9 +137,9 @@ export function buildProgram(print: (s: string) => void): Command {
     });
   program
     .command('detect')
-    .description('run a detector on images: annotated images, YOLO-format labels, crops (detect.py)')
+    .description('run a detector on images and videos: annotated images/videos, YOLO-format labels, crops (detect.py)')
     .requiredOption('--weights <file>', 'a .pt, .safetensors or exported .onnx model (or a model YAML for an untrained model)')
-    .requiredOption('--source <path>', 'image file, folder, glob or .txt list of images')
+    .requiredOption('--source <path>', 'image or video file, folder, glob or .txt list of images')
     .option('--img, --imgsz <size>', 'inference size', int('--img'), 640)
     .option('--conf-thres <c>', 'confidence threshold', Number, 0.25)
     .option('--iou-thres <t>', 'NMS IoU threshold', Number, 0.45)
@@ -157,6 +157,7 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--project <dir>', 'results folder', 'runs/detect')
     .option('--name <name>', 'run name', 'exp')
     .option('--exist-ok', 'reuse project/name instead of incrementing')
+    .option('--vid-stride <n>', 'video frame-rate stride', int('--vid-stride'), 1)
     .action((o) => runDetect(o, print));
   program
     .command('export')

@@ -8,6 +8,16 @@ export const IMG_FORMATS: readonly string[] = ['bmp', 'dng', 'jpeg', 'jpg', 'mpo
 
 const IMG_FORMAT_SET = new Set(IMG_FORMATS);
 
+/** YOLOv5's VID_FORMATS: what detect reads as video (through ffmpeg). */
+export const VID_FORMATS: readonly string[] = ['asf', 'avi', 'gif', 'm4v', 'mkv', 'mov', 'mp4', 'mpeg', 'mpg', 'ts', 'wmv'];
+
+const VID_FORMAT_SET = new Set(VID_FORMATS);
+
+/** True when the file name's extension (any case) is one of VID_FORMATS. */
+export function hasVideoExtension(path: string): boolean {
+  return VID_FORMAT_SET.has(extname(path).slice(1).toLowerCase());
+}
+
 /** True when the file name's extension (any case) is one of IMG_FORMATS. */
 export function hasImageExtension(path: string): boolean {
   return IMG_FORMAT_SET.has(extname(path).slice(1).toLowerCase());
@@ -133,6 +143,15 @@ function readImageList(listPath: string): string[] {
  * Python's sorted(). A source that does not exist (and is not a glob) is an Error naming it.
  */
 export function listImageFiles(sources: string[]): string[] {
+  return listFiles(sources, hasImageExtension);
+}
+
+/** Video files named by `sources`, found as listImageFiles finds images (VID_FORMATS extensions). */
+export function listVideoFiles(sources: string[]): string[] {
+  return listFiles(sources, hasVideoExtension);
+}
+
+function listFiles(sources: string[], keep: (path: string) => boolean): string[] {
   const found: string[] = [];
   for (const source of sources) {
     const p = resolve(source);
@@ -147,9 +166,9 @@ export function listImageFiles(sources: string[]): string[] {
       throw new Error(`${source} does not exist`);
     }
     if (stat.isDirectory()) walkFiles(p, found);
-    else if (hasImageExtension(p)) found.push(p);
+    else if (hasImageExtension(p) || hasVideoExtension(p)) found.push(p);
     else found.push(...readImageList(p)); // YOLOv5 reads any other file as a list of images
   }
-  const images = found.filter(hasImageExtension).map((f) => resolve(f));
-  return [...new Set(images)].sort(compareCodePoints);
+  const kept = found.filter(keep).map((f) => resolve(f));
+  return [...new Set(kept)].sort(compareCodePoints);
 }

@@ -1,9 +1,10 @@
-// detect.py: letterboxed inference on images through any Backend, boxes scaled back to each original, annotated
-// images, labels and crops.
+// detect.py: letterboxed inference on images and video files through any Backend, boxes scaled back to each
+// original, annotated images and videos, labels and crops.
 import { basename, extname, join } from 'node:path';
 import type { RgbImage } from '../data/image-buffer.ts';
 import { decodeImage } from '../data/image-decode.ts';
-import { listImageFiles } from '../data/image-files.ts';
+import { listImageFiles, listVideoFiles, VID_FORMATS } from '../data/image-files.ts';
+import { probeVideo, readVideoFrames } from '../data/video-reader.ts';
 import { writeLabelFile } from '../data/label-writer.ts';
 import { DetectionRows } from '../geometry/rows.ts';
 import { makeDirs } from '../io/atomic-write.ts';
@@ -12,6 +13,7 @@ import { saveOneBox } from '../plot/save-one-box.ts';
 import { incrementPath } from '../run/increment-path.ts';
 import { type Backend, inputGeometry } from '../deploy/backend.ts';
 import { detectImage, type DetectImageOptions } from '../deploy/pipeline.ts';
+import { VideoWriter } from './video-writer.ts';
 
 export interface DetectOptions {
   source: string;
@@ -31,10 +33,13 @@ export interface DetectOptions {
   project?: string;
   name?: string;
   existOk?: boolean;
+  /** Video frame stride: every n-th frame (the last of each group of n). */
+  vidStride?: number;
   log?: (line: string) => void;
 }
 
 export interface ImageDetections {
+  /** The image's path; a video frame is `path#frame` (frames counted from 1). */
   path: string;
   /** (n, 6) rows x1, y1, x2, y2, conf, cls in original-image pixels. */
   detections: Float32Array;
@@ -58,31 +63,85 @@ interface DetectRun {
 
 export async function detect(backend: Backend, o: DetectOptions): Promise<DetectResult> {
   const files = listImageFiles([o.source]);
-  if (files.length === 0) throw new Error(`no images found in source '${o.source}'`);
+  const videos = listVideoFiles([o.source]);
+  if (files.length + videos.length === 0) throw new Error(`no images found in source '${o.source}' (nor videos: ${VID_FORMATS.join(', ')})`);
   const run = startRun(backend, o);
-  const images: ImageDetections[] = [];
-  const skipped: string[] = [];
-  const dt = { preprocess: 0, inference: 0, nms: 0 };
-  let labelFiles = 0;
+  const tally: DetectTally = { images: [], skipped: [], dt: { preprocess: 0, inference: 0, nms: 0 }, labelFiles: 0 };
+  const nf = files.length + videos.length;
   for (const [k, path] of files.entries()) {
     const im0 = await readOrSkip(path, run.log);
     if (!im0) {
-      skipped.push(path);
+      tally.skipped.push(path);
       continue;
     }
-    const r = await detectImage(backend, im0, run.pipeline);
-    dt.preprocess += r.timesMs.preprocess;
-    dt.inference += r.timesMs.inference;
-    dt.nms += r.timesMs.nms;
-    const det = new DetectionRows(r.detections);
-    if (await saveOutputs(run, path, im0, det)) labelFiles++;
-    images.push({ path, detections: r.detections });
-    run.log(`image ${k + 1}/${files.length} ${path}: ${r.inputHW[0]}x${r.inputHW[1]} ${describeCounts(det, backend.names)}${r.timesMs.inference.toFixed(1)}ms`);
+    const stem = basename(path, extname(path));
+    const f = await detectFrame(run, im0, stem, stem, tally);
+    if (f.annotated) await saveImage(join(run.saveDir, basename(path)), f.annotated, im0.width, im0.height);
+    tally.images.push({ path, detections: f.detections });
+    run.log(`image ${k + 1}/${nf} ${path}: ${f.line}`);
   }
-  const seen = images.length || 1;
+  for (const [k, path] of videos.entries()) await detectVideo(run, path, `video ${files.length + k + 1}/${nf}`, tally);
+  const seen = tally.images.length || 1;
+  const dt = tally.dt;
   const speedMs = { preprocess: dt.preprocess / seen, inference: dt.inference / seen, nms: dt.nms / seen };
-  logSummary(run, speedMs, labelFiles);
-  return { saveDir: run.saveDir, images, skipped, speedMs };
+  logSummary(run, speedMs, tally.labelFiles);
+  return { saveDir: run.saveDir, images: tally.images, skipped: tally.skipped, speedMs };
+}
+
+/** What the images and frames of a run add up to. */
+interface DetectTally {
+  images: ImageDetections[];
+  skipped: string[];
+  dt: { preprocess: number; inference: number; nms: number };
+  labelFiles: number;
+}
+
+/**
+ * One image or video frame: the shared pipeline, labels (`labelStem`.txt) and crops; returns the detections, the
+ * annotated pixels (null with --nosave) and the log line's tail.
+ */
+async function detectFrame(run: DetectRun, im0: RgbImage, stem: string, labelStem: string, tally: DetectTally) {
+  const r = await detectImage(run.backend, im0, run.pipeline);
+  tally.dt.preprocess += r.timesMs.preprocess;
+  tally.dt.inference += r.timesMs.inference;
+  tally.dt.nms += r.timesMs.nms;
+  const det = new DetectionRows(r.detections);
+  const { o, saveDir } = run;
+  if (o.saveTxt && writeLabelFile(join(saveDir, 'labels', `${labelStem}.txt`), det, im0.width, im0.height, { saveConf: o.saveConf, reversed: true })) tally.labelFiles++;
+  if (o.saveCrop) {
+    for (let r = det.length - 1; r >= 0; r--) {
+      const cls = det.cls(r);
+      await saveOneBox(det.box(r), im0, join(saveDir, 'crops', run.backend.names[cls] ?? String(cls)), stem);
+    }
+  }
+  const annotated = o.nosave
+    ? null
+    : annotateDetections(im0.data, im0.width, im0.height, det.data, run.backend.names, { lineWidth: o.lineThickness ?? 3, hideLabels: o.hideLabels, hideConf: o.hideConf });
+  const line = `${r.inputHW[0]}x${r.inputHW[1]} ${describeCounts(det, run.backend.names)}${r.timesMs.inference.toFixed(1)}ms`;
+  return { detections: r.detections, annotated, line };
+}
+
+/** A video file frame by frame: labels NAME_FRAME.txt, the annotated NAME.mp4 at the source's fps. */
+async function detectVideo(run: DetectRun, path: string, prefix: string, tally: DetectTally): Promise<void> {
+  const info = await probeVideo(path);
+  const stride = run.o.vidStride ?? 1;
+  const frames = Math.floor(info.frames / stride);
+  const stem = basename(path, extname(path));
+  const writer = run.o.nosave ? null : await VideoWriter.open(join(run.saveDir, `${stem}.mp4`), info.width, info.height, info.fps);
+  try {
+    let frame = 0;
+    for await (const { image } of readVideoFrames(path, info, stride)) {
+      frame++;
+      const f = await detectFrame(run, image, stem, `${stem}_${frame}`, tally);
+      if (writer && f.annotated) await writer.write(f.annotated);
+      tally.images.push({ path: `${path}#${frame}`, detections: f.detections });
+      run.log(`${prefix} (${frame}/${frames}) ${path}: ${f.line}`);
+    }
+  } catch (e) {
+    await writer?.abort();
+    throw e;
+  }
+  await writer?.close();
 }
 
 function startRun(backend: Backend, o: DetectOptions): DetectRun {
@@ -109,28 +168,6 @@ async function readOrSkip(path: string, log: (line: string) => void): Promise<Rg
     log(`WARNING ⚠️ skipping ${path}: ${(e as Error).message}`);
     return null;
   }
-}
-
-/** Labels, crops and the annotated image of one source image; returns whether a label file was written. */
-async function saveOutputs(run: DetectRun, path: string, im0: RgbImage, det: DetectionRows): Promise<boolean> {
-  const { o, saveDir } = run;
-  const stem = basename(path, extname(path));
-  const wroteLabels = Boolean(o.saveTxt) && writeLabelFile(join(saveDir, 'labels', `${stem}.txt`), det, im0.width, im0.height, { saveConf: o.saveConf, reversed: true });
-  if (o.saveCrop) {
-    for (let r = det.length - 1; r >= 0; r--) {
-      const cls = det.cls(r);
-      await saveOneBox(det.box(r), im0, join(saveDir, 'crops', run.backend.names[cls] ?? String(cls)), stem);
-    }
-  }
-  if (!o.nosave) {
-    const drawn = annotateDetections(im0.data, im0.width, im0.height, det.data, run.backend.names, {
-      lineWidth: o.lineThickness ?? 3,
-      hideLabels: o.hideLabels,
-      hideConf: o.hideConf,
-    });
-    await saveImage(join(saveDir, basename(path)), drawn, im0.width, im0.height);
-  }
-  return wroteLabels;
 }
 
 /** detect.py's "2 persons, 1 car, " (classes in ascending order), or "(no detections), ". */
