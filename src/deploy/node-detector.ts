@@ -1,6 +1,7 @@
 // The Node detector: Detector over file paths, Buffers, sharp instances and raw pixels, plus stream() over the
 // frames of a video (ffmpeg subprocess). No native engine: shared by `tsyolo` and `tsyolo/onnx`.
 import type { RgbImage } from '../data/image-buffer.ts';
+import { isStreamSource, readLatestFrames } from '../data/stream-reader.ts';
 import { probeVideo, readVideoFrames } from '../data/video-reader.ts';
 import type { Backend } from './backend.ts';
 import { type Detection, Detector, type DetectorOptions, toDetections } from './detector.ts';
@@ -9,7 +10,7 @@ import { type NodeImageInput, toRgbImage } from './node-image-input.ts';
 export interface StreamFrame {
   /** The decoded frame (RGB). */
   frame: RgbImage;
-  /** Its position in the source, from 0. */
+  /** Its position in the source, from 0 (live sources: gaps are frames dropped while the model was busy). */
   index: number;
   detections: Detection[];
 }
@@ -24,8 +25,18 @@ export class NodeDetector extends Detector<NodeImageInput> {
     super(backend, toRgbImage, options);
   }
 
-  /** Detections frame by frame for a video file (or any source ffmpeg opens), as an async iterator. */
+  /**
+   * Detections frame by frame, as an async iterator, for a video file or a live source (an rtsp/rtmp/http(s) URL or
+   * a webcam index: always the latest frame, so a slow model skips frames instead of lagging).
+   */
   async *stream(source: string, options: StreamOptions = {}): AsyncGenerator<StreamFrame> {
+    if (isStreamSource(source)) {
+      for await (const { image, count } of readLatestFrames(source)) {
+        const r = await this.detectRows(image, options);
+        yield { frame: image, index: count - 1, detections: toDetections(r.detections, this.names) };
+      }
+      return;
+    }
     const info = await probeVideo(source);
     for await (const { image, index } of readVideoFrames(source, info, options.vidStride ?? 1)) {
       const r = await this.detectRows(image, options);

@@ -5,6 +5,7 @@ import type { RgbImage } from '../data/image-buffer.ts';
 import { decodeImage } from '../data/image-decode.ts';
 import { listImageFiles, listVideoFiles, VID_FORMATS } from '../data/image-files.ts';
 import { probeVideo, readVideoFrames } from '../data/video-reader.ts';
+import { isStreamSource, readLatestFrames } from '../data/stream-reader.ts';
 import { writeLabelFile } from '../data/label-writer.ts';
 import { DetectionRows } from '../geometry/rows.ts';
 import { makeDirs } from '../io/atomic-write.ts';
@@ -62,11 +63,12 @@ interface DetectRun {
 }
 
 export async function detect(backend: Backend, o: DetectOptions): Promise<DetectResult> {
+  if (isStreamSource(o.source)) return detectStream(backend, o);
   const files = listImageFiles([o.source]);
   const videos = listVideoFiles([o.source]);
   if (files.length + videos.length === 0) throw new Error(`no images found in source '${o.source}' (nor videos: ${VID_FORMATS.join(', ')})`);
   const run = startRun(backend, o);
-  const tally: DetectTally = { images: [], skipped: [], dt: { preprocess: 0, inference: 0, nms: 0 }, labelFiles: 0 };
+  const tally = newTally();
   const nf = files.length + videos.length;
   for (const [k, path] of files.entries()) {
     const im0 = await readOrSkip(path, run.log);
@@ -81,11 +83,41 @@ export async function detect(backend: Backend, o: DetectOptions): Promise<Detect
     run.log(`image ${k + 1}/${nf} ${path}: ${f.line}`);
   }
   for (const [k, path] of videos.entries()) await detectVideo(run, path, `video ${files.length + k + 1}/${nf}`, tally);
+  return finishRun(run, tally);
+}
+
+/** Mean times per image or frame, the summary lines, the result. */
+function finishRun(run: DetectRun, tally: DetectTally): DetectResult {
   const seen = tally.images.length || 1;
   const dt = tally.dt;
   const speedMs = { preprocess: dt.preprocess / seen, inference: dt.inference / seen, nms: dt.nms / seen };
   logSummary(run, speedMs, tally.labelFiles);
   return { saveDir: run.saveDir, images: tally.images, skipped: tally.skipped, speedMs };
+}
+
+/** A live source (stream URL or webcam): the latest frame each time, `0: 320x320 …` log lines, a 30 fps .mp4. */
+async function detectStream(backend: Backend, o: DetectOptions): Promise<DetectResult> {
+  const run = startRun(backend, o);
+  const tally = newTally();
+  const name = /^\d+$/.test(o.source) ? o.source : basename(new URL(o.source).pathname) || 'stream';
+  const stem = basename(name, extname(name));
+  let writer: VideoWriter | null = null;
+  try {
+    let frame = 0;
+    for await (const { image } of readLatestFrames(o.source)) {
+      frame++;
+      const f = await detectFrame(run, image, stem, `${stem}_${frame}`, tally);
+      writer ??= o.nosave ? null : await VideoWriter.open(join(run.saveDir, `${stem}.mp4`), image.width, image.height, 30);
+      if (writer && f.annotated) await writer.write(f.annotated);
+      tally.images.push({ path: `${o.source}#${frame}`, detections: f.detections });
+      run.log(`0: ${f.line}`);
+    }
+  } catch (e) {
+    await writer?.abort();
+    throw e;
+  }
+  await writer?.close();
+  return finishRun(run, tally);
 }
 
 /** What the images and frames of a run add up to. */
@@ -95,6 +127,8 @@ interface DetectTally {
   dt: { preprocess: number; inference: number; nms: number };
   labelFiles: number;
 }
+
+const newTally = (): DetectTally => ({ images: [], skipped: [], dt: { preprocess: 0, inference: 0, nms: 0 }, labelFiles: 0 });
 
 /**
  * One image or video frame: the shared pipeline, labels (`labelStem`.txt) and crops; returns the detections, the
