@@ -1,5 +1,6 @@
 // npm run bench — runs every benchmark (engine, model, data, train, infer, and deploy when bench/deploy.ts exists),
-// each in its own process, then writes bench/report.md: one table of tsyolo against its baselines and goals, with
+// each in its own process, then writes bench/report.md: one table of tsyolo against its baselines and goals (plus
+// bench:soak's row when bench/results/soak.json exists; it is run on its own), with
 // the machine and the date. `--no-run` only re-renders the report from the JSON files already in bench/results.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -102,6 +103,20 @@ function deployRows(j: Json): Row[] {
   }));
 }
 
+/** bench:soak (reported when its JSON exists; `npm run bench` does not run it: it trains for 12+ epochs). */
+function soakRows(j: Json): Row[] {
+  const { results: r, settings: s } = j;
+  return [
+    {
+      benchmark: 'soak',
+      measure: `${s.cfg} train RSS over ${s.epochs} epochs (${s.trainImages} scenes @${s.img}, batch ${s.batch}): peak of the last 3 epochs vs epochs 2–4`,
+      tsyolo: `${r.peakLast3Mb} MB`,
+      baseline: `${r.peakEpochs2to4Mb} MB (epochs 2–4)`,
+      ...goalRow(r.ratio, j.goal.ratio, true),
+    },
+  ];
+}
+
 /** A results layout report.ts does not know: every object with a numeric `ratio` becomes a row. */
 function genericRows(name: string, j: Json): Row[] {
   const rows: Row[] = [];
@@ -162,6 +177,13 @@ export function render(failed: BenchName[] = []): string {
       else rows.push(...(Array.isArray(j.rows) && j.rows.every((r: Json) => 'onnxruntimeMs' in r) ? deployRows(j) : genericRows(b, j)));
     } catch (e) {
       throw new Error(`bench/results/${b}.json does not have the layout report.ts expects: ${(e as Error).message}`);
+    }
+  }
+  if (existsSync(resultFile('soak'))) {
+    try {
+      rows.push(...soakRows(JSON.parse(readFileSync(resultFile('soak'), 'utf8')) as Json));
+    } catch (e) {
+      throw new Error(`bench/results/soak.json does not have the layout report.ts expects: ${(e as Error).message}`);
     }
   }
   const machine = (BENCHES.map((b) => results[b]?.machine).find((m) => m && typeof m === 'object' && 'cpuModel' in m) as MachineDescription | undefined) ?? describeMachine();
