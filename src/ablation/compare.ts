@@ -1,11 +1,12 @@
 // The ablation table behind `tsyolo compare A B …`: each entry (a model YAML or a trained checkpoint) with its
 // layers, parameters and GFLOPs, optionally its median latency (fused libtorch eval and onnxruntime-node, batch 1,
 // after warm-up), written as compare.md, compare.csv and compare.png.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OnnxModel } from '../deploy/onnx-model.ts';
 import { exportOnnx } from '../export/export-onnx.ts';
+import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
 import { Axes, Figure } from '../plot/chart.ts';
 import { cycleColor } from '../plot/colors.ts';
 import { zeros } from '../tensor/create.ts';
@@ -177,16 +178,12 @@ export async function plotComparison(rows: CompareRow[], file: string): Promise<
   await fig.save(file);
 }
 
-/** compare.md, compare.csv and compare.png in `dir` (each written to a temporary name, then renamed). */
+/** compare.md, compare.csv and compare.png in `dir`, each written atomically. */
 export async function writeComparison(dir: string, rows: CompareRow[], img: number, threads: number): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const files = [join(dir, 'compare.md'), join(dir, 'compare.csv'), join(dir, 'compare.png')];
-  const texts = [comparisonMarkdown(rows, img, threads), comparisonCsv(rows)];
-  texts.forEach((text, i) => {
-    writeFileSync(`${files[i]!}.tmp`, text);
-    renameSync(`${files[i]!}.tmp`, files[i]!);
-  });
-  await plotComparison(rows, `${files[2]!}.tmp.png`);
-  renameSync(`${files[2]!}.tmp.png`, files[2]!);
+  writeFileAtomic(files[0]!, comparisonMarkdown(rows, img, threads));
+  writeFileAtomic(files[1]!, comparisonCsv(rows));
+  await plotComparison(rows, files[2]!);
   return files;
 }
