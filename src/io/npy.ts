@@ -34,24 +34,59 @@ export function parseNpy(bytes: Uint8Array, name = '<buffer>'): HostTensor {
     start = 12;
   } else throw new Error(`${name}: unsupported .npy version ${major}`);
   if (start + headerLen > bytes.length) throw new Error(`${name}: truncated .npy header`);
-  const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
-  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || !fortran || shapeText === undefined) throw new Error(`${name}: malformed .npy header: ${header}`);
-  if (fortran === 'True') throw new Error(`${name}: Fortran-ordered arrays are not supported`);
+  let header: string;
+  try {
+    header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1', { fatal: true }).decode(bytes.subarray(start, start + headerLen));
+  } catch {
+    throw new Error(`${name}: malformed .npy header (not valid text)`);
+  }
+  const { descr, fortranOrder, shape } = parseHeaderDict(header, name);
+  if (fortranOrder) throw new Error(`${name}: Fortran-ordered arrays are not supported`);
   const dtype = DESCR_TO_DTYPE[descr];
   if (!dtype) throw new Error(`${name}: unsupported .npy dtype '${descr}'`);
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map(Number);
   const count = numel(shape);
   const dataStart = start + headerLen;
-  if (bytes.length - dataStart < count * DTYPE_BYTES[dtype]) throw new Error(`${name}: truncated .npy data`);
+  const expected = count * DTYPE_BYTES[dtype];
+  // Exact: bytes inserted or lost anywhere would otherwise shift every value after them silently.
+  if (bytes.length - dataStart !== expected) {
+    throw new Error(`${name}: .npy data is ${bytes.length - dataStart} bytes, but ${descr} (${shape.join(', ')}) needs ${expected}`);
+  }
   const data = typedArrayFromBytes(dtype, bytes.subarray(dataStart), count);
   return { dtype, shape, data };
+}
+
+/**
+ * The header as NumPy writes it: a Python dict literal with exactly the keys 'descr', 'fortran_order' and 'shape',
+ * padded with spaces and ended by a newline. Anything else means the header was damaged (or bytes were inserted).
+ */
+function parseHeaderDict(header: string, name: string): { descr: string; fortranOrder: boolean; shape: number[] } {
+  const bad = (why: string): never => {
+    throw new Error(`${name}: malformed .npy header (${why}): ${JSON.stringify(header.slice(0, 120))}`);
+  };
+  if (!header.endsWith('\n')) bad('it does not end with a newline');
+  const dict = /^\{(.*)\}[ ]*\n$/s.exec(header)?.[1] ?? bad('not a dict padded with spaces');
+  const item = /\s*'(\w+)'\s*:\s*('[^'\\]*'|True|False|\(\s*(?:\d+\s*,\s*)*(?:\d+\s*)?\))\s*(?:,|$)/y;
+  const values = new Map<string, string>();
+  while (item.lastIndex < dict.length && !/^\s*$/.test(dict.slice(item.lastIndex))) {
+    const m = item.exec(dict) ?? bad(`unexpected text at ${JSON.stringify(dict.slice(item.lastIndex, item.lastIndex + 20))}`);
+    if (values.has(m[1]!)) bad(`'${m[1]}' appears twice`);
+    values.set(m[1]!, m[2]!);
+  }
+  const keys = [...values.keys()].sort().join(',');
+  if (keys !== 'descr,fortran_order,shape') bad(`keys are ${keys || 'none'}, expected descr, fortran_order, shape`);
+  const descr = values.get('descr')!;
+  const fortran = values.get('fortran_order')!;
+  const shapeText = values.get('shape')!;
+  if (!descr.startsWith("'")) bad("'descr' is not a string");
+  if (fortran !== 'True' && fortran !== 'False') bad("'fortran_order' is not True or False");
+  if (!shapeText.startsWith('(')) bad("'shape' is not a tuple");
+  const dims = shapeText.slice(1, -1).split(',').map((d) => d.trim());
+  // Python: (3) is the int 3, not a tuple; one dimension needs the trailing comma, and () is a scalar.
+  if (dims.length === 1 && dims[0] !== '') bad("a one-dimensional 'shape' needs a trailing comma, as in (3,)");
+  if (dims[dims.length - 1] === '' && dims.length > 1) dims.pop();
+  const shape = dims.filter((d) => d !== '').map(Number);
+  if (shape.some((d) => !Number.isSafeInteger(d))) bad("'shape' has a dimension too large");
+  return { descr: descr.slice(1, -1), fortranOrder: fortran === 'True', shape };
 }
 
 export function readNpyFile(path: string): HostTensor {

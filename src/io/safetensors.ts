@@ -108,14 +108,40 @@ export function readSafetensors(pathOrBytes: string | Uint8Array, name?: string)
     tensors.set(tensorName, { dtype: dtype!, shape: [...(shape as number[])], data: typedArrayFromBytes(dtype!, own, count) });
   }
 
+  // The format requires the tensors to tile the data exactly: sorted by offset, each starting where the previous
+  // ends, the last ending at the end of the file. A gap or trailing bytes means bytes were inserted or lost.
   spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < spans.length; i++) {
-    const prev = spans[i - 1]!;
-    const cur = spans[i]!;
-    if (cur.begin < prev.end) fail(`tensors '${prev.name}' and '${cur.name}' overlap`);
+  let covered = 0;
+  for (const [i, span] of spans.entries()) {
+    if (span.begin < covered) fail(`tensors '${spans[i - 1]!.name}' and '${span.name}' overlap`);
+    if (span.begin > covered) fail(`${span.begin - covered} bytes before tensor '${span.name}' belong to no tensor (data_offsets must be contiguous)`);
+    covered = span.end;
   }
+  if (covered !== data.length) fail(`the tensors cover ${covered} of the ${data.length} data bytes (${data.length - covered} bytes belong to no tensor)`);
   return { tensors, metadata };
 }
+
+/**
+ * A metadata value that holds JSON (tsyolo stores the model YAML, names, stride, opt and hyp so), checked by `is`
+ * (`expected` describes it); undefined when the key is absent. Errors name the file and the key.
+ */
+export function metadataJson<T>(file: SafetensorsFile, key: string, source: string, is: (v: unknown) => v is T, expected: string): T | undefined {
+  const text = file.metadata[key];
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${source}: metadata '${key}' is not valid JSON (${(err as Error).message})`);
+  }
+  if (!is(value)) throw new Error(`${source}: metadata '${key}' must be ${expected}, got ${text.slice(0, 80)}`);
+  return value;
+}
+
+/** Checks for metadataJson: the shapes tsyolo's metadata values take. */
+export const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+export const isNumberList = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Encodes tensors (in iteration order) and string metadata as safetensors bytes. */
 export function serializeSafetensors(

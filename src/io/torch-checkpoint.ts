@@ -143,7 +143,8 @@ function loadStorage(
   if (!zip.has(entry)) throw new Error(`${source}: storage '${key}' is missing from the archive (no ${entry})`);
   const bytes = zip.read(entry);
   const needed = count * DTYPE_BYTES[type.dtype];
-  if (bytes.length < needed) {
+  // torch.save writes exactly numel × element size; any other length means a damaged or spliced archive.
+  if (bytes.length !== needed) {
     throw new Error(`${source}: storage '${key}' holds ${bytes.length} bytes, but ${count} ${type.dtype} need ${needed}`);
   }
   const storage: TorchStorage = { key, dtype: type.dtype, bytes, numel: count };

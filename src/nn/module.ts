@@ -1,5 +1,6 @@
 // Module: the PyTorch nn.Module contract — named children, parameters and buffers, state_dict keys that are
 // identical to PyTorch's (`model.0.conv.weight`), train/eval, parameter counting.
+import { isFloatingPoint } from '../tensor/dtype.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { keep } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -134,6 +135,8 @@ export abstract class Module {
       const a = dst.shape.join(',');
       const b = src.shape.join(',');
       if (a !== b) throw new Error(`state_dict entry '${k}' has shape [${b}], the model needs [${a}]`);
+      // Integers into float weights (or back) only come from a corrupt or edited file: its bits would be reinterpreted.
+      if (isFloatingPoint(src.dtype) !== isFloatingPoint(dst.dtype)) throw new Error(`state_dict entry '${k}' is ${src.dtype}, the model needs ${dst.dtype}`);
       const converted = src.dtype === dst.dtype ? src : src.to(dst.dtype);
       // Copying into a leaf that requires grad is only allowed without autograd recording.
       noGrad(() => dst.copy_(converted));

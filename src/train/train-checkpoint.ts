@@ -2,7 +2,7 @@
 // inference loads, as YOLOv5's attempt_load prefers `ema` — and `_train.*` entries carry what --resume needs: the
 // raw model, the optimizer's buffers. Written atomically (temp file + rename), so a kill -9 never leaves half a file.
 import type { HostTensor } from '../io/host-tensor.ts';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
+import { isJsonObject, metadataJson, readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { fromHost } from '../tensor/create.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
@@ -60,7 +60,8 @@ export interface ResumeData {
 }
 
 export function readTrainCheckpoint(file: string): ResumeData {
-  const { tensors, metadata } = readSafetensors(file);
+  const st = readSafetensors(file);
+  const { tensors, metadata } = st;
   if (metadata.epoch === undefined || metadata.opt === undefined) throw new Error(`${file} is not a tsyolo training checkpoint (no training state)`);
   if (Number(metadata.epoch) < 0) throw new Error(`${file} is from a finished training run (nothing to resume)`);
   const model = new Map<string, HostTensor>();
@@ -76,8 +77,8 @@ export function readTrainCheckpoint(file: string): ResumeData {
       epoch: Number(metadata.epoch),
       bestFitness: Number(metadata.best_fitness ?? 0),
       emaUpdates: Number(metadata.ema_updates ?? 0),
-      opt: JSON.parse(metadata.opt) as Record<string, unknown>,
-      hyp: JSON.parse(metadata.hyp ?? '{}') as Record<string, unknown>,
+      opt: metadataJson(st, 'opt', file, isJsonObject, 'a JSON object')!,
+      hyp: metadataJson(st, 'hyp', file, isJsonObject, 'a JSON object') ?? {},
     },
     model,
     ema,

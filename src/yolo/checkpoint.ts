@@ -1,7 +1,7 @@
 // Weights in and out: YOLOv5 .pt checkpoints (read without Python, nothing executed) and tsyolo's .safetensors.
 import { extname } from 'node:path';
 import type { HostTensor } from '../io/host-tensor.ts';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
+import { isJsonObject, isNumberList, isStringList, metadataJson, readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { readYoloCheckpoint } from '../io/torch-checkpoint.ts';
 import { fromHost } from '../tensor/create.ts';
 import { tidy } from '../tensor/scope.ts';
@@ -56,18 +56,15 @@ export function loadPtCheckpoint(file: string, cfg?: ModelConfig): LoadedCheckpo
 const META_KEYS = ['format', 'yaml', 'names', 'nc', 'stride', 'epoch', 'best_fitness'] as const;
 
 export function loadSafetensorsCheckpoint(file: string): LoadedCheckpoint {
-  const { tensors, metadata } = readSafetensors(file);
-  if (!metadata.yaml) throw new Error(`${file}: no model YAML in the metadata (was it written by tsyolo?)`);
-  let yamlDoc: unknown;
-  try {
-    yamlDoc = JSON.parse(metadata.yaml);
-  } catch {
-    throw new Error(`${file}: the model YAML in the metadata is not valid JSON`);
-  }
+  const st = readSafetensors(file);
+  const { tensors, metadata } = st;
+  const yamlDoc = metadataJson(st, 'yaml', file, isJsonObject, 'a JSON object (the model YAML)');
+  if (!yamlDoc) throw new Error(`${file}: no model YAML in the metadata (was it written by tsyolo?)`);
+  const names = metadataJson(st, 'names', file, isStringList, 'a JSON list of class names');
+  const stride = metadataJson(st, 'stride', file, isNumberList, 'a JSON list of numbers');
   const model = new DetectionModel(validateModelConfig(yamlDoc, `${file} (stored model YAML)`));
   // Entries starting with '_' are auxiliary state (e.g. training's resume data), not the model's weights.
   loadWeights(model, new Map([...tensors].filter(([k]) => !k.startsWith('_'))), file);
-  const names = metadata.names ? (JSON.parse(metadata.names) as string[]) : undefined;
   if (names) model.names = names;
   const extra: Record<string, string> = {};
   for (const [k, v] of Object.entries(metadata)) if (!(META_KEYS as readonly string[]).includes(k)) extra[k] = v;
@@ -76,7 +73,7 @@ export function loadSafetensorsCheckpoint(file: string): LoadedCheckpoint {
     meta: {
       names,
       nc: metadata.nc ? Number(metadata.nc) : undefined,
-      stride: metadata.stride ? (JSON.parse(metadata.stride) as number[]) : undefined,
+      stride,
       epoch: metadata.epoch !== undefined ? Number(metadata.epoch) : undefined,
       bestFitness: metadata.best_fitness !== undefined ? Number(metadata.best_fitness) : undefined,
       extra,
