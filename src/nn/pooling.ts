@@ -24,6 +24,7 @@ export class Upsample extends Module {
     readonly mode: 'nearest' = 'nearest',
   ) {
     super();
+    if (!(scaleFactor > 0) || !Number.isFinite(scaleFactor)) throw new Error(`Upsample scale_factor must be a positive number, got ${scaleFactor}`);
     if (mode !== 'nearest') throw new Error(`Upsample mode '${mode}' is not supported (only 'nearest')`);
   }
   forward(x: Tensor): Tensor {

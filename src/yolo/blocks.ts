@@ -4,6 +4,7 @@ import type { BlockFamily } from './block.ts';
 import { bottleneckBlocks } from './modules/bottleneck.ts';
 import { concatBlocks } from './modules/concat.ts';
 import { contractBlocks } from './modules/contract.ts';
+import { cspBlocks } from './modules/csp.ts';
 import { convBlocks } from './modules/conv.ts';
 import { detectBlocks } from './modules/detect.ts';
 import { focusBlocks } from './modules/focus.ts';
@@ -21,6 +22,7 @@ export const builtinBlockFamilies: readonly BlockFamily[] = [
   focusBlocks,
   concatBlocks,
   detectBlocks,
+  cspBlocks,
   ghostBlocks,
   contractBlocks,
   shufflenetBlocks,

@@ -47,7 +47,7 @@ export function loadPtCheckpoint(file: string, cfg?: ModelConfig): LoadedCheckpo
   const ck = readYoloCheckpoint(file);
   const yaml = ck.yaml ? validateModelConfig(ck.yaml, `${file} (stored model YAML)`) : cfg;
   if (!yaml) throw new Error(`${file} holds only weights (a state_dict) and no model YAML: pass the architecture with --cfg`);
-  const model = new DetectionModel(yaml, { yamlFile: undefined });
+  const model = new DetectionModel(yaml, { yamlFile: undefined, source: ck.yaml ? `${file} (stored model YAML)` : `${file} (--cfg)` });
   loadWeights(model, ck.stateDict, file);
   if (ck.names?.length) model.names = ck.names.map(String);
   return { model, meta: { epoch: ck.epoch, bestFitness: ck.bestFitness, names: ck.names, nc: ck.nc, stride: ck.stride }, format: 'pt' };
@@ -62,7 +62,7 @@ export function loadSafetensorsCheckpoint(file: string): LoadedCheckpoint {
   if (!yamlDoc) throw new Error(`${file}: no model YAML in the metadata (was it written by tsyolo?)`);
   const names = metadataJson(st, 'names', file, isStringList, 'a JSON list of class names');
   const stride = metadataJson(st, 'stride', file, isNumberList, 'a JSON list of numbers');
-  const model = new DetectionModel(validateModelConfig(yamlDoc, `${file} (stored model YAML)`));
+  const model = new DetectionModel(validateModelConfig(yamlDoc, `${file} (stored model YAML)`), { source: `${file} (stored model YAML)` });
   // Entries starting with '_' are auxiliary state (e.g. training's resume data), not the model's weights.
   loadWeights(model, new Map([...tensors].filter(([k]) => !k.startsWith('_'))), file);
   if (names) model.names = names;

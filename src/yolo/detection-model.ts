@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { Detect } from './modules/detect.ts';
 import type { ModelConfig } from './model-config.ts';
 import { type LayerInfo, parseModel } from './parse-model.ts';
+import { checkModelSize } from './size-guard.ts';
 import { roundHalfEven } from '../compat/python.ts';
 import { type ModelSummary, summarize } from './model-info.ts';
 
@@ -22,6 +23,8 @@ export interface DetectionModelOptions {
   anchors?: number[][];
   /** Where the YAML came from (for messages and the summary name). */
   yamlFile?: string;
+  /** Names the YAML in error messages when it has no file (e.g. '<ckpt> (stored model YAML)'). */
+  source?: string;
   /** Called with YOLOv5's messages (nc override, …). */
   log?: (line: string) => void;
 }
@@ -43,6 +46,10 @@ export class DetectionModel extends Module {
     const ch = opts.ch ?? (typeof cfg.ch === 'number' ? cfg.ch : 3);
     this.inputChannels = ch;
     this.yaml.ch = ch;
+    const source = opts.source ?? opts.yamlFile ?? '<model>';
+    if (opts.nc !== undefined && !(Number.isInteger(opts.nc) && opts.nc >= 1)) {
+      throw new Error(`${source}: the class count override (--nc) must be a positive integer, got ${opts.nc}`);
+    }
     if (opts.nc !== undefined && opts.nc !== this.yaml.nc) {
       opts.log?.(`Overriding model.yaml nc=${this.yaml.nc} with nc=${opts.nc}`);
       this.yaml.nc = opts.nc;
@@ -51,7 +58,8 @@ export class DetectionModel extends Module {
       opts.log?.('Overriding model.yaml anchors with anchor values from hyp');
       this.yaml.anchors = opts.anchors.map((r) => r.map(roundHalfEven));
     }
-    const parsed = parseModel(this.yaml, ch, opts.yamlFile ?? '<model>');
+    checkModelSize(this.yaml, ch, source);
+    const parsed = parseModel(this.yaml, ch, source);
     this.model = this.registerModule('model', new Sequential(...parsed.layers));
     this.layerInfo = parsed.info;
     this.save = new Set(parsed.save);

@@ -30,7 +30,7 @@ export function countMacs(model: DetectionModel, size: number): number {
     restore.push(() => delete (m as Partial<Module>).forward);
   };
   for (const m of model.modules()) {
-    if (m instanceof Conv2d) count(m, (_x, y) => y.numel * (m.inChannels / m.groups) * m.kernelSize * m.kernelSize);
+    if (m instanceof Conv2d) count(m, (_x, y) => y.numel * (m.inChannels / m.groups) * m.kernelSize[0] * m.kernelSize[1]);
     else if (m instanceof BatchNorm2d) count(m, (x) => 4 * x.numel);
     else if (m instanceof Upsample) count(m, (_x, y) => y.numel);
     else if (m instanceof Linear) count(m, (_x, y) => y.numel * m.inFeatures);

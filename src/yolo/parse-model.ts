@@ -158,14 +158,26 @@ function atLayer<T>(where: string, step: () => T): T {
   }
 }
 
-export function parseModel(cfg: ModelConfig, inputChannels: number, file = '<model>'): ParsedModel {
-  const header = readHeader(cfg, file);
-  const layers: Module[] = [];
-  const info: LayerInfo[] = [];
-  const save: number[] = [];
-  let ch = [inputChannels];
+/** One YAML row after channel inference: what to build, before anything is allocated. */
+export interface PlannedLayer {
+  i: number;
+  f: number | number[];
+  spec: ModuleSpec;
+  /** Constructor arguments. */
+  args: unknown[];
+  c2: number;
+  /** Instances to stack in a Sequential (1 when the repeats went inside the block). */
+  n: number;
+  /** Repeats after depth scaling (the table's `n`). */
+  nScaled: number;
+  where: string;
+}
 
-  [...cfg.backbone, ...cfg.head].forEach((row, i) => {
+/** parse_model's channel pass alone: every row's spec, constructor args and output channels, nothing built. */
+export function planModel(cfg: ModelConfig, inputChannels: number, file = '<model>'): PlannedLayer[] {
+  const header = readHeader(cfg, file);
+  let ch = [inputChannels];
+  return [...cfg.backbone, ...cfg.head].map((row, i) => {
     const [f, nYaml, mName, rawArgs] = row;
     const where = `${file}: layer ${i} (${mName})`;
     const spec = specForRow(row, i, where);
@@ -178,13 +190,24 @@ export function parseModel(cfg: ModelConfig, inputChannels: number, file = '<mod
         ctx,
       ),
     );
+    if (!Number.isInteger(c2) || c2 <= 0) throw new Error(`${where}: output channels must be a positive integer, got ${c2} (args ${JSON.stringify(rawArgs)})`);
+    if (i === 0) ch = [];
+    ch.push(c2);
+    return { i, f, spec, args, c2, n, nScaled, where };
+  });
+}
+
+export function parseModel(cfg: ModelConfig, inputChannels: number, file = '<model>'): ParsedModel {
+  const header = readHeader(cfg, file);
+  const layers: Module[] = [];
+  const info: LayerInfo[] = [];
+  const save: number[] = [];
+  for (const { i, f, spec, args, c2, n, nScaled, where } of planModel(cfg, inputChannels, file)) {
     const module = atLayer(where, () => buildLayer(spec, args, n, header.build));
     if (header.lite) giveEachConvItsOwnActivation(module);
     info.push({ i, f, n: nScaled, type: spec.pythonType, np: module.numParameters(), args, c2 });
     layers.push(module);
     for (const x of [f].flat()) if (x !== -1) save.push(((x % i) + i) % i);
-    if (i === 0) ch = [];
-    ch.push(c2);
-  });
+  }
   return { layers, info, save: [...new Set(save)].sort((a, b) => a - b) };
 }

@@ -9,20 +9,16 @@ import { type BlockFamily, emitterEntry, type ModuleSpec } from '../block.ts';
 import { boolArg, intArg, numArg } from '../module-args.ts';
 import { Conv, defaultActivation } from './conv.ts';
 
-/** Standard bottleneck: cv2(cv1(x)), plus x when shortcut and c1 == c2. */
-export class Bottleneck extends Module {
+/** cv2(cv1(x)), plus x when `add`: what Bottleneck and CrossConv compute (they differ in their kernels). */
+export abstract class ResidualConvPair extends Module {
   readonly cv1: Conv;
   readonly cv2: Conv;
   readonly add: boolean;
-  constructor(c1: number, c2: number, shortcut = true, g = 1, e = 0.5, act: Module = defaultActivation) {
+  protected constructor(cv1: Conv, cv2: Conv, add: boolean) {
     super();
-    const c = Math.trunc(c2 * e);
-    this.cv1 = this.registerModule('cv1', new Conv(c1, c, 1, 1, null, 1, 1, act));
-    this.cv2 = this.registerModule('cv2', new Conv(c, c2, 3, 1, null, g, 1, act));
-    this.add = shortcut && c1 === c2;
-  }
-  override get typeName(): string {
-    return 'Bottleneck';
+    this.cv1 = this.registerModule('cv1', cv1);
+    this.cv2 = this.registerModule('cv2', cv2);
+    this.add = add;
   }
   forward(x: Tensor): Tensor {
     const h = this.cv1.forward(x);
@@ -32,6 +28,23 @@ export class Bottleneck extends Module {
     const out = x.add(y);
     y.dispose();
     return out;
+  }
+}
+
+export function emitResidualConvPair(m: ResidualConvPair, input: string | string[], ctx: EmitContext, scope: string): string {
+  const x = single(input, m.typeName);
+  const y = ctx.emit(m.cv2, ctx.emit(m.cv1, x, `${scope}.cv1`), `${scope}.cv2`);
+  return m.add ? ctx.graph.node('Add', [x, y], scope) : y;
+}
+
+/** Standard bottleneck: a 1×1 then a 3×3 conv, plus x when shortcut and c1 == c2. */
+export class Bottleneck extends ResidualConvPair {
+  constructor(c1: number, c2: number, shortcut = true, g = 1, e = 0.5, act: Module = defaultActivation) {
+    const c = Math.trunc(c2 * e);
+    super(new Conv(c1, c, 1, 1, null, 1, 1, act), new Conv(c, c2, 3, 1, null, g, 1, act), shortcut && c1 === c2);
+  }
+  override get typeName(): string {
+    return 'Bottleneck';
   }
 }
 
@@ -106,11 +119,7 @@ export const bottleneckBlocks: BlockFamily = {
     c3Spec('C3', C3, "CSP bottleneck with 3 Convs and n Bottlenecks (YOLOv5's main block)"),
   ],
   onnx: [
-    emitterEntry(Bottleneck, (m, input, ctx, scope) => {
-      const x = single(input, 'Bottleneck');
-      const y = ctx.emit(m.cv2, ctx.emit(m.cv1, x, `${scope}.cv1`), `${scope}.cv2`);
-      return m.add ? ctx.graph.node('Add', [x, y], scope) : y;
-    }),
+    emitterEntry(Bottleneck, emitResidualConvPair),
     emitterEntry(C3, emitC3),
   ],
 };

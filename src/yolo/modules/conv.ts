@@ -1,6 +1,6 @@
 // YOLOv5's Conv (Conv2d → BatchNorm2d → act) and DWConv: classes, YAML specs, fuse hook, ONNX form.
 import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
+import { Conv2d, type Size2 } from '../../nn/conv2d.ts';
 import { fuseConvAndBn } from '../../nn/fuse.ts';
 import { Module } from '../../nn/module.ts';
 import { Identity, SiLU } from '../../nn/activation.ts';
@@ -11,10 +11,12 @@ import { type BlockFamily, type BuildContext, emitterEntry } from '../block.ts';
 import { boolArg, intArg, optionalIntArg } from '../module-args.ts';
 
 /** 'same' padding for an odd kernel (YOLOv5 autopad). */
-export function autopad(k: number, p: number | null = null, d = 1): number {
+export function autopad(k: number, p?: number | null, d?: number): number;
+export function autopad(k: Size2, p?: Size2 | null, d?: number): Size2;
+export function autopad(k: Size2, p: Size2 | null = null, d = 1): Size2 {
   if (p !== null) return p;
-  const effective = d > 1 ? d * (k - 1) + 1 : k;
-  return Math.floor(effective / 2);
+  const half = (x: number) => Math.floor((d > 1 ? d * (x - 1) + 1 : x) / 2);
+  return typeof k === 'number' ? half(k) : [half(k[0]), half(k[1])];
 }
 
 /**
@@ -31,7 +33,7 @@ export class Conv extends Module {
   bn: BatchNorm2d | null;
   readonly act: Module;
 
-  constructor(c1: number, c2: number, k = 1, s = 1, p: number | null = null, g = 1, d = 1, act: ActArg = true) {
+  constructor(c1: number, c2: number, k: Size2 = 1, s: Size2 = 1, p: Size2 | null = null, g = 1, d = 1, act: ActArg = true) {
     super();
     this.conv = this.registerModule('conv', new Conv2d(c1, c2, k, { stride: s, padding: autopad(k, p, d), groups: g, dilation: d, bias: false }));
     this.bn = this.registerModule('bn', new BatchNorm2d(c2));

@@ -90,12 +90,12 @@ export const torchNnBlocks: BlockFamily = {
       const w = m.weight;
       const inputs = [single(input, 'Conv2d'), g.weight(`${scope}.weight`, w.shape, w.toFloat32Array())];
       if (m.bias) inputs.push(g.weight(`${scope}.bias`, m.bias.shape, m.bias.toFloat32Array()));
-      const p = m.padding;
+      const [ph, pw] = m.padding;
       return g.node('Conv', inputs, scope, {
-        kernel_shape: attr.ints([m.kernelSize, m.kernelSize]),
-        strides: attr.ints([m.stride, m.stride]),
-        pads: attr.ints([p, p, p, p]),
-        dilations: attr.ints([m.dilation, m.dilation]),
+        kernel_shape: attr.ints(m.kernelSize),
+        strides: attr.ints(m.stride),
+        pads: attr.ints([ph, pw, ph, pw]),
+        dilations: attr.ints(m.dilation),
         group: attr.int(m.groups),
       });
     }),
