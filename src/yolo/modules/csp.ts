@@ -89,10 +89,11 @@ export class C3SPP extends C3 {
 export const cspBlocks: BlockFamily = {
   name: 'csp',
   modules: [
-    c3Spec('BottleneckCSP', BottleneckCSP),
-    c3Spec('C3x', C3x),
+    c3Spec('BottleneckCSP', BottleneckCSP, 'CSP bottleneck (YOLOv4, YOLOv5 ≤ v3.1): Bottlenecks, two plain convs, BatchNorm + SiLU on their concat'),
+    c3Spec('C3x', C3x, 'C3 with cross convolutions (1×k then k×1) instead of Bottlenecks'),
     {
       name: 'CrossConv',
+      doc: { args: '[c2, k=3, s=1, g=1, e=1.0, shortcut=False]', purpose: 'cross convolution: a 1×k then a k×1 Conv, optional shortcut' },
       pythonType: 'models.common.CrossConv',
       argCount: [1, 6],
       channels: 'width',
@@ -101,6 +102,7 @@ export const cspBlocks: BlockFamily = {
     },
     {
       name: 'C3SPP',
+      doc: { args: '[c2, k=(5, 9, 13), n=1, shortcut=True, g=1, e=0.5]', purpose: 'C3 with an SPP inside' },
       pythonType: 'models.common.C3SPP',
       argCount: [1, 6],
       channels: 'width',
