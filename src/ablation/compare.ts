@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadBackend } from '../deploy/load-backend.ts';
 import { OnnxModel } from '../deploy/onnx-model.ts';
 import { exportOnnx } from '../export/export-onnx.ts';
 import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
@@ -15,6 +16,7 @@ import { tidy } from '../tensor/scope.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
 import { loadModel } from '../yolo/load-model.ts';
 import { summarize } from '../yolo/model-info.ts';
+import { val } from '../val/val.ts';
 
 export interface CompareRow {
   /** The entry as given (a YAML name or path, or a checkpoint). */
@@ -26,13 +28,21 @@ export interface CompareRow {
   torchMs?: number;
   /** Median ms per image, onnxruntime-node on the fused ONNX export (with --speed). */
   onnxMs?: number;
+  /** A checkpoint's mAP on the dataset's val split (with --data; YAML entries are untrained and have none). */
+  map50?: number;
+  map?: number;
 }
 
 export interface CompareOptions {
   img: number;
   /** Measure latency: `warmup` runs, then the median of `runs`. */
   speed?: { warmup: number; runs: number };
+  /** Validate each checkpoint on this dataset YAML's val split (val.py's defaults), plots under `valProject`. */
+  data?: string;
+  valProject?: string;
 }
+
+const isConfig = (entry: string) => /\.ya?ml$/i.test(entry);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -93,6 +103,19 @@ export async function compareModels(entries: string[], o: CompareOptions): Promi
       model.dispose();
     }
   }
+  if (o.data) {
+    for (const row of rows) {
+      if (isConfig(row.model)) continue;
+      const backend = await loadBackend(row.model);
+      try {
+        const r = await val({ data: o.data, model: backend, weightsFile: row.model, imgsz: o.img, project: o.valProject, name: 'val', plots: false, log: () => {} });
+        row.map50 = r.mAP50;
+        row.map = r.mAP50_95;
+      } finally {
+        await backend.dispose();
+      }
+    }
+  }
   return rows;
 }
 
@@ -116,6 +139,9 @@ function columns(rows: CompareRow[], img: number): Column[] {
   ];
   if (rows.some((r) => r.torchMs !== undefined)) {
     cols.push({ head: 'libtorch ms', cell: (r) => r.torchMs?.toFixed(1) ?? '' }, { head: 'onnxruntime ms', cell: (r) => r.onnxMs?.toFixed(1) ?? '' });
+  }
+  if (rows.some((r) => r.map50 !== undefined)) {
+    cols.push({ head: 'mAP50', cell: (r) => r.map50?.toFixed(3) ?? '' }, { head: 'mAP50-95', cell: (r) => r.map?.toFixed(3) ?? '' });
   }
   return cols;
 }
@@ -148,26 +174,40 @@ export function comparisonMarkdown(rows: CompareRow[], img: number, threads: num
 
 export function comparisonCsv(rows: CompareRow[]): string {
   const speed = rows.some((r) => r.torchMs !== undefined);
-  const head = ['model', 'layers', 'parameters', 'gflops', ...(speed ? ['libtorch_ms', 'onnxruntime_ms'] : [])];
+  const maps = rows.some((r) => r.map50 !== undefined);
+  const head = ['model', 'layers', 'parameters', 'gflops', ...(speed ? ['libtorch_ms', 'onnxruntime_ms'] : []), ...(maps ? ['map50', 'map50_95'] : [])];
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = rows.map((r) => [quote(r.model), r.layers, r.parameters, r.gflops.toFixed(4), ...(speed ? [r.torchMs!.toFixed(3), r.onnxMs!.toFixed(3)] : [])].join(','));
+  const lines = rows.map((r) =>
+    [
+      quote(r.model),
+      r.layers,
+      r.parameters,
+      r.gflops.toFixed(4),
+      ...(speed ? [r.torchMs!.toFixed(3), r.onnxMs!.toFixed(3)] : []),
+      ...(maps ? [r.map50?.toFixed(5) ?? '', r.map?.toFixed(5) ?? ''] : []),
+    ].join(','),
+  );
   return [head.join(','), ...lines].join('\n') + '\n';
 }
 
-/** GFLOPs against libtorch latency (with --speed), else against parameters; one labelled point per model. */
+/**
+ * mAP50-95 (every entry validated) or GFLOPs against libtorch latency (with --speed), else against parameters; one
+ * labelled point per model.
+ */
 export async function plotComparison(rows: CompareRow[], file: string): Promise<void> {
   const speed = rows.every((r) => r.torchMs !== undefined);
+  const maps = rows.every((r) => r.map !== undefined);
   const xs = rows.map((r) => (speed ? r.torchMs! : r.parameters / 1e6));
-  const ys = rows.map((r) => r.gflops);
+  const ys = rows.map((r) => (maps ? r.map! : r.gflops));
   const fig = new Figure(8, 6, 100);
   const [cell] = fig.cells(1, 1);
   const pad = (lo: number, hi: number): [number, number] => (hi > lo ? [lo - (hi - lo) * 0.1, hi + (hi - lo) * 0.25] : [lo * 0.5, hi * 1.5 + 1]);
   const ax = new Axes(fig, cell!, {
     xlim: pad(Math.min(0, ...xs), Math.max(...xs)),
     ylim: pad(Math.min(0, ...ys), Math.max(...ys)),
-    title: speed ? 'GFLOPs vs latency' : 'GFLOPs vs parameters',
+    title: `${maps ? 'mAP50-95' : 'GFLOPs'} vs ${speed ? 'latency' : 'parameters'}`,
     xlabel: speed ? 'libtorch latency (ms, batch 1)' : 'parameters (M)',
-    ylabel: 'GFLOPs',
+    ylabel: maps ? 'mAP50-95' : 'GFLOPs',
     grid: true,
   });
   rows.forEach((r, i) => {

@@ -36,10 +36,11 @@ export function buildProgram(print: (s: string) => void): Command {
     .argument('<models...>', 'model YAMLs (shipped names or paths) or checkpoints (.pt, .safetensors)')
     .option('--img, --imgsz <size>', 'image size for GFLOPs and latency', int('--img'), 640)
     .option('--speed', 'median latency per image: fused libtorch eval and onnxruntime-node, batch 1, after 3 warm-up runs')
+    .option('--data <yaml>', "dataset YAML: each checkpoint's mAP50 and mAP50-95 on its val split")
     .option('--project <dir>', 'where the table goes', 'runs/compare')
     .option('--name <name>', 'run folder name', 'exp')
     .option('--exist-ok', 'reuse an existing run folder')
-    .action((models: string[], o) => runCompare(models, { img: o.imgsz, speed: o.speed, project: o.project, name: o.name, existOk: o.existOk }, print));
+    .action((models: string[], o) => runCompare(models, { img: o.imgsz, speed: o.speed, data: o.data, project: o.project, name: o.name, existOk: o.existOk }, print));
   program
     .command('modules')
     .description('every block a model YAML may name: YAML name, args, channel rule, origin')

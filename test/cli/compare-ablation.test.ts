@@ -46,3 +46,19 @@ test('compare: a missing entry exits non-zero naming it', () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /nope\.yaml/);
 });
+
+test('compare --data: a trained checkpoint gets its mAP50 and mAP50-95 on the val split; a YAML entry none', async () => {
+  const { generateDigits } = await import('../../src/data/digits.ts');
+  const base = mkdtempSync(join(tmpdir(), 'tsyolo-ablation-data-'));
+  const { yamlPath } = await generateDigits({ out: join(base, 'digits'), train: 4, val: 8, img: 96, seed: 5 });
+  const weights = fileURLToPath(new URL('../fixtures/digits-n-shufflenetv2.safetensors', import.meta.url));
+  const project = join(base, 'runs');
+  const r = spawnSync(process.execPath, [bin, 'compare', 'yolov5n-shufflenetv2.yaml', weights, '--img', '96', '--data', yamlPath, '--project', project], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /mAP50\s+mAP50-95/);
+  const csv = readFileSync(join(project, 'exp', 'compare.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 'model,layers,parameters,gflops,map50,map50_95');
+  assert.ok(csv[1]!.endsWith(',,'), `the YAML row has no mAP: ${csv[1]}`);
+  const [map50, map] = csv[2]!.split(',').slice(-2).map(Number);
+  assert.ok(map50! > 0 && map50! <= 1 && map! > 0 && map! <= map50!, `mAP50 ${map50}, mAP50-95 ${map}`);
+});
