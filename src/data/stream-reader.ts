@@ -21,50 +21,97 @@ export interface StreamFrame {
   count: number;
 }
 
-/**
- * Latest frames of a live source until it ends. Between two reads, frames that arrived and were not taken are
- * dropped. A source that cannot be opened is an Error naming it.
- */
-export async function* readLatestFrames(source: string): AsyncGenerator<StreamFrame> {
-  const name = /^\d+$/.test(source) ? `/dev/video${source}` : source;
-  const info = await probeVideo(/^\d+$/.test(source) ? name : source).catch((e: Error) => {
-    throw new Error(`${name}: cannot open stream (${e.message.replace(`${name}: `, '')})`);
-  });
+export interface LatestFramesOptions {
+  /**
+   * Waits (ms) before each reconnect after the stream ends or fails (doubling back-off); a connection that gives
+   * frames again resets them. When every attempt fails the reader throws naming the source.
+   */
+  reconnectDelaysMs?: readonly number[];
+  /** Receives the "unresponsive, reconnecting" warnings. */
+  log?: (line: string) => void;
+}
+
+export const RECONNECT_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000];
+
+/** One ffmpeg connection's frames, pushed into `onFrame`; resolves with why it ended. */
+function connect(source: string, frameBytes: number, onFrame: (data: Uint8Array) => void): { ended: Promise<string>; stop: () => void } {
   const { proc, started } = spawnFfmpegTool('ffmpeg', ['-v', 'error', '-nostdin', ...inputArgs(source), '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
   const exit = exitOf(proc);
-  await started;
-  const frameBytes = info.width * info.height * 3;
-  let latest: StreamFrame | null = null;
-  let ended = false;
-  let wake: (() => void) | null = null;
   let pending: Buffer = Buffer.alloc(0);
-  let count = 0;
   proc.stdout!.on('data', (chunk: Buffer) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     while (pending.length >= frameBytes) {
-      latest = { image: { data: new Uint8Array(pending.subarray(0, frameBytes)), width: info.width, height: info.height }, count: ++count };
+      onFrame(new Uint8Array(pending.subarray(0, frameBytes)));
       pending = pending.subarray(frameBytes);
     }
-    wake?.();
   });
-  proc.stdout!.once('end', () => {
-    ended = true;
-    wake?.();
+  const ended = started.then(
+    () => exit.then(({ code, stderr }) => stderr.split('\n')[0] || (code === 0 ? 'the stream ended' : `ffmpeg exit ${code}`)),
+    (e: Error) => Promise.reject(e),
+  );
+  return { ended, stop: () => void (proc.exitCode === null && proc.kill()) };
+}
+
+/**
+ * Latest frames of a live source. Between two reads, frames that arrived and were not taken are dropped. When the
+ * stream ends or fails it is reopened after each of `reconnectDelaysMs` in turn (YOLOv5 re-opens an unresponsive
+ * camera); when all fail — or the source never opens — it throws an Error naming the source.
+ */
+export async function* readLatestFrames(source: string, o: LatestFramesOptions = {}): AsyncGenerator<StreamFrame> {
+  const name = /^\d+$/.test(source) ? `/dev/video${source}` : source;
+  const delays = o.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
+  const info = await probeVideo(/^\d+$/.test(source) ? name : source).catch((e: Error) => {
+    throw new Error(`${name}: cannot open stream (${e.message.replace(`${name}: `, '')})`);
   });
+  const frameBytes = info.width * info.height * 3;
+  let latest: StreamFrame | null = null;
+  let endedWhy: string | null = null;
+  let wake: (() => void) | null = null;
+  let count = 0;
+  let attempt = 0;
+  let conn: ReturnType<typeof connect> | null = null;
+  const open = () => {
+    endedWhy = null;
+    const before = count;
+    conn = connect(source, frameBytes, (data) => {
+      latest = { image: { data, width: info.width, height: info.height }, count: ++count };
+      wake?.();
+    });
+    conn.ended.then(
+      (why) => {
+        if (count > before) attempt = 0; // a connection that delivered frames resets the back-off
+        endedWhy = why;
+        wake?.();
+      },
+      (e: Error) => {
+        endedWhy = e.message;
+        wake?.();
+      },
+    );
+  };
+  open();
   try {
     for (;;) {
-      if (!latest && !ended) await new Promise<void>((resolve) => (wake = resolve));
+      if (!latest && endedWhy === null) await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
       if (latest) {
         const frame: StreamFrame = latest;
         latest = null;
         yield frame;
-      } else if (ended) break;
+        continue;
+      }
+      if (endedWhy === null) continue;
+      if (/is not installed/.test(endedWhy)) throw new Error(endedWhy);
+      if (attempt >= delays.length) {
+        const what = count === 0 ? 'the stream gave no frames' : `the stream dropped and ${delays.length} reconnect attempts failed`;
+        throw new Error(`${name}: ${what} (${endedWhy})`);
+      }
+      const delay = delays[attempt++]!;
+      o.log?.(`WARNING ⚠️ ${name}: stream unresponsive (${endedWhy}), reconnecting in ${delay / 1000}s (attempt ${attempt}/${delays.length})`);
+      await new Promise((r) => setTimeout(r, delay));
+      open();
     }
   } finally {
-    if (proc.exitCode === null) proc.kill();
+    (conn as ReturnType<typeof connect> | null)?.stop();
   }
-  const { code, stderr } = await exit;
-  if (count === 0) throw new Error(`${name}: the stream gave no frames${stderr ? ` (${stderr.split('\n')[0]})` : ''}`);
-  if (code !== 0 && code !== null) throw new Error(`${name}: the stream failed (${stderr.split('\n')[0] || `ffmpeg exit ${code}`})`);
 }

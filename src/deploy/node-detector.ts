@@ -18,6 +18,8 @@ export interface StreamFrame {
 export interface StreamOptions extends DetectorOptions {
   /** Every n-th frame (the last of each group of n), as detect.py's --vid-stride. */
   vidStride?: number;
+  /** Live sources: waits (ms) before each reconnect after the stream drops (default 0.5, 1, 2, 4 s). */
+  reconnectDelaysMs?: readonly number[];
 }
 
 export class NodeDetector extends Detector<NodeImageInput> {
@@ -31,7 +33,7 @@ export class NodeDetector extends Detector<NodeImageInput> {
    */
   async *stream(source: string, options: StreamOptions = {}): AsyncGenerator<StreamFrame> {
     if (isStreamSource(source)) {
-      for await (const { image, count } of readLatestFrames(source)) {
+      for await (const { image, count } of readLatestFrames(source, { reconnectDelaysMs: options.reconnectDelaysMs })) {
         const r = await this.detectRows(image, options);
         yield { frame: image, index: count - 1, detections: toDetections(r.detections, this.names) };
       }

@@ -36,6 +36,8 @@ export interface DetectOptions {
   existOk?: boolean;
   /** Video frame stride: every n-th frame (the last of each group of n). */
   vidStride?: number;
+  /** Live sources: waits (ms) before each reconnect after the stream drops (default 0.5, 1, 2, 4 s). */
+  reconnectDelaysMs?: readonly number[];
   log?: (line: string) => void;
 }
 
@@ -104,7 +106,7 @@ async function detectStream(backend: Backend, o: DetectOptions): Promise<DetectR
   let writer: VideoWriter | null = null;
   try {
     let frame = 0;
-    for await (const { image } of readLatestFrames(o.source)) {
+    for await (const { image } of readLatestFrames(o.source, { reconnectDelaysMs: o.reconnectDelaysMs, log: run.log })) {
       frame++;
       const f = await detectFrame(run, image, stem, `${stem}_${frame}`, tally);
       writer ??= o.nosave ? null : await VideoWriter.open(join(run.saveDir, `${stem}.mp4`), image.width, image.height, 30);
@@ -113,7 +115,8 @@ async function detectStream(backend: Backend, o: DetectOptions): Promise<DetectR
       run.log(`0: ${f.line}`);
     }
   } catch (e) {
-    await writer?.abort();
+    // A stream that drops for good: the frames already encoded are kept (the .mp4 is finished, not discarded).
+    await writer?.close();
     throw e;
   }
   await writer?.close();

@@ -30,10 +30,18 @@ function runCli(args: string[]): Promise<{ status: number | null; stdout: string
   });
 }
 
-/** Serves FRAMES JPEGs of the sample as multipart/x-mixed-replace, 10 per second, on every connection. */
-async function mjpegServer(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * Serves FRAMES JPEGs of the sample as multipart/x-mixed-replace, 10 per second, to the first `connections`
+ * connections (a probe and a reader each); later ones are refused, so a reader sees the camera drop for good.
+ */
+async function mjpegServer(connections = 2): Promise<{ url: string; close: () => Promise<void>; reopen: (n: number) => void }> {
   const jpeg = await sharp(sample).jpeg({ quality: 95 }).toBuffer();
-  const server = createServer(async (_req, res) => {
+  let left = connections;
+  const server = createServer(async (req, res) => {
+    if (left-- <= 0) {
+      req.socket.destroy();
+      return;
+    }
     res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace; boundary=frame' });
     for (let k = 0; k < FRAMES && !res.destroyed; k++) {
       res.write(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
@@ -45,15 +53,22 @@ async function mjpegServer(): Promise<{ url: string; close: () => Promise<void> 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/cam.mjpg`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}/cam.mjpg`,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    reopen: (n) => (left = n),
+  };
 }
 
-test('an HTTP MJPEG stream: per-frame log, labels and an annotated 30 fps mp4; the run ends with the stream', { timeout: 120_000 }, async () => {
-  const { url, close } = await mjpegServer();
+test('an HTTP MJPEG stream that drops: per-frame log, labels and a finished 30 fps mp4 kept; reconnects with back-off, then a clear error', { timeout: 120_000 }, async () => {
+  const { url, close, reopen } = await mjpegServer();
   const project = mkdtempSync(join(tmpdir(), 'tsyolo-stream-'));
   try {
     const r = await runCli(['detect', '--weights', weights, '--source', url, '--conf-thres', '0.3', '--save-txt', '--project', project]);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`${url.replace(/[.]/g, '\\.')}: the stream dropped and 4 reconnect attempts failed`));
+    const warnings = r.stdout.split('\n').filter((l) => /WARNING ⚠️ .*stream unresponsive .*reconnecting in [\d.]+s \(attempt \d\/4\)/.test(l));
+    assert.equal(warnings.length, 4, r.stdout);
     const lines = r.stdout.split('\n').filter((l) => /^0: 320x320 /.test(l));
     assert.ok(lines.length >= 1 && lines.length <= FRAMES, r.stdout);
     const out = join(project, 'exp');
@@ -65,11 +80,16 @@ test('an HTTP MJPEG stream: per-frame log, labels and an annotated 30 fps mp4; t
     const det = await loadDetector(weights, { conf: 0.3 });
     const want = await det.detect(sample);
     const indices: number[] = [];
-    for await (const { index, detections } of det.stream(url)) {
-      indices.push(index);
-      // JPEG frames of the same picture: the same digits, boxes within a pixel or two.
-      assert.equal(detections.length, want.length, `frame ${index}`);
-    }
+    // Probe + first connection, then one reconnect that delivers again (resetting the back-off), then none.
+    reopen(3);
+    await assert.rejects(async () => {
+      for await (const { index, detections } of det.stream(url, { reconnectDelaysMs: [50, 100] })) {
+        indices.push(index);
+        // JPEG frames of the same picture: the same digits, boxes within a pixel or two.
+        assert.equal(detections.length, want.length, `frame ${index}`);
+      }
+    }, /the stream dropped and 2 reconnect attempts failed/);
+    assert.ok(indices.length > 1 && indices.some((i) => i >= FRAMES), `frames from both connections ${indices}`);
     assert.ok(indices.length >= 1 && indices.every((v, k) => k === 0 || v > indices[k - 1]!), `increasing frame indices ${indices}`);
     await det.dispose();
   } finally {
