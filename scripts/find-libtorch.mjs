@@ -4,6 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** How to get a libtorch, in the finder's order (printed by the install step and when the engine is missing). */
+export const LIBTORCH_HINT = 'set LIBTORCH=/path/to/libtorch (a folder with include/ and lib/), install Python torch, or apt-get install libtorch-dev';
+
 function describeFolder(root, source) {
   const include = join(root, 'include');
   const lib = join(root, 'lib');
@@ -76,7 +79,7 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   const what = process.argv[2];
   const lt = findLibtorch();
   if (!lt) {
-    console.error('libtorch not found (set LIBTORCH, install Python torch, or apt-get install libtorch-dev)');
+    console.error(`libtorch not found: ${LIBTORCH_HINT}`);
     process.exit(1);
   }
   if (what === 'include') console.log(lt.includeDirs.join(' '));

@@ -2,11 +2,12 @@
 // One-step set-up behind `npm test` / `npm run demo`: npm packages, system packages, libtorch, the native addon.
 // Plain JavaScript with no dependencies, because it runs before `npm install`. Every step is skipped when
 // already done, so running it again costs well under a second.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildAddon } from './build-addon.mjs';
 import { findLibtorch } from './find-libtorch.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,26 +95,12 @@ function withGlooHeaders(lt) {
   return findLibtorch();
 }
 
-function nodeGypPath() {
-  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
-  const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  if (existsSync(bundled)) return bundled;
-  fail('node-gyp not found (it ships with npm); install it with `npm install -g node-gyp`');
-}
-
 function ensureAddon(lt) {
-  const nativeDir = join(root, 'native');
-  const sources = readdirSync(join(nativeDir, 'src')).map((f) => join(nativeDir, 'src', f)).sort();
-  const want = hashFiles([...sources, join(nativeDir, 'binding.gyp')], JSON.stringify(lt) + process.version);
-  const stampFile = join(nativeDir, 'build', 'tsyolo-stamp');
-  const binary = join(nativeDir, 'build', 'Release', 'tsyolo_native.node');
-  if (existsSync(binary) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want) return;
-  log(`building the native addon against libtorch from ${lt.source} (${lt.libDir}); this takes a minute or two`);
-  // Build against the headers of the running Node (no header download: there may be no network).
-  const nodeDir = process.env.npm_config_nodedir || join(dirname(process.execPath), '..');
-  const nodeDirArgs = existsSync(join(nodeDir, 'include', 'node', 'node_api.h')) ? [`--nodedir=${nodeDir}`] : [];
-  run(process.execPath, [nodeGypPath(), 'rebuild', '--release', '-j', '2', ...nodeDirArgs], { cwd: nativeDir });
-  writeFileSync(stampFile, want);
+  try {
+    buildAddon(lt, log);
+  } catch (e) {
+    fail(e.message);
+  }
 }
 
 if (!args.has('--native-only')) ensureNodeModules();

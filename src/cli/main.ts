@@ -1,14 +1,8 @@
 // Command-line entry: parses flags like YOLOv5's scripts and reports errors as one clear line with exit code 1.
+// Each command's implementation is imported when that command runs, so `--help` and `--version` load neither
+// libtorch nor the image libraries.
 import { Command, InvalidArgumentError } from 'commander';
-import { runCompare } from './compare.ts';
-import { formatModulesMarkdown, formatModuleTable, moduleRows } from './modules.ts';
-import { runInfo } from './info.ts';
-import { runDetect } from './detect.ts';
-import { runExport } from './export.ts';
-import { runVal } from './val.ts';
-import { runTrain } from './train.ts';
-import { runDemo } from '../demo/demo.ts';
-import { generateDigits } from '../data/digits.ts';
+import { packageVersion } from './version.ts';
 
 function int(name: string) {
   return (v: string) => {
@@ -19,7 +13,7 @@ function int(name: string) {
 }
 
 export function buildProgram(print: (s: string) => void): Command {
-  const program = new Command('tsyolo').description('YOLOv5 object detection in TypeScript (libtorch engine)').exitOverride();
+  const program = new Command('tsyolo').description('YOLOv5 object detection in TypeScript (libtorch engine)').version(packageVersion()).exitOverride();
   program
     .command('info')
     .description("print YOLOv5's layer table and summary for a model YAML or a checkpoint")
@@ -29,7 +23,7 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--nc <n>', 'override the number of classes', int('--nc'))
     .option('--fuse', 'fold Conv+BN pairs, then summarise again')
     .option('--json', 'print {"layers","parameters","gradients","gflops"} only')
-    .action((o) => runInfo({ cfg: o.cfg, weights: o.weights, img: o.imgsz, nc: o.nc, fuse: o.fuse, json: o.json }, print));
+    .action(async (o) => (await import('./info.ts')).runInfo({ cfg: o.cfg, weights: o.weights, img: o.imgsz, nc: o.nc, fuse: o.fuse, json: o.json }, print));
   program
     .command('compare')
     .description('ablation table: layers, parameters, GFLOPs (and latency with --speed) of model YAMLs or checkpoints, change against the first; writes compare.md, compare.csv, compare.png')
@@ -40,13 +34,18 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--project <dir>', 'where the table goes', 'runs/compare')
     .option('--name <name>', 'run folder name', 'exp')
     .option('--exist-ok', 'reuse an existing run folder')
-    .action((models: string[], o) => runCompare(models, { img: o.imgsz, speed: o.speed, data: o.data, project: o.project, name: o.name, existOk: o.existOk }, print));
+    .action(async (models: string[], o) =>
+      (await import('./compare.ts')).runCompare(models, { img: o.imgsz, speed: o.speed, data: o.data, project: o.project, name: o.name, existOk: o.existOk }, print),
+    );
   program
     .command('modules')
     .description('every block a model YAML may name: YAML name, args, channel rule, origin')
     .option('--json', 'print the rows as JSON (with the printed Python type and the purpose)')
     .option('--markdown', 'print docs/MODULES.md')
-    .action((o) => print(o.json ? JSON.stringify(moduleRows(), null, 1) : o.markdown ? formatModulesMarkdown() : formatModuleTable()));
+    .action(async (o) => {
+      const { formatModulesMarkdown, formatModuleTable, moduleRows } = await import('./modules.ts');
+      print(o.json ? JSON.stringify(moduleRows(), null, 1) : o.markdown ? formatModulesMarkdown() : formatModuleTable());
+    });
   program
     .command('data')
     .description('bundled datasets')
@@ -58,6 +57,7 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--img <size>', 'image size', int('--img'), 320)
     .option('--seed <s>', 'random seed', int('--seed'), 0)
     .action(async (o) => {
+      const { generateDigits } = await import('../data/digits.ts');
       const r = await generateDigits({ out: o.out, train: o.train, val: o.val, img: o.img, seed: o.seed, log: print });
       print(`dataset written: ${r.yamlPath}`);
     });
@@ -75,6 +75,7 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--workers <n>', 'loader worker threads', int('--workers'), 2)
     .option('--detect-images <n>', 'held-out scenes to run detect on', int('--detect-images'), 8)
     .action(async (o) => {
+      const { runDemo } = await import('../demo/demo.ts');
       await runDemo({ project: o.project, data: o.data, cfg: o.cfg, trainImages: o.train, valImages: o.val, img: o.img, epochs: o.epochs, batch: o.batch, workers: o.workers, detectImages: o.detectImages, print });
     });
   program
@@ -108,7 +109,7 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--label-smoothing <eps>', 'label smoothing epsilon', Number, 0)
     .action((o) => {
       if (!o.resume && !o.data) throw new Error('train needs --data (a dataset YAML)');
-      return runTrain(o, print);
+      return import('./train.ts').then(({ runTrain }) => runTrain(o, print));
     });
   program
     .command('val')
@@ -134,7 +135,7 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--json', 'print the metrics as JSON only')
     .action((o) => {
       if (!['val', 'test', 'train'].includes(o.task)) throw new Error(`--task must be val, test or train, got '${o.task}'`);
-      return runVal(o, print);
+      return import('./val.ts').then(({ runVal }) => runVal(o, print));
     });
   program
     .command('detect')
@@ -159,7 +160,7 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--name <name>', 'run name', 'exp')
     .option('--exist-ok', 'reuse project/name instead of incrementing')
     .option('--vid-stride <n>', 'video frame-rate stride', int('--vid-stride'), 1)
-    .action((o) => runDetect(o, print));
+    .action(async (o) => (await import('./detect.ts')).runDetect(o, print));
   program
     .command('export')
     .description('export weights to ONNX beside them (export.py --include onnx): fused, decoded output0, stride/names metadata')
@@ -171,6 +172,7 @@ export function buildProgram(print: (s: string) => void): Command {
     .option('--dynamic', 'dynamic batch, height and width')
     .option('--half', 'store weights as float16 (input, output and compute stay float32)')
     .action(async (o) => {
+      const { runExport } = await import('./export.ts');
       await runExport({ weights: o.weights, include: o.include, imgsz: o.imgsz, batch: o.batchSize, opset: o.opset, dynamic: o.dynamic, half: o.half }, print);
     });
   return program;

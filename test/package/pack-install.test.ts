@@ -1,0 +1,179 @@
+// The package as a user gets it: `npm pack` once, then `npm ci --offline` of the tarball into a fresh project once
+// (npm's cache only; the project's lockfile pins the versions this repository installs, see consumer-lockfile.ts),
+// then what users do with it: ESM and CommonJS imports, the CLI through npx, a strict TypeScript file against the
+// shipped types, and tsyolo/onnx detecting with tsyolo's addon removed. The install step builds the addon (libtorch
+// is present wherever these tests run), which is most of this file's cost.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { generateDigits } from '../../src/data/digits.ts';
+import { consumerLockfile } from './consumer-lockfile.ts';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const repoPkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+const work = mkdtempSync(join(tmpdir(), 'tsyolo-package-'));
+const app = join(work, 'app');
+const installed = join(app, 'node_modules', 'tsyolo');
+const MAX_TARBALL_BYTES = 5 * 1024 * 1024;
+
+interface Packed {
+  filename: string;
+  size: number;
+  files: Array<{ path: string }>;
+}
+let packed: Packed;
+let installLog = '';
+
+function run(cmd: string, args: string[], cwd = app): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ok(cmd: string, args: string[], cwd = app): string {
+  const r = run(cmd, args, cwd);
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+const node = (args: string[]) => ok(process.execPath, args);
+const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
+
+before(() => {
+  const out = ok('npm', ['pack', '--json', '--pack-destination', work], repo);
+  // `npm pack` runs the build (prepack), whose progress line precedes npm's JSON.
+  packed = (JSON.parse(out.slice(out.indexOf('[\n'))) as Packed[])[0]!;
+  mkdirSync(app);
+  const tarball = join(app, packed.filename);
+  copyFileSync(join(work, packed.filename), tarball);
+  const spec = `file:${packed.filename}`;
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { tsyolo: spec } }, null, 2));
+  writeFileSync(join(app, 'package-lock.json'), JSON.stringify(consumerLockfile(join(repo, 'package-lock.json'), repoPkg, tarball, spec), null, 2));
+  installLog = ok('npm', ['ci', '--offline', '--foreground-scripts', '--no-audit', '--no-fund']);
+});
+
+after(() => rmSync(work, { recursive: true, force: true }));
+
+test('the tarball holds the compiled package only, within 5 MB; tsx is no runtime dependency', () => {
+  assert.ok(packed.size <= MAX_TARBALL_BYTES, `tarball ${packed.size} bytes`);
+  const paths = packed.files.map((f) => f.path);
+  for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/onnx.js', 'dist/web.js', 'bin/tsyolo.js', 'scripts/install.mjs', 'native/src/addon.cc', 'configs/models/yolov5s.yaml']) {
+    assert.ok(paths.includes(f), `${f} missing from the tarball`);
+  }
+  for (const p of paths) assert.ok(!/^(src|test|bench|web|\.ci)\//.test(p), `${p} should not ship`);
+  const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  for (const deps of [pkg.dependencies, pkg.optionalDependencies]) assert.ok(!('tsx' in deps) && !('mnist' in deps), JSON.stringify(deps));
+});
+
+test("the offline install built the addon, and onnxruntime-node's CUDA download was skipped", () => {
+  assert.match(installLog, /building the native addon/);
+  assert.ok(existsSync(join(installed, 'native', 'build', 'Release', 'tsyolo_native.node')));
+  assert.ok(existsSync(join(app, 'node_modules', 'onnxruntime-node', 'dist', 'index.js')), 'onnxruntime-node was not installed');
+});
+
+test('plain ESM and CommonJS load the package and its entries', () => {
+  const esm = node(['--input-type=module', '-e', `
+    import { tensor, loadModel } from 'tsyolo';
+    import { OnnxModel, detectImage } from 'tsyolo/onnx';
+    import { detectImage as webDetect } from 'tsyolo/web';
+    const t = tensor([1, 2, 3.5]);
+    console.log(JSON.stringify([t.sum().item(), typeof loadModel, typeof OnnxModel.load, typeof detectImage, typeof webDetect]));`]);
+  assert.deepEqual(JSON.parse(esm), [6.5, 'function', 'function', 'function', 'function']);
+  const cjs = node(['-e', `
+    const { tensor, loadModel } = require('tsyolo');
+    const { OnnxModel } = require('tsyolo/onnx');
+    const web = require('tsyolo/web');
+    console.log(JSON.stringify([tensor([2, 3]).mul(2).sum().item(), typeof loadModel, typeof OnnxModel.load, typeof web.detectImage]));`]);
+  assert.deepEqual(JSON.parse(cjs), [10, 'function', 'function', 'function']);
+});
+
+test('npx tsyolo --version and info --json', () => {
+  assert.equal(ok('npx', ['--no-install', 'tsyolo', '--version']).trim(), repoPkg.version);
+  const info = JSON.parse(ok('npx', ['--no-install', 'tsyolo', 'info', '--cfg', 'yolov5n.yaml', '--json']));
+  // YOLOv5 v7.0: "YOLOv5n summary: 214 layers, 1872157 parameters, 1872157 gradients, 4.6 GFLOPs"
+  assert.deepEqual([info.layers, info.parameters, info.gradients], [214, 1872157, 1872157]);
+});
+
+test('a strict TypeScript project type-checks against the shipped types; a planted type error is rejected', () => {
+  const ts = join(app, 'ts');
+  mkdirSync(ts);
+  const tsconfig = (files: string[]) => ({
+    compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: false, types: ['node'], typeRoots: [join(repo, 'node_modules', '@types')] },
+    files,
+  });
+  writeFileSync(join(ts, 'use.mts'), `
+import { loadModel, tensor, type Tensor } from 'tsyolo';
+import { OnnxModel, detectImage, type DetectImageResult } from 'tsyolo/onnx';
+import { inputGeometry } from 'tsyolo/web';
+const t: Tensor = tensor([1, 2, 3]);
+const total: number = t.sum().item();
+const { model } = loadModel('yolov5n.yaml');
+const strides: number[] = model.stride;
+export async function run(file: string): Promise<DetectImageResult> {
+  const onnx = await OnnxModel.load(file);
+  const size: number | [number, number] = inputGeometry([1, 3, 320, 320]).imgsz;
+  return detectImage(onnx, { data: new Uint8Array(12), width: 2, height: 2 }, { imgsz: size });
+}
+export { total, strides };
+`);
+  writeFileSync(join(ts, 'use.cts'), `
+import tsyolo = require('tsyolo');
+import onnx = require('tsyolo/onnx');
+export const n: number = tsyolo.tensor([1]).numel;
+export const load: typeof onnx.OnnxModel.load = onnx.OnnxModel.load;
+`);
+  writeFileSync(join(ts, 'planted.mts'), `
+import { tensor } from 'tsyolo';
+export const wrong: string = tensor([1]).sum().item();
+`);
+  writeFileSync(join(ts, 'tsconfig.json'), JSON.stringify(tsconfig(['use.mts', 'use.cts'])));
+  ok(process.execPath, [tsc, '-p', 'tsconfig.json'], ts);
+  writeFileSync(join(ts, 'tsconfig.json'), JSON.stringify(tsconfig(['use.mts', 'planted.mts'])));
+  const bad = run(process.execPath, [tsc, '-p', 'tsconfig.json'], ts);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stdout, /planted\.mts\(3,14\): error TS2322: Type 'number' is not assignable to type 'string'/);
+  assert.doesNotMatch(bad.stdout, /use\.mts|node_modules/);
+});
+
+test('tsyolo/onnx detects on an image with no native addon present; the CLI still starts', async () => {
+  // An exported model (the demo-trained digits detector) and a held-out digit scene with its labels.
+  copyFileSync(join(repo, 'test', 'fixtures', 'digits-n-shufflenetv2.safetensors'), join(app, 'digits.safetensors'));
+  ok('npx', ['--no-install', 'tsyolo', 'export', '--weights', 'digits.safetensors', '--include', 'onnx', '--img', '192']);
+  const data = await generateDigits({ out: join(work, 'digits'), train: 1, val: 1, img: 192, seed: 7, log: () => {} });
+  const imageDir = join(data.out, 'images', 'val');
+  const image = join(imageDir, readdirSync(imageDir)[0]!);
+  const labels = readFileSync(join(data.out, 'labels', 'val', readdirSync(join(data.out, 'labels', 'val'))[0]!), 'utf8')
+    .trim().split('\n').map((l) => l.split(' ').map(Number));
+
+  // val through the compiled data loader's worker thread (dist/, no tsx), before the addon goes.
+  const metrics = JSON.parse(ok('npx', ['--no-install', 'tsyolo', 'val', '--weights', 'digits.onnx', '--data', data.yamlPath, '--img', '192', '--workers', '1', '--json']));
+  assert.ok(metrics.mAP50 > 0, JSON.stringify(metrics));
+
+  rmSync(join(installed, 'native', 'build'), { recursive: true });
+  const out = node(['--input-type=module', '-e', `
+    import { OnnxModel, decodeImage, detectImage, inputGeometry } from 'tsyolo/onnx';
+    const model = await OnnxModel.load('digits.onnx');
+    const im = await decodeImage(${JSON.stringify(image)});
+    const { imgsz, auto } = inputGeometry(model.info.inputShape, 192);
+    const r = await detectImage(model, im, { imgsz, auto });
+    console.log(JSON.stringify({ width: im.width, height: im.height, rows: Array.from(r.detections) }));`]);
+  const { width, height, rows } = JSON.parse(out) as { width: number; height: number; rows: number[] };
+  const dets = Array.from({ length: rows.length / 6 }, (_, i) => rows.slice(i * 6, i * 6 + 6));
+  assert.ok(dets.length > 0, 'no detections');
+  // Most labelled digits are found: same class, IoU ≥ 0.5 (the fixture reaches mAP50 ≈ 0.7).
+  const iou = (a: number[], b: number[]) => {
+    const w = Math.max(0, Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!));
+    const h = Math.max(0, Math.min(a[3]!, b[3]!) - Math.max(a[1]!, b[1]!));
+    return (w * h) / ((a[2]! - a[0]!) * (a[3]! - a[1]!) + (b[2]! - b[0]!) * (b[3]! - b[1]!) - w * h);
+  };
+  const found = labels.filter(([cls, cx, cy, bw, bh]) => {
+    const box = [(cx! - bw! / 2) * width, (cy! - bh! / 2) * height, (cx! + bw! / 2) * width, (cy! + bh! / 2) * height];
+    return dets.some((d) => d[5] === cls && iou(d, box) >= 0.5);
+  });
+  assert.ok(found.length * 2 >= labels.length, `found ${found.length} of ${labels.length} labelled digits; detections ${JSON.stringify(dets)}`);
+  assert.equal(ok('npx', ['--no-install', 'tsyolo', '--version']).trim(), repoPkg.version);
+  assert.match(ok('npx', ['--no-install', 'tsyolo', '--help']), /Usage: tsyolo/);
+});
