@@ -11,8 +11,11 @@ export { DTYPE_NAMES } from './native.generated.ts';
 
 export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/tsyolo_native.node', import.meta.url));
 
-const HOW_TO_BUILD =
-  'run `npm run setup` (it builds the addon; libtorch comes from LIBTORCH=/path/to/libtorch, an installed Python torch, or `apt-get install libtorch-dev`)';
+// In a checkout (TypeScript sources) set-up builds the addon; an installed package built it in its install step
+// (scripts/install.mjs, which prints the same libtorch line as scripts/find-libtorch.mjs's LIBTORCH_HINT).
+const HOW_TO_BUILD = import.meta.url.endsWith('.ts')
+  ? 'run `npm run setup` (it builds the addon; libtorch comes from LIBTORCH=/path/to/libtorch, an installed Python torch, or `apt-get install libtorch-dev`)'
+  : 'set LIBTORCH=/path/to/libtorch (a folder with include/ and lib/), install Python torch, or apt-get install libtorch-dev, then run `npm rebuild tsyolo`';
 
 /** The addon is missing, cannot be loaded or is out of date; the message is one line saying what to run. */
 export class NativeEngineError extends Error {
