@@ -84,20 +84,18 @@ test("the offline install built the addon, and onnxruntime-node's CUDA download 
   if (existsSync(cudaEp)) assert.match(readFileSync(cudaEp, 'utf8'), /^Placeholder written by tsyolo's install step/);
 });
 
-test('plain ESM and CommonJS load the package and its entries', () => {
+test('plain ESM and CommonJS load the package and its Node entries', () => {
   const esm = node(['--input-type=module', '-e', `
-    import { tensor, loadModel } from 'tsyolo';
-    import { OnnxModel, detectImage } from 'tsyolo/onnx';
-    import { detectImage as webDetect } from 'tsyolo/web';
+    import { tensor, loadModel, loadDetector } from 'tsyolo';
+    import { loadDetector as onnxDetector, OnnxModel } from 'tsyolo/onnx';
     const t = tensor([1, 2, 3.5]);
-    console.log(JSON.stringify([t.sum().item(), typeof loadModel, typeof OnnxModel.load, typeof detectImage, typeof webDetect]));`]);
+    console.log(JSON.stringify([t.sum().item(), typeof loadModel, typeof loadDetector, typeof onnxDetector, typeof OnnxModel.load]));`]);
   assert.deepEqual(JSON.parse(esm), [6.5, 'function', 'function', 'function', 'function']);
   const cjs = node(['-e', `
     const { tensor, loadModel } = require('tsyolo');
-    const { OnnxModel } = require('tsyolo/onnx');
-    const web = require('tsyolo/web');
-    console.log(JSON.stringify([tensor([2, 3]).mul(2).sum().item(), typeof loadModel, typeof OnnxModel.load, typeof web.detectImage]));`]);
-  assert.deepEqual(JSON.parse(cjs), [10, 'function', 'function', 'function']);
+    const { loadDetector } = require('tsyolo/onnx');
+    console.log(JSON.stringify([tensor([2, 3]).mul(2).sum().item(), typeof loadModel, typeof loadDetector]));`]);
+  assert.deepEqual(JSON.parse(cjs), [10, 'function', 'function']);
 });
 
 /** Every module specifier reachable from `entry` through relative imports of the installed dist/. */
@@ -141,17 +139,17 @@ test('a strict TypeScript project type-checks against the shipped types; a plant
     files,
   });
   writeFileSync(join(ts, 'use.mts'), `
-import { loadModel, tensor, type Tensor } from 'tsyolo';
-import { OnnxModel, detectImage, type DetectImageResult } from 'tsyolo/onnx';
-import { inputGeometry } from 'tsyolo/web';
+import { loadModel, loadDetector, tensor, type Tensor } from 'tsyolo';
+import { loadDetector as onnxDetector, type Detection } from 'tsyolo/onnx';
 const t: Tensor = tensor([1, 2, 3]);
 const total: number = t.sum().item();
 const { model } = loadModel('yolov5n.yaml');
 const strides: number[] = model.stride;
-export async function run(file: string): Promise<DetectImageResult> {
-  const onnx = await OnnxModel.load(file);
-  const size: number | [number, number] = inputGeometry([1, 3, 320, 320]).imgsz;
-  return detectImage(onnx, { data: new Uint8Array(12), width: 2, height: 2 }, { imgsz: size });
+export async function run(file: string): Promise<Detection[]> {
+  const det = await onnxDetector(file, { imgsz: 320, conf: 0.25 });
+  const found: Detection[] = await det.detect({ data: new Uint8Array(12), width: 2, height: 2 });
+  const first: { x1: number; y1: number; x2: number; y2: number } | undefined = found[0]?.box;
+  return first ? found : (await loadDetector(file)).detect(Buffer.alloc(0));
 }
 export { total, strides };
 `);
@@ -159,7 +157,7 @@ export { total, strides };
 import tsyolo = require('tsyolo');
 import onnx = require('tsyolo/onnx');
 export const n: number = tsyolo.tensor([1]).numel;
-export const load: typeof onnx.OnnxModel.load = onnx.OnnxModel.load;
+export const load: typeof onnx.loadDetector = onnx.loadDetector;
 `);
   writeFileSync(join(ts, 'planted.mts'), `
 import { tensor } from 'tsyolo';
@@ -188,14 +186,12 @@ test('tsyolo/onnx detects on an image with no native addon present; the CLI stil
 
   rmSync(join(installed, 'native', 'build'), { recursive: true });
   const out = node(['--input-type=module', '-e', `
-    import { OnnxModel, decodeImage, detectImage, inputGeometry } from 'tsyolo/onnx';
-    const model = await OnnxModel.load('digits.onnx');
-    const im = await decodeImage(${JSON.stringify(image)});
-    const { imgsz, auto } = inputGeometry(model.info.inputShape, 192);
-    const r = await detectImage(model, im, { imgsz, auto });
-    console.log(JSON.stringify({ width: im.width, height: im.height, rows: Array.from(r.detections) }));`]);
-  const { width, height, rows } = JSON.parse(out) as { width: number; height: number; rows: number[] };
-  const dets = Array.from({ length: rows.length / 6 }, (_, i) => rows.slice(i * 6, i * 6 + 6));
+    import { loadDetector } from 'tsyolo/onnx';
+    const det = await loadDetector('digits.onnx', { imgsz: 192 });
+    console.log(JSON.stringify(await det.detect(${JSON.stringify(image)})));`]);
+  const dets = (JSON.parse(out) as Array<{ box: { x1: number; y1: number; x2: number; y2: number }; score: number; classId: number; label: string }>)
+    .map((d) => [d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score, d.classId]);
+  const [width, height] = [data.img, data.img];
   assert.ok(dets.length > 0, 'no detections');
   // Most labelled digits are found: same class, IoU ≥ 0.5 (the fixture reaches mAP50 ≈ 0.7).
   const iou = (a: number[], b: number[]) => {
