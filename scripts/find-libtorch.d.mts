@@ -7,5 +7,6 @@ export interface FoundLibtorch {
   libDir: string;
   cxx11Abi: number;
   cuda: boolean;
+  gloo: boolean;
 }
 export declare function findLibtorch(): FoundLibtorch | null;
