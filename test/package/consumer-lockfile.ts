@@ -45,14 +45,14 @@ function resolveIn(packages: Record<string, LockEntry>, from: string, name: stri
   }
 }
 
-/** The registry URL npm would use for a lock entry that only records version and integrity. */
-function registryTarball(path: string, version: string): string {
+/** The tarball URL npm uses for a lock entry that records only version and integrity (`registry` ends in '/'). */
+function registryTarball(registry: string, path: string, version: string): string {
   const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
   const base = name.includes('/') ? name.split('/')[1]! : name;
-  return `https://registry.npmjs.org/${name}/-/${base}-${version}.tgz`;
+  return `${registry}${name}/-/${base}-${version}.tgz`;
 }
 
-export function consumerLockfile(repoLockFile: string, pkg: PackageJson, tarballFile: string, tarballSpec: string): object {
+export function consumerLockfile(repoLockFile: string, pkg: PackageJson, tarballFile: string, tarballSpec: string, registry: string): object {
   const repo = (JSON.parse(readFileSync(repoLockFile, 'utf8')) as { packages: Record<string, LockEntry> }).packages;
   const packages: Record<string, LockEntry> = {};
   const queue: Array<[string, string[]]> = [['', requiredDeps(pkg)]];
@@ -66,7 +66,7 @@ export function consumerLockfile(repoLockFile: string, pkg: PackageJson, tarball
       }
       if (packages[path]) continue;
       const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = repo[path]!;
-      packages[path] = { ...entry, resolved: entry.resolved ?? registryTarball(path, entry.version!) };
+      packages[path] = { ...entry, resolved: entry.resolved ?? registryTarball(registry.endsWith('/') ? registry : `${registry}/`, path, entry.version!) };
       queue.push([path, requiredDeps(entry)]);
     }
   }

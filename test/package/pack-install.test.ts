@@ -56,7 +56,8 @@ before(() => {
   copyFileSync(join(work, packed.filename), tarball);
   const spec = `file:${packed.filename}`;
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { tsyolo: spec } }, null, 2));
-  writeFileSync(join(app, 'package-lock.json'), JSON.stringify(consumerLockfile(join(repo, 'package-lock.json'), repoPkg, tarball, spec), null, 2));
+  const registry = ok('npm', ['config', 'get', 'registry']).trim();
+  writeFileSync(join(app, 'package-lock.json'), JSON.stringify(consumerLockfile(join(repo, 'package-lock.json'), repoPkg, tarball, spec, registry), null, 2));
   installLog = ok('npm', ['ci', '--offline', '--foreground-scripts', '--no-audit', '--no-fund']);
 });
 
