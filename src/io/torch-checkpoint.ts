@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 
 import { DTYPE_BYTES, numel, toFloat32, typedArrayFromBytes, type DType, type HostTensor } from './host-tensor.ts';
-import { PyDict, PyObject, describeValue, numpyArrayScalar, toPlain, unpickle, type Reconstructor } from './pickle.ts';
+import { PyClassRef, PyDict, PyObject, describeValue, numpyArrayScalar, toPlain, unpickle, type Reconstructor } from './pickle.ts';
 import { looksLikeZip, readZip, type ZipArchive } from './zip-reader.ts';
 
 /** torch.<X>Storage class names → element type. */
@@ -160,6 +160,15 @@ function torchReconstructors(): Map<string, Reconstructor> {
   table.set('torch._utils._rebuild_parameter_with_state', (args) => expectTensor(args[0], 'parameter data'));
   table.set('torch.Size', (args) => (Array.isArray(args[0]) ? [...args[0]] : []));
   table.set('torch.device', (args) => args.map(String).join(':'));
+  // v7.0's Segment keeps `self.detect = Detect.forward`, pickled as getattr(models.yolo.Detect, 'forward'). Only an
+  // attribute of an allowlisted (inert) class is accepted, and it stays a name: nothing is looked up or called.
+  table.set('builtins.getattr', (args) => {
+    const [owner, name] = args;
+    if (args.length !== 2 || !(owner instanceof PyClassRef) || typeof name !== 'string' || !/^[A-Za-z_]\w*$/.test(name)) {
+      throw new Error(`getattr is only read as a name for an attribute of a model class, got getattr(${args.map(describeValue).join(', ')})`);
+    }
+    return { attribute: `${owner.module}.${owner.name}.${name}` };
+  });
   return table;
 }
 

@@ -25,6 +25,22 @@ export function chAt(ch: number[], idx: number): number {
   return v;
 }
 
+/** ceil(x / divisor) · divisor (YOLOv5 make_divisible). */
+export function makeDivisible(x: number, divisor: number): number {
+  return Math.ceil(x / divisor) * divisor;
+}
+
+/** The 'detect' rule: the input channels of each `from` layer appended; anchors given as a count expanded. */
+export function detectChannels(args: unknown[], ctx: ChannelContext): { args: unknown[]; c2: number; n: number } {
+  const froms = [ctx.from].flat();
+  const out = [...args, froms.map((x) => chAt(ctx.ch, x))];
+  if (typeof out[1] === 'number') {
+    const count = out[1];
+    out[1] = froms.map(() => Array.from({ length: count * 2 }, (_, k) => k));
+  }
+  return { args: out, c2: ctx.no, n: ctx.n };
+}
+
 /** The rule that turns YAML args into constructor args and gives the layer's output channels. */
 export type ChannelRule =
   /** c1 = ch[from], c2 = make_divisible(args[0]·gw, 8) unless it equals `no`; args → [c1, c2, ...rest]. */

@@ -9,6 +9,7 @@ import { convBlocks } from './modules/conv.ts';
 import { detectBlocks } from './modules/detect.ts';
 import { focusBlocks } from './modules/focus.ts';
 import { ghostBlocks } from './modules/ghost.ts';
+import { segmentBlocks } from './modules/segment.ts';
 import { shufflenetBlocks } from './modules/shufflenet.ts';
 import { sppBlocks } from './modules/spp.ts';
 import { torchNnBlocks } from './modules/torch-nn.ts';
@@ -22,6 +23,7 @@ export const builtinBlockFamilies: readonly BlockFamily[] = [
   focusBlocks,
   concatBlocks,
   detectBlocks,
+  segmentBlocks,
   cspBlocks,
   ghostBlocks,
   contractBlocks,

@@ -101,7 +101,7 @@ export class DetectionModel extends Module {
   }
 
   /** Runs the layers; returns whatever Detect returns (raw maps in training, {pred, raw} in eval). */
-  forwardOnce(x: Tensor): Tensor[] | { pred: Tensor; raw: Tensor[] } {
+  forwardOnce(x: Tensor): Tensor[] | { pred: Tensor; raw: Tensor[]; proto?: Tensor } {
     const outputs: (Tensor | null)[] = [];
     let prev: Tensor = x;
     const layers = this.model.layers;
@@ -118,7 +118,7 @@ export class DetectionModel extends Module {
       prev = out as Tensor;
     }
     for (const t of outputs) if (t && t !== out) t.dispose();
-    return out as Tensor[] | { pred: Tensor; raw: Tensor[] };
+    return out as Tensor[] | { pred: Tensor; raw: Tensor[]; proto?: Tensor };
   }
 
   /** Training mode: the three raw maps (bs, na, ny, nx, 5+nc). Eval mode: decoded (bs, rows, 5+nc) in input pixels. */
@@ -128,6 +128,14 @@ export class DetectionModel extends Module {
   }
 
   /** Eval mode, keeping the raw maps too (val.py computes val losses from them). */
+  /** Segmentation models in eval mode: boxes + mask coefficients (bs, rows, 5 + nc + nm) and the mask prototypes. */
+  forwardSegment(x: Tensor): { pred: Tensor; proto: Tensor } {
+    const out = this.forwardOnce(x);
+    if (Array.isArray(out)) throw new Error('forwardSegment() needs eval mode');
+    if (!out.proto) throw new Error('forwardSegment() needs a segmentation model (a Segment head)');
+    return { pred: out.pred, proto: out.proto };
+  }
+
   forwardWithRaw(x: Tensor): { pred: Tensor; raw: Tensor[] } {
     const out = this.forwardOnce(x);
     if (Array.isArray(out)) throw new Error('forwardWithRaw() needs eval mode');

@@ -5,7 +5,7 @@ import { SiLU } from '../nn/activation.ts';
 import { Sequential } from '../nn/containers.ts';
 import type { Module } from '../nn/module.ts';
 import { roundHalfEven } from '../compat/python.ts';
-import { type BuildContext, type ChannelContext, type ChannelRule, chAt, type ModuleSpec } from './block.ts';
+import { type BuildContext, type ChannelContext, type ChannelRule, chAt, detectChannels, makeDivisible, type ModuleSpec } from './block.ts';
 import type { LayerRow, ModelConfig } from './model-config.ts';
 import { Conv } from './modules/conv.ts';
 import { getModuleSpec, registeredModuleNames } from './registry.ts';
@@ -35,9 +35,7 @@ export interface ParsedModel {
   save: number[];
 }
 
-export function makeDivisible(x: number, divisor: number): number {
-  return Math.ceil(x / divisor) * divisor;
-}
+export { makeDivisible } from './block.ts';
 
 /** What every row shares: the multiples, the Detect output count and the model's activation. */
 interface ModelHeader {
@@ -124,21 +122,11 @@ function widthRule(args: unknown[], ctx: ChannelContext, repeatsInside: boolean)
   return { args: out, c2: c2 as number, n: 1 };
 }
 
-function detectRule(args: unknown[], ctx: ChannelContext): Channels {
-  const froms = [ctx.from].flat();
-  const out = [...args, froms.map((x) => chAt(ctx.ch, x))];
-  if (typeof out[1] === 'number') {
-    const count = out[1];
-    out[1] = froms.map(() => Array.from({ length: count * 2 }, (_, k) => k));
-  }
-  return { args: out, c2: ctx.no, n: ctx.n };
-}
-
 /** Applies the spec's channel rule: constructor args, output channels and the repeats left outside the block. */
 function inferChannels(rule: ChannelRule, args: unknown[], ctx: ChannelContext): Channels {
   if (rule === 'width' || rule === 'width-repeats-inside') return widthRule(args, ctx, rule === 'width-repeats-inside');
   if (rule === 'concat') return { args, c2: [ctx.from].flat().reduce((s, x) => s + chAt(ctx.ch, x), 0), n: ctx.n };
-  if (rule === 'detect') return detectRule(args, ctx);
+  if (rule === 'detect') return detectChannels(args, ctx);
   if (rule === 'same') return { args, c2: chAt(ctx.ch, ctx.from as number), n: ctx.n };
   const r = rule(args, ctx);
   return { args: r.args, c2: r.c2, n: r.n ?? ctx.n };

@@ -2,38 +2,21 @@
 // README): the rebuilt model has the checkpoint's state_dict keys and shapes in order, the module classes and the
 // summary of v7.0, and its eval output equals v7.0's within 1e-5 of the output range, fused too.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readNpyFile } from '../../src/io/npy.ts';
-import { fromHost, noGrad, tidy, type Tensor } from '../../src/tensor/index.ts';
+import { fromHost, noGrad, type Tensor } from '../../src/tensor/index.ts';
 import { loadModel } from '../../src/yolo/load-model.ts';
+import { assertV7Structure, readV7Expected, relativeDiff, v7Fixture } from './v7-fixture.ts';
 
-const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/v7/${f}`, import.meta.url));
-/** max |a − b| / max |b| */
-const relativeDiff = (a: Tensor, b: Tensor) => tidy(() => a.sub(b).abs().max().item() / b.abs().max().item());
-
-interface Expected {
-  output_shape: number[];
-  strides: number[];
-  state_dict: Record<string, number[]>;
-  summary: { unfused: { layers: number; parameters: number; gflops_640: number } };
-}
+const fixture = v7Fixture;
 
 const detectionStems = ['yolov5s-ghost-mini', 'yolov3-tiny-mini', 'yolov3-mini', 'yolov3-spp-mini', 'yolov5n6-mini', 'yolov5-p2-mini', 'zoo-csp', 'yolov5s-LeakyReLU-mini'];
 
 for (const stem of detectionStems) {
   test(`${stem}.pt: keys, summary and eval output equal YOLOv5 v7.0's (≤ 1e-5 relative), fused too`, () => {
-    const expected = JSON.parse(readFileSync(fixture(`${stem}_expected.json`), 'utf8')) as Expected;
+    const expected = readV7Expected(stem);
     const { model } = loadModel(fixture(`${stem}.pt`));
-    const shapes = Object.fromEntries([...model.stateDict()].map(([k, t]) => [k, t.shape]));
-    assert.deepEqual(Object.keys(shapes), Object.keys(expected.state_dict));
-    assert.deepEqual(shapes, expected.state_dict);
-    assert.deepEqual(model.stride, expected.strides);
-    const s = model.info(640);
-    assert.equal(s.layers, expected.summary.unfused.layers);
-    assert.equal(s.parameters, expected.summary.unfused.parameters);
-    assert.equal(Number(s.gflops.toFixed(1)), expected.summary.unfused.gflops_640);
+    assertV7Structure(model, expected);
 
     model.eval();
     const x = fromHost(readNpyFile(fixture(`${stem}_input.npy`)));

@@ -13,6 +13,8 @@ import { intArg } from '../module-args.ts';
 
 export class Detect extends Module {
   readonly nc: number;
+  /** Mask coefficients per anchor (Segment); 0 for detection. */
+  readonly nm: number;
   readonly no: number;
   readonly nl: number;
   readonly na: number;
@@ -21,10 +23,11 @@ export class Detect extends Module {
   stride: number[] = [];
   readonly #grids = new Map<string, { grid: Tensor; anchorGrid: Tensor }>();
 
-  constructor(nc: number, anchors: number[][], ch: number[]) {
+  constructor(nc: number, anchors: number[][], ch: number[], nm = 0) {
     super();
     this.nc = nc;
-    this.no = nc + 5;
+    this.nm = nm;
+    this.no = nc + 5 + nm;
     this.nl = anchors.length;
     this.na = Math.floor(anchors[0]!.length / 2);
     // Anchors in pixels until the model divides them by the strides (then grid units, as YOLOv5 stores them).
@@ -54,10 +57,13 @@ export class Detect extends Module {
       const r = raw[i]!;
       const [bs, , ny, nx] = r.shape as [number, number, number, number, number];
       const { grid, anchorGrid } = this.#grid(i, nx, ny);
-      const [xy, wh, conf] = r.sigmoid().split([2, 2, this.nc + 1], 4) as [Tensor, Tensor, Tensor];
+      // Mask coefficients (Segment) stay raw; boxes, objectness and classes go through the sigmoid.
+      const boxes = this.nm ? r.narrow(4, 0, this.nc + 5).sigmoid() : r.sigmoid();
+      const [xy, wh, conf] = boxes.split([2, 2, this.nc + 1], 4) as [Tensor, Tensor, Tensor];
       const xyPix = xy.mul(2).add(grid).mul(this.stride[i]!);
       const whPix = wh.mul(2).pow(2).mul(anchorGrid);
-      z.push(cat([xyPix, whPix, conf], 4).view(bs, this.na * ny * nx, this.no));
+      const parts = this.nm ? [xyPix, whPix, conf, r.narrow(4, this.nc + 5, this.nm)] : [xyPix, whPix, conf];
+      z.push(cat(parts, 4).view(bs, this.na * ny * nx, this.no));
     }
     return { pred: cat(z, 1), raw };
   }
@@ -155,6 +161,14 @@ export function emitDetect(m: Detect, input: string | string[], ctx: EmitContext
   return ctx.graph.node('Concat', outputs, scope, { axis: attr.int(1) });
 }
 
+/** The anchors argument of Detect and Segment: one list of (w, h) pairs per level. */
+export function detectAnchorsArg(anchors: unknown): number[][] {
+  if (!Array.isArray(anchors) || !anchors.every((r) => Array.isArray(r) && r.length % 2 === 0 && r.every((x) => typeof x === 'number'))) {
+    throw new Error(`Detect anchors must be lists of (w, h) pairs, got ${JSON.stringify(anchors)}`);
+  }
+  return anchors as number[][];
+}
+
 export const detectBlocks: BlockFamily = {
   name: 'detect',
   modules: [
@@ -164,13 +178,7 @@ export const detectBlocks: BlockFamily = {
       pythonType: 'models.yolo.Detect',
       argCount: [2, 2],
       channels: 'detect',
-      build: (a) => {
-        const anchors = a[1];
-        if (!Array.isArray(anchors) || !anchors.every((r) => Array.isArray(r) && r.length % 2 === 0 && r.every((x) => typeof x === 'number'))) {
-          throw new Error(`Detect anchors must be lists of (w, h) pairs, got ${JSON.stringify(anchors)}`);
-        }
-        return new Detect(intArg(a, 0, 'nc'), anchors as number[][], a[2] as number[]);
-      },
+      build: (a) => new Detect(intArg(a, 0, 'nc'), detectAnchorsArg(a[1]), a[2] as number[]),
     },
   ],
   onnx: [emitterEntry(Detect, emitDetect)],

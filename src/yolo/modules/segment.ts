@@ -1,0 +1,82 @@
+// YOLOv5 v7.0's segmentation head (models/yolo.py Segment, models/common.py Proto): Detect with nm mask
+// coefficients per anchor (not sigmoided) and a Proto branch on the first level that makes the mask prototypes.
+// Class and YAML spec; ONNX export of the two outputs is not written yet (export names the module).
+import { Module } from '../../nn/module.ts';
+import { Upsample } from '../../nn/pooling.ts';
+import type { Tensor } from '../../tensor/tensor.ts';
+import { type BlockFamily, type ChannelContext, detectChannels, makeDivisible } from '../block.ts';
+import { intArg } from '../module-args.ts';
+import { Conv, defaultActivation } from './conv.ts';
+import { Detect, detectAnchorsArg } from './detect.ts';
+
+/** Mask prototypes: cv3(cv2(upsample(cv1(x)))), c_ hidden channels, c2 prototypes at twice the resolution. */
+export class Proto extends Module {
+  readonly cv1: Conv;
+  readonly upsample: Upsample;
+  readonly cv2: Conv;
+  readonly cv3: Conv;
+  constructor(c1: number, c = 256, c2 = 32, act: Module = defaultActivation) {
+    super();
+    this.cv1 = this.registerModule('cv1', new Conv(c1, c, 3, 1, null, 1, 1, act));
+    this.upsample = this.registerModule('upsample', new Upsample(2, 'nearest'));
+    this.cv2 = this.registerModule('cv2', new Conv(c, c, 3, 1, null, 1, 1, act));
+    this.cv3 = this.registerModule('cv3', new Conv(c, c2, 1, 1, null, 1, 1, act));
+  }
+  override get typeName(): string {
+    return 'Proto';
+  }
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of [this.cv1, this.upsample, this.cv2, this.cv3]) {
+      const next = m.forward(y);
+      if (y !== x) y.dispose();
+      y = next;
+    }
+    return y;
+  }
+}
+
+export class Segment extends Detect {
+  readonly npr: number;
+  readonly proto: Proto;
+  constructor(nc: number, anchors: number[][], nm = 32, npr = 256, ch: number[] = [], act: Module = defaultActivation) {
+    super(nc, anchors, ch, nm);
+    this.npr = npr;
+    this.proto = this.registerModule('proto', new Proto(ch[0]!, npr, nm, act));
+  }
+  override get typeName(): string {
+    return 'Segment';
+  }
+  /** Training: the raw maps. Eval: { pred (bs, rows, 5 + nc + nm), raw, proto (bs, nm, h/4, w/4) }. */
+  override forward(xs: Tensor[]): Tensor[] | { pred: Tensor; raw: Tensor[]; proto: Tensor } {
+    const proto = this.proto.forward(xs[0]!);
+    const out = super.forward(xs);
+    if (Array.isArray(out)) {
+      proto.dispose();
+      return out;
+    }
+    return { ...out, proto };
+  }
+}
+
+/** Detect's rule, then npr (args[3]) scaled by width as parse_model does for Segment. */
+function segmentChannels(args: unknown[], ctx: ChannelContext) {
+  const r = detectChannels(args, ctx);
+  r.args[3] = makeDivisible(intArg(r.args, 3, 'npr') * ctx.gw, 8);
+  return r;
+}
+
+export const segmentBlocks: BlockFamily = {
+  name: 'segment',
+  modules: [
+    {
+      name: 'Segment',
+      doc: { args: '[nc, anchors, nm=32, npr=256]', purpose: 'segmentation head: Detect with nm mask coefficients per anchor, plus Proto mask prototypes' },
+      pythonType: 'models.yolo.Segment',
+      argCount: [4, 4],
+      channels: segmentChannels,
+      build: (a, ctx) => new Segment(intArg(a, 0, 'nc'), detectAnchorsArg(a[1]), intArg(a, 2, 'nm'), intArg(a, 3, 'npr'), a[4] as number[], ctx.act),
+    },
+  ],
+  onnx: [],
+};
