@@ -47,7 +47,8 @@ try {
     machine: `${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length} cores, Node ${process.version}, load average ${load.toFixed(2)} at start`,
     method: `wall time of a child process, median of ${RUNS} runs after one warm-up, compiled package staged without src/`,
     goalMs: GOAL_MS,
-    meetsGoal: results.slice(1).every((r) => r.medianMs <= GOAL_MS),
+    // The goal is for --help and --version; a subcommand's help is shown for comparison.
+    meetsGoal: results.filter((r) => ['tsyolo --version', 'tsyolo --help'].includes(r.what)).every((r) => r.medianMs <= GOAL_MS),
     results,
   };
   const file = join(repo, 'bench', 'results', 'cli.json');
