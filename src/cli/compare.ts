@@ -1,21 +1,38 @@
 // `tsyolo compare A B …`: the ablation table (src/ablation/compare.ts) printed and written to runs/compare/exp{N}/.
-import { compareModels, formatComparison, writeComparison } from '../ablation/compare.ts';
+import type { Command } from 'commander';
+import { runFolderOptions } from '../run/common-options.ts';
 import { incrementPath } from '../run/increment-path.ts';
-import { getNumThreads } from '../tensor/runtime.ts';
+import { type OptionTable, flag, optionalText, positiveInteger } from '../run/option-table.ts';
+import { addOptions, resolveFlags } from './options.ts';
 
 export interface CompareCliOptions {
   img: number;
-  speed?: boolean;
-  data?: string;
+  speed: boolean;
+  data: string | undefined;
   project: string;
   name: string;
-  existOk?: boolean;
+  existOk: boolean;
 }
 
+const COMPARE_FLAGS: OptionTable<CompareCliOptions> = {
+  img: { flags: '--img, --imgsz <size>', help: 'image size for GFLOPs and latency', default: 640, read: positiveInteger },
+  speed: { flags: '--speed', help: 'median latency per image: fused libtorch eval and onnxruntime-node, batch 1, after 3 warm-up runs', default: false, read: flag },
+  data: { flags: '--data <yaml>', help: "dataset YAML: each checkpoint's mAP50 and mAP50-95 on its val split", default: undefined, read: optionalText },
+  ...runFolderOptions('runs/compare'),
+};
+
 export async function runCompare(entries: string[], o: CompareCliOptions, print: (s: string) => void): Promise<void> {
+  const [{ compareModels, formatComparison, writeComparison }, { getNumThreads }] = await Promise.all([import('../ablation/compare.ts'), import('../tensor/runtime.ts')]);
   const dir = incrementPath(o.project, o.name, o.existOk);
   const rows = await compareModels(entries, { img: o.img, speed: o.speed ? { warmup: 3, runs: 10 } : undefined, data: o.data, valProject: dir });
   print(formatComparison(rows, o.img));
   await writeComparison(dir, rows, o.img, getNumThreads());
   print(`written: ${dir}/compare.md, compare.csv, compare.png`);
+}
+
+export function compareCommand(command: Command, print: (s: string) => void): void {
+  command
+    .description('ablation table: layers, parameters, GFLOPs (and latency with --speed) of model YAMLs or checkpoints, change against the first; writes compare.md, compare.csv, compare.png')
+    .argument('<models...>', 'model YAMLs (shipped names or paths) or checkpoints (.pt, .safetensors)');
+  addOptions(command, COMPARE_FLAGS).action((models: string[], values: Record<string, unknown>) => runCompare(models, resolveFlags(COMPARE_FLAGS, values), print));
 }

@@ -1,33 +1,73 @@
 // `tsyolo detect`: flags → detect(); the model is loaded from weights (fused, eval) like detect.py.
-import { detect } from '../detect/detect.ts';
-import { loadBackend } from '../deploy/load-backend.ts';
+import type { Command } from 'commander';
+import { DEVICE_OPTION, runFolderOptions } from '../run/common-options.ts';
+import { type OptionTable, flag, fraction, integer, positiveInteger, text } from '../run/option-table.ts';
+import { selectDeviceFor } from '../run/select-device.ts';
+import { addOptions, resolveFlags } from './options.ts';
 
-export async function runDetect(o: Record<string, unknown>, print: (s: string) => void): Promise<void> {
-  const backend = await loadBackend(o.weights as string, { device: o.device as string });
-  const classes = (o.classes as string[] | undefined)?.map((c) => {
-    const n = Number(c);
-    if (!Number.isInteger(n)) throw new Error(`--classes takes class ids, got '${c}'`);
-    return n;
+interface DetectFlags {
+  weights: string;
+  source: string;
+  imgsz: number;
+  confThres: number;
+  iouThres: number;
+  maxDet: number;
+  classes: number[] | undefined;
+  agnosticNms: boolean;
+  saveTxt: boolean;
+  saveConf: boolean;
+  saveCrop: boolean;
+  nosave: boolean;
+  lineThickness: number;
+  hideLabels: boolean;
+  hideConf: boolean;
+  device: string;
+  project: string;
+  name: string;
+  existOk: boolean;
+  vidStride: number;
+}
+
+function classes(raw: unknown, name: string): number[] {
+  return (Array.isArray(raw) ? raw : [raw]).map((c) => {
+    try {
+      return integer(c, name);
+    } catch {
+      throw new Error(`${name} takes class ids, got '${String(c)}'`);
+    }
   });
-  await detect(backend, {
-    source: o.source as string,
-    imgsz: o.imgsz as number,
-    confThres: o.confThres as number,
-    iouThres: o.iouThres as number,
-    maxDet: o.maxDet as number,
-    classes,
-    agnosticNms: Boolean(o.agnosticNms),
-    saveTxt: Boolean(o.saveTxt),
-    saveConf: Boolean(o.saveConf),
-    saveCrop: Boolean(o.saveCrop),
-    nosave: Boolean(o.nosave),
-    lineThickness: o.lineThickness as number,
-    hideLabels: Boolean(o.hideLabels),
-    hideConf: Boolean(o.hideConf),
-    project: o.project as string,
-    name: o.name as string,
-    existOk: Boolean(o.existOk),
-    vidStride: o.vidStride as number,
-    log: print,
-  });
+}
+
+// --conf and --iou: how YOLOv5's tutorials type them (argparse accepts a flag's unique prefix).
+const DETECT_FLAGS: OptionTable<DetectFlags> = {
+  weights: { flags: '--weights <file>', help: 'a .pt, .safetensors or exported .onnx model (or a model YAML for an untrained model)', default: '', required: true, read: text },
+  source: { flags: '--source <path>', help: 'image or video file, folder, glob or .txt list of images', default: '', required: true, read: text },
+  imgsz: { flags: '--img, --imgsz <size>', help: 'inference size', default: 640, read: positiveInteger },
+  confThres: { flags: '--conf, --conf-thres <c>', help: 'confidence threshold', default: 0.25, read: fraction },
+  iouThres: { flags: '--iou, --iou-thres <t>', help: 'NMS IoU threshold', default: 0.45, read: fraction },
+  maxDet: { flags: '--max-det <n>', help: 'maximum detections per image', default: 1000, read: positiveInteger },
+  classes: { flags: '--classes <c...>', help: 'keep only these class ids', default: undefined, read: classes },
+  agnosticNms: { flags: '--agnostic-nms', help: 'class-agnostic NMS', default: false, read: flag },
+  saveTxt: { flags: '--save-txt', help: 'save labels/<image>.txt', default: false, read: flag },
+  saveConf: { flags: '--save-conf', help: 'add confidences to --save-txt labels', default: false, read: flag },
+  saveCrop: { flags: '--save-crop', help: 'save crops/<class>/<image>.jpg', default: false, read: flag },
+  nosave: { flags: '--nosave', help: 'do not save annotated images', default: false, read: flag },
+  lineThickness: { flags: '--line-thickness <px>', help: 'box line width', default: 3, read: positiveInteger },
+  hideLabels: { flags: '--hide-labels', help: 'draw boxes without labels', default: false, read: flag },
+  hideConf: { flags: '--hide-conf', help: 'labels without confidences', default: false, read: flag },
+  device: DEVICE_OPTION,
+  ...runFolderOptions('runs/detect'),
+  vidStride: { flags: '--vid-stride <n>', help: 'video frame-rate stride', default: 1, read: positiveInteger },
+};
+
+export async function runDetect(o: DetectFlags, print: (s: string) => void): Promise<void> {
+  const [{ loadBackend }, { detect }] = await Promise.all([import('../deploy/load-backend.ts'), import('../detect/detect.ts')]);
+  const backend = await loadBackend(o.weights, { device: selectDeviceFor(o.weights, o.device) });
+  const { weights: _w, device: _d, ...options } = o;
+  await detect(backend, { ...options, log: print });
+}
+
+export function detectCommand(command: Command, print: (s: string) => void): void {
+  command.description('run a detector on images and videos: annotated images/videos, YOLO-format labels, crops (detect.py)');
+  addOptions(command, DETECT_FLAGS).action((values: Record<string, unknown>) => runDetect(resolveFlags(DETECT_FLAGS, values), print));
 }

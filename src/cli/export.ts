@@ -1,18 +1,41 @@
 // `tsyolo export`: weights → ONNX beside them (yolov5s.pt → yolov5s.onnx), as export.py --include onnx does.
+import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { exportOnnx } from '../export/export-onnx.ts';
-import { loadModel } from '../yolo/load-model.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
+import { type OptionTable, flag, integer, positiveInteger, text } from '../run/option-table.ts';
+import { addOptions, resolveFlags } from './options.ts';
 
 export interface ExportCliOptions {
   weights: string;
-  include?: string[];
-  imgsz?: number[];
-  batch?: number;
-  opset?: number;
-  dynamic?: boolean;
-  half?: boolean;
+  include: string[];
+  /** h w, or one number for a square input. */
+  imgsz: number[];
+  batch: number;
+  opset: number;
+  dynamic: boolean;
+  half: boolean;
+}
+
+function list<T>(read: (raw: unknown, name: string) => T): (raw: unknown, name: string) => T[] {
+  return (raw, name) => (Array.isArray(raw) ? raw : [raw]).map((v) => read(v, name));
+}
+
+const EXPORT_FLAGS: OptionTable<ExportCliOptions> = {
+  weights: { flags: '--weights <file>', help: 'a .pt or .safetensors checkpoint', default: '', required: true, read: text },
+  include: { flags: '--include <formats...>', help: 'formats to export (onnx)', default: ['onnx'], read: list(text) },
+  imgsz: { flags: '--img, --imgsz <size...>', help: 'image size: h w, or one number for square', default: [640], read: list(positiveInteger) },
+  batch: { flags: '--batch, --batch-size <n>', help: 'batch size of the exported input', default: 1, read: positiveInteger },
+  opset: { flags: '--opset <n>', help: 'ONNX opset version (12 to 17)', default: 17, read: integer },
+  dynamic: { flags: '--dynamic', help: 'dynamic batch, height and width', default: false, read: flag },
+  half: { flags: '--half', help: 'store weights as float16 (input, output and compute stay float32)', default: false, read: flag },
+};
+
+export function exportCommand(command: Command, print: (s: string) => void): void {
+  command.description('export weights to ONNX beside them (export.py --include onnx): fused, decoded output0, stride/names metadata');
+  addOptions(command, EXPORT_FLAGS).action(async (values: Record<string, unknown>) => {
+    await runExport(resolveFlags(EXPORT_FLAGS, values), print);
+  });
 }
 
 /** export.py's file naming: the weights path with its suffix replaced. */
@@ -22,15 +45,17 @@ export function onnxPathFor(weights: string): string {
 }
 
 export async function runExport(o: ExportCliOptions, print: (s: string) => void): Promise<string[]> {
-  const include = (o.include ?? ['onnx']).map((s) => s.toLowerCase());
+  const include = o.include.map((s) => s.toLowerCase());
   const unknown = include.filter((f) => f !== 'onnx');
   if (unknown.length) throw new Error(`--include ${unknown.join(', ')}: only 'onnx' is supported`);
   const t0 = performance.now();
+  const [{ loadModel }, { exportOnnx }] = await Promise.all([import('../yolo/load-model.ts'), import('../export/export-onnx.ts')]);
   const { model } = loadModel(o.weights);
   model.fuse().eval();
-  const imgsz = o.imgsz?.length ? (o.imgsz.length === 1 ? o.imgsz[0]! : ([o.imgsz[0]!, o.imgsz[1]!] as [number, number])) : 640;
+  if (o.imgsz.length > 2) throw new Error(`--img takes one size or h w, got ${o.imgsz.join(' ')}`);
+  const imgsz: number | [number, number] = o.imgsz.length === 1 ? o.imgsz[0]! : [o.imgsz[0]!, o.imgsz[1]!];
   print(`Fusing layers... \n${model.summaryName}: ${model.numParameters()} parameters, strides ${model.stride.join(', ')}`);
-  print(`ONNX: starting export with tsyolo's writer (opset ${o.opset ?? 17})...`);
+  print(`ONNX: starting export with tsyolo's writer (opset ${o.opset})...`);
   const r = exportOnnx(model, { imgsz, batch: o.batch, opset: o.opset, dynamic: o.dynamic, half: o.half, log: print });
   const file = onnxPathFor(o.weights);
   writeFileAtomic(file, r.bytes, { fsync: true });

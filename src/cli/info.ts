@@ -1,19 +1,35 @@
 // `tsyolo info`: YOLOv5's layer table and summary line for a config or a checkpoint.
-import { loadModel } from '../yolo/load-model.ts';
-import { formatLayerTable, formatSummaryLine, summarize } from '../yolo/model-info.ts';
+import type { Command } from 'commander';
+import { type OptionTable, flag, positiveInteger, text } from '../run/option-table.ts';
+import { addOptions, resolveFlags } from './options.ts';
 
 export interface InfoOptions {
-  cfg?: string;
-  weights?: string;
+  cfg: string;
+  weights: string;
   img: number;
-  nc?: number;
-  fuse?: boolean;
-  json?: boolean;
+  nc: number | undefined;
+  fuse: boolean;
+  json: boolean;
 }
 
-export function runInfo(o: InfoOptions, print: (s: string) => void): void {
+const INFO_FLAGS: OptionTable<InfoOptions> = {
+  cfg: { flags: '--cfg <yaml>', help: 'model YAML: a shipped name (yolov5s-shufflenetv2.yaml) or a path', default: '', read: text },
+  weights: { flags: '--weights <file>', help: 'a .pt or .safetensors checkpoint', default: '', read: text },
+  img: { flags: '--img, --imgsz <size>', help: 'image size for GFLOPs', default: 640, read: positiveInteger },
+  nc: { flags: '--nc <n>', help: 'override the number of classes', default: undefined, read: positiveInteger },
+  fuse: { flags: '--fuse', help: 'fold Conv+BN pairs, then summarise again', default: false, read: flag },
+  json: { flags: '--json', help: 'print {"layers","parameters","gradients","gflops"} only', default: false, read: flag },
+};
+
+export function infoCommand(command: Command, print: (s: string) => void): void {
+  command.description("print YOLOv5's layer table and summary for a model YAML or a checkpoint");
+  addOptions(command, INFO_FLAGS).action((values: Record<string, unknown>) => runInfo(resolveFlags(INFO_FLAGS, values), print));
+}
+
+export async function runInfo(o: InfoOptions, print: (s: string) => void): Promise<void> {
   if (!o.cfg && !o.weights) throw new Error('info needs --cfg (a model YAML) or --weights (a .pt or .safetensors)');
-  const { model, meta } = loadModel((o.weights ?? o.cfg)!, { nc: o.nc, log: print });
+  const [{ loadModel }, { formatLayerTable, formatSummaryLine, summarize }] = await Promise.all([import('../yolo/load-model.ts'), import('../yolo/model-info.ts')]);
+  const { model, meta } = loadModel(o.weights || o.cfg, { nc: o.nc, log: print });
   const unfused = summarize(model, o.img);
   if (!o.json) {
     print(formatLayerTable(model));

@@ -6,7 +6,7 @@ import { loadMosaic, type LoadedImage, type MosaicSource } from './augment/mosai
 import { augmentHsv } from './augment/augment-hsv.ts';
 import { flipImageLeftRight, flipImageUpDown, flipLabelsLeftRight, flipLabelsUpDown } from './augment/flip.ts';
 import { randomPerspective } from './augment/random-perspective.ts';
-import { resolveAugmentationHyp, type AugmentationHyp } from './hyp.ts';
+import { resolveHyp, type AugmentationHyp } from './hyp.ts';
 import { assertRgbImage, hwcToChw, type RgbImage } from './image-buffer.ts';
 import { letterbox } from './letterbox.ts';
 import { computeRectBatches } from './rect-batches.ts';
@@ -109,7 +109,7 @@ export class YoloDataset implements MosaicSource {
     this.augment = opts.augment ?? false;
     this.rect = opts.rect ?? false;
     this.mosaic = this.augment && !this.rect;
-    this.hyp = resolveAugmentationHyp(opts.hyp ?? {});
+    this.hyp = resolveHyp(opts.hyp);
     this.cache = opts.cache;
     this.readImage = opts.readImage ?? decodeWithSharedDecoder;
     if (!Number.isInteger(this.imgSize) || this.imgSize < this.stride) {

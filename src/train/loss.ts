@@ -37,6 +37,16 @@ export interface LossResult {
   lcls: number;
 }
 
+/** (nt, 6) target rows on the host, float64 for a float64 model (float32 values widen exactly). */
+function hostTargets(targets: Tensor | Float32Array, float64: boolean): Float32Array | Float64Array {
+  if (targets instanceof Float32Array) {
+    if (targets.length % 6 !== 0) throw new Error(`ComputeLoss: targets must be rows of 6 values, got ${targets.length} values`);
+    return float64 ? Float64Array.from(targets) : targets;
+  }
+  if (targets.ndim !== 2 || targets.shape[1] !== 6) throw new Error(`ComputeLoss: targets must be (nt, 6), got [${targets.shape.join(', ')}]`);
+  return float64 ? tidy(() => targets.to('float64').toTypedArray() as Float64Array) : targets.toFloat32Array();
+}
+
 /** smooth_BCE: positive and negative class targets under label smoothing eps. */
 export function smoothBce(eps = 0.1): { cp: number; cn: number } {
   return { cp: 1.0 - 0.5 * eps, cn: 0.5 * eps };
@@ -76,8 +86,11 @@ export class ComputeLoss {
     ({ cp: this.cp, cn: this.cn } = smoothBce(hyp.label_smoothing ?? 0.0));
   }
 
-  /** `preds`: the raw (bs, na, ny, nx, 5+nc) maps; `targets`: (nt, 6) rows of image, class, cx, cy, w, h (0–1). */
-  compute(preds: Tensor[], targets: Tensor): LossResult {
+  /**
+   * `preds`: the raw (bs, na, ny, nx, 5+nc) maps; `targets`: (nt, 6) rows of image, class, cx, cy, w, h (0–1), as a
+   * tensor or as the loader's host rows (build_targets runs on the host, so host rows need no round trip).
+   */
+  compute(preds: Tensor[], targets: Tensor | Float32Array): LossResult {
     const { na, nc, nl } = this.head;
     if (preds.length !== nl) throw new Error(`ComputeLoss: expected ${nl} prediction maps, got ${preds.length}`);
     const shapes = preds.map((p, i) => {
@@ -87,11 +100,9 @@ export class ComputeLoss {
       }
       return s as [number, number, number, number, number];
     });
-    if (targets.ndim !== 2 || targets.shape[1] !== 6) throw new Error(`ComputeLoss: targets must be (nt, 6), got [${targets.shape.join(', ')}]`);
-
     const dtype = preds[0]!.dtype;
     const device = preds[0]!.device;
-    const host = dtype === 'float64' ? tidy(() => targets.to('float64').toTypedArray() as Float64Array) : targets.toFloat32Array();
+    const host = hostTargets(targets, dtype === 'float64');
     const levels = buildTargets({
       targets: host,
       anchors: this.head.anchors.toFloat32Array(),

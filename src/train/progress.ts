@@ -7,6 +7,12 @@ export function formatTrainRow(epoch: number, epochs: number, mem: string, mloss
   return pyFormat('%11s%11s' + '%11.4g'.repeat(5), `${epoch}/${epochs - 1}`, mem, mloss[0]!, mloss[1]!, mloss[2]!, instances, size);
 }
 
+/** The GPU_mem column: CUDA memory reserved, as YOLOv5 prints it; 0G on the CPU, as YOLOv5 shows there. */
+export function gpuMem(device: string): string {
+  // The engine does not expose CUDA's caching-allocator figures yet: '-' rather than a wrong number.
+  return device.startsWith('cuda') ? '-' : '0G';
+}
+
 function clock(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const mm = String(Math.floor(s / 60)).padStart(2, '0');

@@ -13,7 +13,11 @@ export const TRAIN_STATE_PREFIX = '_train.';
 export interface TrainState {
   epoch: number;
   bestFitness: number;
+  /** EarlyStopping's best epoch. */
+  bestEpoch: number;
   emaUpdates: number;
+  /** The iteration of the last optimizer step (gradient accumulation continues from it on --resume). */
+  lastOptStep: number;
   /** The run's options and hyperparameters (opt.yaml, hyp.yaml as JSON). */
   opt: Record<string, unknown>;
   hyp: Record<string, unknown>;
@@ -45,6 +49,8 @@ export function saveTrainCheckpoint(
     epoch: String(parts.final ? -1 : parts.state.epoch),
     best_fitness: String(parts.state.bestFitness),
     ema_updates: String(parts.state.emaUpdates),
+    best_epoch: String(parts.state.bestEpoch),
+    last_opt_step: String(parts.state.lastOptStep),
     opt: JSON.stringify(parts.state.opt),
     hyp: JSON.stringify(parts.state.hyp),
     date: new Date().toISOString(),
@@ -77,6 +83,9 @@ export function readTrainCheckpoint(file: string): ResumeData {
       epoch: Number(metadata.epoch),
       bestFitness: Number(metadata.best_fitness ?? 0),
       emaUpdates: Number(metadata.ema_updates ?? 0),
+      bestEpoch: Number(metadata.best_epoch ?? 0),
+      // Checkpoints from before this was saved: train.py's restart value.
+      lastOptStep: Number(metadata.last_opt_step ?? -1),
       opt: metadataJson(st, 'opt', file, isJsonObject, 'a JSON object')!,
       hyp: metadataJson(st, 'hyp', file, isJsonObject, 'a JSON object') ?? {},
     },

@@ -1,26 +1,26 @@
-// train.py: YOLOv5 v7.0's training recipe on tsyolo's engine — hyp scaling, three parameter groups, warmup,
-// LR schedule, gradient accumulation to a nominal batch of 64, clipping, EMA, per-epoch validation, fitness,
-// early stopping, atomic checkpoints, --resume, results.csv / results.png.
-import { existsSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { stringify as toYaml } from 'yaml';
+// train.py: YOLOv5 v7.0's training recipe on tsyolo's engine, in its phases — resolve the run (train-run.ts) →
+// build the model (train-model.ts) → data → optimisation (hyp scaling, three parameter groups, loss, EMA, resume
+// state) → per batch: warmup, forward, loss, backward, accumulated optimizer step → end of epoch: validation,
+// fitness, results.csv, atomic checkpoints, early stopping → finish: strip, validate best, plots.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { roundHalfEven } from '../compat/python.ts';
 import { type DatasetConfig, loadDatasetConfig } from '../data/dataset-config.ts';
-import { buildDatasetIndex } from '../data/dataset-index.ts';
-import { createLoader } from '../data/loader.ts';
+import { buildDatasetIndex, type DatasetIndex } from '../data/dataset-index.ts';
+import type { Hyp } from '../data/hyp.ts';
+import { type Batch, createLoader, type DataLoader } from '../data/loader.ts';
+import { SeededRandom } from '../data/seeded-random.ts';
 import { plotImages } from '../plot/image-grid.ts';
 import { plotLabels } from '../plot/labels-plot.ts';
 import { plotResults } from '../plot/results-plot.ts';
-import { incrementPath } from '../run/increment-path.ts';
+import { checkImgSize } from '../run/check-img-size.ts';
 import { tensor } from '../tensor/create.ts';
 import { interpolateBilinear } from '../tensor/functional.ts';
-import { manualSeed, noGrad } from '../tensor/runtime.ts';
+import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { loadCheckpoint } from '../yolo/checkpoint.ts';
-import { DetectionModel } from '../yolo/detection-model.ts';
-import { type ModelConfig, loadModelConfig } from '../yolo/model-config.ts';
-import { formatSummaryLine, summarize } from '../yolo/model-info.ts';
+import type { DetectionModel } from '../yolo/detection-model.ts';
 import { libtorchBackend } from '../deploy/libtorch-backend.ts';
 import { createValLoader, val } from '../val/val.ts';
 import { checkAnchors } from './autoanchor.ts';
@@ -28,47 +28,19 @@ import { clipGradNorm } from './clip-grad.ts';
 import { EarlyStopping } from './early-stopping.ts';
 import { ModelEMA } from './ema.ts';
 import { fitness } from './fitness.ts';
-import { type Hyp, loadHyp } from './hyp.ts';
 import { ComputeLoss } from './loss.ts';
 import { applyWarmup, linearLr, oneCycleLr, warmupIterations } from './lr-schedule.ts';
-import { type OptimizerName, smartOptimizer } from './optimizer.ts';
-import { ProgressLine, TRAIN_HEADER, formatBar, formatTrainRow } from './progress.ts';
+import { type Optimizer, smartOptimizer } from './optimizer.ts';
+import { ProgressLine, TRAIN_HEADER, formatBar, formatTrainRow, gpuMem } from './progress.ts';
 import { appendResultsRow, dropResultsAfter } from './results-csv.ts';
-import { loadHostWeights, readTrainCheckpoint, saveTrainCheckpoint, stripTrainState, type TrainState } from './train-checkpoint.ts';
-import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
+import { loadHostWeights, saveTrainCheckpoint, stripTrainState, type TrainState } from './train-checkpoint.ts';
+import { buildTrainModel } from './train-model.ts';
+import { type TrainInput, type TrainRun, resolveRun } from './train-run.ts';
 
-export interface TrainOptions {
-  data: string;
-  cfg?: string;
-  weights?: string;
-  hyp?: string;
-  epochs?: number;
-  batchSize?: number;
-  imgsz?: number;
-  device?: string;
-  workers?: number;
-  project?: string;
-  name?: string;
-  existOk?: boolean;
-  /** true: the newest last.safetensors under runs/train; a string: that checkpoint. */
-  resume?: boolean | string;
-  cache?: 'ram';
-  optimizer?: OptimizerName;
-  cosLr?: boolean;
-  patience?: number;
-  freeze?: number[];
-  seed?: number;
-  noval?: boolean;
-  nosave?: boolean;
-  noplots?: boolean;
-  noautoanchor?: boolean;
-  multiScale?: boolean;
-  singleCls?: boolean;
-  labelSmoothing?: number;
-  log?: (line: string) => void;
-  /** Progress output (default: stdout). */
-  write?: (s: string) => void;
-}
+export type { TrainOptions } from './train-options.ts';
+export type { TrainInput } from './train-run.ts';
+
+type Metrics = { P: number; R: number; mAP50: number; mAP50_95: number };
 
 export interface TrainResult {
   saveDir: string;
@@ -76,329 +48,344 @@ export interface TrainResult {
   best: string;
   epochsRun: number;
   bestFitness: number;
-  final: { P: number; R: number; mAP50: number; mAP50_95: number };
+  final: Metrics;
   stoppedBy: 'completed' | 'early-stopping' | 'interrupted';
 }
 
-/** Newest runs/train/*\/weights/last.safetensors (YOLOv5's get_latest_run). */
-function latestRun(project: string): string {
-  let best: { file: string; mtime: number } | null = null;
-  if (existsSync(project)) {
-    for (const d of readdirSync(project)) {
-      const f = join(project, d, 'weights', 'last.safetensors');
-      if (existsSync(f)) {
-        const mtime = statSync(f).mtimeMs;
-        if (!best || mtime > best.mtime) best = { file: f, mtime };
-      }
-    }
-  }
-  if (!best) throw new Error(`--resume: no weights/last.safetensors found under ${project}`);
-  return best.file;
+/** Nominal batch size: gradients accumulate to 64 images per optimizer step. */
+const NBS = 64;
+/** Domain separator of the multi-scale size generator (the loader's items use 1, its shuffle 2). */
+const MULTI_SCALE_STREAM = 3;
+
+/** Everything the loop reads and updates. */
+interface Loop {
+  run: TrainRun;
+  data: DatasetConfig;
+  names: string[];
+  model: DetectionModel;
+  ema: ModelEMA;
+  optimizer: Optimizer;
+  lf: (epoch: number) => number;
+  /** hyp after train.py's scaling (weight decay, loss gains). */
+  hyp: Hyp;
+  computeLoss: ComputeLoss;
+  loader: DataLoader;
+  /** train.py's val_loader: one for the run, so its worker threads are not restarted every epoch. */
+  valLoader: DataLoader;
+  stopper: EarlyStopping;
+  imgsz: number;
+  gs: number;
+  nb: number;
+  nw: number;
+  accumulate: number;
+  startEpoch: number;
+  bestFitness: number;
+  lastOptStep: number;
+  metrics: Metrics;
+  valLosses: [number, number, number];
+  interrupted: boolean;
 }
 
-function checkImgSize(imgsz: number, gs: number): number {
-  const size = Math.max(Math.ceil(imgsz / gs) * gs, 2 * gs);
-  return size;
+// ------------------------------------------------------------------------------------------------ data
+
+function loadData(run: TrainRun): { data: DatasetConfig; nc: number; names: string[] } {
+  const data = loadDatasetConfig(run.opt.data);
+  return run.opt.singleCls ? { data, nc: 1, names: ['item'] } : { data, nc: data.nc, names: data.names };
 }
 
-export async function train(options: TrainOptions): Promise<TrainResult> {
-  const log = options.log ?? ((s: string) => console.log(s));
-  let o: TrainOptions = { ...options };
-  let resume: ReturnType<typeof readTrainCheckpoint> | null = null;
-  let resumeFile = '';
-  if (o.resume) {
-    resumeFile = typeof o.resume === 'string' ? o.resume : latestRun(o.project ?? 'runs/train');
-    resume = readTrainCheckpoint(resumeFile);
-    // Continue with the interrupted run's own options (its folder, data, hyp, epochs).
-    o = { ...(resume.state.opt as unknown as TrainOptions), resume: resumeFile, log: options.log, write: options.write, existOk: true };
-    log(`Resuming training from ${resumeFile} from epoch ${resume.state.epoch + 1} to ${o.epochs} total epochs`);
-  }
-  const epochs = o.epochs ?? 100;
-  const batchSize = o.batchSize ?? 16;
-  const seed = o.seed ?? 0;
-  const device = o.device ?? 'cpu';
-  const hyp: Hyp = resume ? (resume.state.hyp as unknown as Hyp) : loadHyp(o.hyp ?? 'hyp.scratch-low.yaml');
-  if (!resume) hyp.label_smoothing = o.labelSmoothing ?? hyp.label_smoothing ?? 0;
-  const hypInitial = { ...hyp };
-  const saveDir = resume ? dirname(dirname(resolve(resumeFile))) : incrementPath(o.project ?? 'runs/train', o.name ?? 'exp', o.existOk);
-  const wdir = join(saveDir, 'weights');
-  makeDirs(wdir);
-  const last = join(wdir, 'last.safetensors');
-  const best = join(wdir, 'best.safetensors');
-  const optForFile = Object.fromEntries(Object.entries({ ...o, resume: Boolean(o.resume) }).filter(([k, v]) => v !== undefined && k !== 'log' && k !== 'write'));
-  if (!resume) {
-    writeFileAtomic(join(saveDir, 'hyp.yaml'), toYaml(hyp));
-    writeFileAtomic(join(saveDir, 'opt.yaml'), toYaml({ ...optForFile, save_dir: saveDir }));
-  }
-  log(`hyperparameters: ${Object.entries(hyp).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-  manualSeed(seed);
-
-  // ---------------------------------------------------------------- data and model
-  const data: DatasetConfig = loadDatasetConfig(o.data);
-  const nc = o.singleCls ? 1 : data.nc;
-  const names = o.singleCls ? ['item'] : data.names;
-  let model: DetectionModel;
-  if (resume) {
-    model = new DetectionModel(resume.state.opt.modelYaml as ModelConfig, { log });
-  } else if (o.weights) {
-    const ck = loadCheckpoint(o.weights);
-    const cfg = o.cfg ? loadModelConfig(o.cfg) : null;
-    model = new DetectionModel(cfg ? cfg.config : ck.model.yaml, { nc, yamlFile: cfg?.file, log });
-    // intersect_dicts: same key and shape; anchors come from the cfg when one is given.
-    const src = ck.model.stateDict();
-    const own = model.stateDict();
-    const keep = new Map([...src].filter(([k, v]) => own.has(k) && own.get(k)!.shape.join() === v.shape.join() && !(cfg && k.endsWith('anchors'))));
-    noGrad(() => model.loadStateDict(keep, false));
-    model.detect.resetGrids();
-    log(`Transferred ${keep.size}/${own.size} items from ${o.weights}`);
-    ck.model.dispose();
-  } else {
-    const cfg = loadModelConfig(o.cfg ?? 'yolov5s.yaml');
-    model = new DetectionModel(cfg.config, { nc, yamlFile: cfg.file, log });
-  }
-  model.names = names;
-  log(formatSummaryLine(summarize(model, o.imgsz ?? 640)));
-  if (device !== 'cpu') model.moveTo(device);
-
-  // Freeze: parameters of layers model.0 … model.(n−1), or of the listed layers.
-  const freeze = o.freeze ?? [0];
-  const frozenLayers = freeze.length === 1 ? Array.from({ length: freeze[0]! }, (_, i) => i) : freeze;
-  for (const [n, p] of model.namedParameters()) {
-    if (frozenLayers.some((i) => n.startsWith(`model.${i}.`))) {
-      log(`freezing ${n}`);
-      p.requiresGrad_(false);
-    }
-  }
-
-  const gs = Math.max(Math.trunc(Math.max(...model.stride)), 32);
-  const imgsz = checkImgSize(o.imgsz ?? 640, gs);
-  const nbs = 64;
-  const accumulateTarget = Math.max(roundHalfEven(nbs / batchSize), 1);
-  hyp.weight_decay *= (batchSize * accumulateTarget) / nbs;
-  // channels_last: faster convolutions on CPU (bench:train); checkpoints are written in the usual layout.
-  model.toChannelsLast();
-  const optimizer = smartOptimizer(model, o.optimizer ?? 'SGD', hyp.lr0, hyp.momentum, hyp.weight_decay, log);
-  const lf = o.cosLr ? oneCycleLr(1, hyp.lrf, epochs) : linearLr(hyp.lrf, epochs);
-
+async function trainIndex(run: TrainRun, data: DatasetConfig, nc: number): Promise<DatasetIndex> {
   // No nc for the index: it would drop such images as corrupt, where train.py stops with the error below
   // (and with --single-cls every class becomes 0, so any class is fine).
-  const trainIndex = await buildDatasetIndex(data.train, { prefix: 'train: ', log, requireLabels: true });
-  if (!o.singleCls) {
+  const index = await buildDatasetIndex(data.train, { prefix: 'train: ', log: run.log, requireLabels: true });
+  if (!run.opt.singleCls) {
     let mlc = -1;
-    for (const l of trainIndex.labels) for (let r = 0; r < l.length; r += 5) mlc = Math.max(mlc, l[r]!);
-    if (mlc >= nc) throw new Error(`Label class ${mlc} exceeds nc=${nc} in ${o.data}. Possible class labels are 0-${nc - 1}`);
+    for (const l of index.labels) for (let r = 0; r < l.length; r += 5) mlc = Math.max(mlc, l[r]!);
+    if (mlc >= nc) throw new Error(`Label class ${mlc} exceeds nc=${nc} in ${run.opt.data}. Possible class labels are 0-${nc - 1}`);
   }
-  const loader = createLoader({
-    source: trainIndex,
-    batchSize,
-    imgSize: imgsz,
-    stride: gs,
-    augment: true,
-    hyp,
-    rect: false,
-    cache: o.cache,
-    singleCls: o.singleCls,
-    workers: o.workers ?? 2,
-    shuffle: true,
-    seed,
-  });
-  const nb = loader.length;
-  // train.py's val_loader: made once, so its worker threads live for the run instead of starting every epoch
-  // (a fresh pair per epoch left their malloc arenas behind and RSS grew ~70 MB an epoch).
-  const valLoader = await createValLoader({ data, batchSize: batchSize * 2, imgsz, stride: gs, singleCls: o.singleCls, workers: o.workers ?? 2 });
+  return index;
+}
 
-  if (!resume) {
-    if (!o.noplots) await plotLabels(Float32Array.from(trainIndex.labels.flatMap((l) => [...l])), names, join(saveDir, 'labels.jpg'));
-    if (!o.noautoanchor) checkAnchors(model, trainIndex, hyp.anchor_t, imgsz, seed, log);
-    // "pre-reduce anchor precision": YOLOv5 rounds every weight through fp16 once here.
-    noGrad(() => tidy(() => {
-      for (const t of model.stateDict().values()) if (t.dtype === 'float32') t.copy_(t.half().float());
-    }));
-  }
+/** First run only: labels.jpg, AutoAnchor and the fp16 rounding ("pre-reduce anchor precision") of every weight. */
+async function prepareFreshModel(loop: Pick<Loop, 'run' | 'model' | 'names' | 'imgsz'>, index: DatasetIndex, hyp: Hyp): Promise<void> {
+  const { run, model } = loop;
+  if (!run.opt.noplots) await plotLabels(Float32Array.from(index.labels.flatMap((l) => [...l])), loop.names, join(run.saveDir, 'labels.jpg'));
+  if (!run.opt.noautoanchor) checkAnchors(model, index, hyp.anchor_t, loop.imgsz, run.opt.seed, run.log);
+  noGrad(() => tidy(() => {
+    for (const t of model.stateDict().values()) if (t.dtype === 'float32') t.copy_(t.half().float());
+  }));
+}
 
-  // Loss gains scale with layers, classes and image size (train.py).
-  const nl = model.detect.nl;
-  hyp.box *= 3 / nl;
-  hyp.cls *= (nc / 80) * (3 / nl);
-  hyp.obj *= (imgsz / 640) ** 2 * (3 / nl);
-  const computeLoss = new ComputeLoss(model, hyp);
+// ------------------------------------------------------------------------------------------------ set-up
 
-  const ema = new ModelEMA(model);
-  let startEpoch = 0;
-  let bestFitness = 0;
-  if (resume) {
-    loadHostWeights(model, resume.model, resumeFile);
-    loadHostWeights(ema.ema, resume.ema, resumeFile);
-    ema.updates = resume.state.emaUpdates;
-    optimizer.loadStateDict(resume.optimizer);
-    startEpoch = resume.state.epoch + 1;
-    bestFitness = resume.state.bestFitness;
-    dropResultsAfter(join(saveDir, 'results.csv'), resume.state.epoch);
-  }
-  const stopper = new EarlyStopping(o.patience ?? 100);
-  stopper.bestFitness = bestFitness;
-  const nw = warmupIterations(hyp.warmup_epochs, nb);
-  let lastOptStep = -1;
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    log('\nInterrupted: finishing this batch, then saving weights/last.safetensors (Ctrl-C again to quit now)');
-  };
-  process.on('SIGINT', onSigint);
-  const state = (epoch: number): TrainState => ({
-    epoch,
-    bestFitness,
-    emaUpdates: ema.updates,
-    opt: { ...optForFile, modelYaml: model.yaml },
-    hyp: hypInitial as unknown as Record<string, unknown>,
-  });
-
-  log(`Image sizes ${imgsz} train, ${imgsz} val\nUsing ${o.workers ?? 2} dataloader workers\nLogging results to ${saveDir}\nStarting training for ${epochs} epochs...`);
-  const t0 = performance.now();
-  let epoch = startEpoch;
-  let stoppedBy: TrainResult['stoppedBy'] = 'completed';
-  let lastResults = { P: 0, R: 0, mAP50: 0, mAP50_95: 0 };
-  let lastLosses: [number, number, number] = [0, 0, 0];
+async function setUp(run: TrainRun): Promise<Loop> {
+  const { opt } = run;
+  const { data, nc, names } = loadData(run);
+  const model = buildTrainModel(run, nc, names);
   try {
-    for (; epoch < epochs; epoch++) {
-      model.train();
-      loader.setEpoch(epoch);
-      const mloss = [0, 0, 0];
-      const write = o.write ?? ((s: string) => process.stdout.write(s));
-      write(`${TRAIN_HEADER}\n`);
-      const bar = new ProgressLine(write);
-      const tEpoch = performance.now();
-      optimizer.zeroGrad();
-      let i = 0;
-      for await (const batch of loader) {
-        const ni = i + nb * epoch;
-        let accumulate = accumulateTarget;
-        if (ni <= nw) {
-          ({ accumulate } = applyWarmup(optimizer.paramGroups, {
-            ni,
-            nw,
-            epoch,
-            lf,
-            warmupBiasLr: hyp.warmup_bias_lr,
-            warmupMomentum: hyp.warmup_momentum,
-            momentum: hyp.momentum,
-            nbs,
-            batchSize,
-          }));
-        }
-        const items = tidy(() => {
-          let imgs = tensor(batch.images, { shape: batch.shape, dtype: 'uint8' });
-          if (device !== 'cpu') imgs = imgs.to(device);
-          let x = imgs.float().div(255).contiguous('channels_last');
-          if (o.multiScale) {
-            const sz = Math.floor((Math.floor(imgsz * 0.5) + Math.random() * (imgsz * 1.5 + gs - imgsz * 0.5)) / gs) * gs;
-            const sf = sz / Math.max(batch.shape[2], batch.shape[3]);
-            if (sf !== 1) x = interpolateBilinear(x, [Math.ceil((batch.shape[2] * sf) / gs) * gs, Math.ceil((batch.shape[3] * sf) / gs) * gs]);
-          }
-          const targets = tensor(batch.targets, { shape: [batch.targets.length / 6, 6] });
-          const pred = model.forward(x) as Tensor[];
-          const l = computeLoss.compute(pred, device === 'cpu' ? targets : targets.to(device));
-          const lossValue = l.loss.item();
-          if (!Number.isFinite(lossValue)) {
-            const kept = existsSync(last) ? `the last good checkpoint is ${last}` : 'no checkpoint was saved yet';
-            throw new Error(`loss is ${lossValue} at epoch ${epoch}, batch ${i}: stopping; ${kept}`);
-          }
-          l.loss.backward();
-          return [l.lbox, l.lobj, l.lcls];
-        });
-        if (ni - lastOptStep >= accumulate) {
-          clipGradNorm([...model.parameters()], 10.0);
-          optimizer.step();
-          optimizer.zeroGrad();
-          ema.update(model);
-          lastOptStep = ni;
-        }
-        for (let k = 0; k < 3; k++) mloss[k] = (mloss[k]! * i + items[k]!) / (i + 1);
-        const mem = `${(process.memoryUsage().rss / 1e9).toFixed(2)}G`;
-        bar.update(`${formatTrainRow(epoch, epochs, mem, mloss, batch.targets.length / 6, batch.shape[3])}: ${formatBar(i + 1, nb, (performance.now() - tEpoch) / 1000)}`);
-        if (ni < 3 && !o.noplots) {
-          await plotImages({ images: batch.images, shape: batch.shape, targets: batch.targets, targetColumns: 6, names, paths: batch.paths, path: join(saveDir, `train_batch${ni}.jpg`) });
-        }
-        i++;
-        if (interrupted) break;
-      }
-      bar.end();
-      const lrs = optimizer.paramGroups.map((g) => g.lr);
-      // Scheduler step: the next epoch's lr.
-      optimizer.paramGroups.forEach((g) => (g.lr = g.initialLr * lf(epoch + 1)));
-      if (interrupted) {
-        stoppedBy = 'interrupted';
-        saveTrainCheckpoint(last, { model, ema: ema.ema, optimizerState: optimizer.stateDict(), state: state(epoch - 1) });
-        log(`Saved ${last} (resume with: tsyolo train --resume ${last})`);
-        break;
-      }
-
-      ema.updateAttr(model);
-      const finalEpoch = epoch + 1 === epochs || stopper.possibleStop;
-      if (!o.noval || finalEpoch) {
-        const r = await val({
-          data,
-          model: libtorchBackend(ema.ema, { device, loss: { compute: (raw, t) => computeLoss.compute(raw, t) } }),
-          batchSize: batchSize * 2,
-          imgsz,
-          singleCls: o.singleCls,
-          dataloader: valLoader,
-          saveDir,
-          plots: false,
-          training: true,
-          log,
-        });
-        lastResults = { P: r.P, R: r.R, mAP50: r.mAP50, mAP50_95: r.mAP50_95 };
-        lastLosses = r.losses;
-      }
-      const fi = fitness(lastResults);
-      const stop = stopper.step(epoch, fi);
-      if (fi > bestFitness) bestFitness = fi;
-      appendResultsRow(join(saveDir, 'results.csv'), epoch, [
-        ...mloss,
-        lastResults.P,
-        lastResults.R,
-        lastResults.mAP50,
-        lastResults.mAP50_95,
-        ...lastLosses,
-        ...lrs,
-      ]);
-      if (!o.nosave || finalEpoch) {
-        saveTrainCheckpoint(last, { model, ema: ema.ema, optimizerState: optimizer.stateDict(), state: state(epoch) });
-        if (bestFitness === fi) saveTrainCheckpoint(best, { model, ema: ema.ema, optimizerState: optimizer.stateDict(), state: state(epoch) });
-      }
-      if (stop) {
-        log(`Stopping training early as no improvement observed in last ${stopper.patience} epochs. Best results observed at epoch ${stopper.bestEpoch}, best model saved as best.safetensors.`);
-        stoppedBy = 'early-stopping';
-        epoch++;
-        break;
-      }
-    }
-  } finally {
-    process.off('SIGINT', onSigint);
-    await loader.close();
-    await valLoader.close();
-    // Native memory is invisible to the JS garbage collector: free the run's tensors now (the final validation
-    // loads best.safetensors afresh), so train() called in a loop does not pile up models and optimizer buffers.
-    optimizer.dispose();
-    ema.ema.dispose();
+    const gs = Math.max(Math.trunc(Math.max(...model.stride)), 32);
+    const imgsz = checkImgSize(opt.imgsz, gs, gs * 2, run.log);
+    const hyp = { ...run.hyp };
+    const accumulate = Math.max(roundHalfEven(NBS / opt.batchSize), 1);
+    hyp.weight_decay *= (opt.batchSize * accumulate) / NBS;
+    // channels_last: faster convolutions on CPU (bench:train); checkpoints are written in the usual layout.
+    model.toChannelsLast();
+    const optimizer = smartOptimizer(model, opt.optimizer, hyp.lr0, hyp.momentum, hyp.weight_decay, run.log);
+    const lf = opt.cosLr ? oneCycleLr(1, hyp.lrf, opt.epochs) : linearLr(hyp.lrf, opt.epochs);
+    const index = await trainIndex(run, data, nc);
+    const loader = createLoader({ source: index, batchSize: opt.batchSize, imgSize: imgsz, stride: gs, augment: true, hyp, rect: false, cache: opt.cache, singleCls: opt.singleCls, workers: opt.workers, shuffle: true, seed: opt.seed });
+    const valLoader = await createValLoader({ data, batchSize: opt.batchSize * 2, imgsz, stride: gs, singleCls: opt.singleCls, workers: opt.workers });
+    if (!run.resume) await prepareFreshModel({ run, model, names, imgsz }, index, hyp);
+    // Loss gains scale with layers, classes and image size (train.py).
+    const nl = model.detect.nl;
+    hyp.box *= 3 / nl;
+    hyp.cls *= (nc / 80) * (3 / nl);
+    hyp.obj *= (imgsz / 640) ** 2 * (3 / nl);
+    const loop: Loop = {
+      run, data, names, model, optimizer, lf, hyp, loader, valLoader, imgsz, gs, accumulate,
+      ema: new ModelEMA(model),
+      computeLoss: new ComputeLoss(model, hyp),
+      stopper: new EarlyStopping(opt.patience),
+      nb: loader.length,
+      nw: warmupIterations(hyp.warmup_epochs, loader.length),
+      startEpoch: 0, bestFitness: 0, lastOptStep: -1,
+      metrics: { P: 0, R: 0, mAP50: 0, mAP50_95: 0 },
+      valLosses: [0, 0, 0],
+      interrupted: false,
+    };
+    if (run.resume) restore(loop);
+    return loop;
+  } catch (e) {
     model.dispose();
+    throw e;
   }
+}
 
-  const hours = (performance.now() - t0) / 3.6e6;
-  log(`\n${epoch - startEpoch} epochs completed in ${hours.toFixed(3)} hours.`);
-  let final = lastResults;
-  if (stoppedBy !== 'interrupted' && existsSync(best)) {
-    for (const f of [last, best]) if (existsSync(f)) stripTrainState(f);
-    log(`Optimizer stripped from ${last}\nOptimizer stripped from ${best}\n\nValidating ${best}...`);
-    const bestModel = loadCheckpoint(best).model;
-    bestModel.fuse().eval();
-    const r = await val({ data, model: libtorchBackend(bestModel, { device }), weightsFile: best, batchSize: batchSize * 2, imgsz, iouThres: 0.6, singleCls: o.singleCls, workers: o.workers ?? 2, saveDir, plots: !o.noplots, verbose: true, training: true, log });
-    final = { P: r.P, R: r.R, mAP50: r.mAP50, mAP50_95: r.mAP50_95 };
-    bestModel.dispose();
-    if (!o.noplots && existsSync(join(saveDir, 'results.csv'))) await plotResults(join(saveDir, 'results.csv'));
+/** --resume: weights, EMA, optimizer buffers and the loop's counters as the checkpoint left them. */
+function restore(loop: Loop): void {
+  const r = loop.run.resume!;
+  loadHostWeights(loop.model, r.model, r.file);
+  loadHostWeights(loop.ema.ema, r.ema, r.file);
+  loop.ema.updates = r.state.emaUpdates;
+  loop.optimizer.loadStateDict(r.optimizer);
+  loop.startEpoch = r.state.epoch + 1;
+  loop.bestFitness = r.state.bestFitness;
+  loop.stopper.bestFitness = r.state.bestFitness;
+  loop.stopper.bestEpoch = r.state.bestEpoch;
+  loop.lastOptStep = r.state.lastOptStep;
+  dropResultsAfter(join(loop.run.saveDir, 'results.csv'), r.state.epoch);
+}
+
+function state(loop: Loop, epoch: number): TrainState {
+  return {
+    epoch,
+    bestFitness: loop.bestFitness,
+    bestEpoch: loop.stopper.bestEpoch,
+    emaUpdates: loop.ema.updates,
+    lastOptStep: loop.lastOptStep,
+    opt: { ...loop.run.opt, resume: Boolean(loop.run.opt.resume), modelYaml: loop.model.yaml },
+    hyp: { ...loop.run.hyp },
+  };
+}
+
+function save(loop: Loop, file: string, epoch: number): void {
+  saveTrainCheckpoint(file, { model: loop.model, ema: loop.ema.ema, optimizerState: loop.optimizer.stateDict(), state: state(loop, epoch) });
+}
+
+// ------------------------------------------------------------------------------------------------ step
+
+/** train.py's --multi-scale: a random size in [0.5, 1.5]·imgsz, a multiple of gs, drawn per batch from the seed. */
+function multiScale(loop: Loop, x: Tensor, epoch: number, i: number): Tensor {
+  const { imgsz, gs } = loop;
+  const lo = Math.floor(imgsz * 0.5);
+  const hi = Math.floor(imgsz * 1.5) + gs;
+  const sz = Math.floor((lo + new SeededRandom(loop.run.opt.seed, epoch, i, MULTI_SCALE_STREAM).below(hi - lo)) / gs) * gs;
+  const [h, w] = [x.shape[2]!, x.shape[3]!];
+  const sf = sz / Math.max(h, w);
+  return sf === 1 ? x : interpolateBilinear(x, [Math.ceil((h * sf) / gs) * gs, Math.ceil((w * sf) / gs) * gs]);
+}
+
+/** Forward, loss and backward of one batch; the three loss parts for the progress line. */
+function forwardBackward(loop: Loop, batch: Batch, epoch: number, i: number): [number, number, number] {
+  const { model, run } = loop;
+  return tidy(() => {
+    let imgs = tensor(batch.images, { shape: batch.shape, dtype: 'uint8' });
+    if (run.device !== 'cpu') imgs = imgs.to(run.device);
+    let x = imgs.float().div(255).contiguous('channels_last');
+    if (run.opt.multiScale) x = multiScale(loop, x, epoch, i);
+    // Targets stay host rows: build_targets runs on the host.
+    const l = loop.computeLoss.compute(model.forward(x) as Tensor[], batch.targets);
+    const lossValue = l.loss.item();
+    if (!Number.isFinite(lossValue)) {
+      const kept = existsSync(run.last) ? `the last good checkpoint is ${run.last}` : 'no checkpoint was saved yet';
+      throw new Error(`loss is ${lossValue} at epoch ${epoch}, batch ${i}: stopping; ${kept}`);
+    }
+    l.loss.backward();
+    return [l.lbox, l.lobj, l.lcls];
+  });
+}
+
+function step(loop: Loop, batch: Batch, epoch: number, i: number): [number, number, number] {
+  const { run, optimizer } = loop;
+  const ni = i + loop.nb * epoch;
+  let accumulate = loop.accumulate;
+  if (ni <= loop.nw) {
+    const h = loop.hyp;
+    const warm = { ni, nw: loop.nw, epoch, lf: loop.lf, warmupBiasLr: h.warmup_bias_lr, warmupMomentum: h.warmup_momentum, momentum: h.momentum, nbs: NBS, batchSize: run.opt.batchSize };
+    ({ accumulate } = applyWarmup(optimizer.paramGroups, warm));
   }
-  log(`Results saved to ${saveDir}`);
-  return { saveDir, last, best, epochsRun: epoch - startEpoch, bestFitness, final, stoppedBy };
+  const losses = forwardBackward(loop, batch, epoch, i);
+  if (ni - loop.lastOptStep >= accumulate) {
+    clipGradNorm([...loop.model.parameters()], 10.0);
+    optimizer.step();
+    optimizer.zeroGrad();
+    loop.ema.update(loop.model);
+    loop.lastOptStep = ni;
+  }
+  return losses;
+}
+
+// ------------------------------------------------------------------------------------------------ epoch
+
+/** One pass over the training set; the mean losses and the lrs of its last batch. */
+async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[]; lrs: number[] }> {
+  const { run, model, loader, nb } = loop;
+  model.train();
+  loader.setEpoch(epoch);
+  const mloss = [0, 0, 0];
+  run.write(`${TRAIN_HEADER}\n`);
+  const bar = new ProgressLine(run.write);
+  const t0 = performance.now();
+  loop.optimizer.zeroGrad();
+  let i = 0;
+  for await (const batch of loader) {
+    const items = step(loop, batch, epoch, i);
+    for (let k = 0; k < 3; k++) mloss[k] = (mloss[k]! * i + items[k]!) / (i + 1);
+    bar.update(`${formatTrainRow(epoch, run.opt.epochs, gpuMem(run.device), mloss, batch.targets.length / 6, batch.shape[3])}: ${formatBar(i + 1, nb, (performance.now() - t0) / 1000)}`);
+    const ni = i + nb * epoch;
+    if (ni < 3 && !run.opt.noplots) {
+      await plotImages({ images: batch.images, shape: batch.shape, targets: batch.targets, targetColumns: 6, names: loop.names, paths: batch.paths, path: join(run.saveDir, `train_batch${ni}.jpg`) });
+    }
+    i++;
+    if (loop.interrupted) break;
+  }
+  bar.end();
+  const lrs = loop.optimizer.paramGroups.map((g) => g.lr);
+  // Scheduler step: the next epoch's lr.
+  loop.optimizer.paramGroups.forEach((g) => (g.lr = g.initialLr * loop.lf(epoch + 1)));
+  return { mloss, lrs };
+}
+
+async function validateEpoch(loop: Loop): Promise<void> {
+  const { run } = loop;
+  const loss = { compute: (raw: Tensor[], t: Tensor) => loop.computeLoss.compute(raw, t) };
+  const r = await val({
+    data: loop.data,
+    model: libtorchBackend(loop.ema.ema, { device: run.device, loss }),
+    batchSize: run.opt.batchSize * 2,
+    imgsz: loop.imgsz,
+    singleCls: run.opt.singleCls,
+    dataloader: loop.valLoader,
+    saveDir: run.saveDir,
+    plots: false,
+    training: true,
+    log: run.log,
+  });
+  loop.metrics = { P: r.P, R: r.R, mAP50: r.mAP50, mAP50_95: r.mAP50_95 };
+  loop.valLosses = r.losses;
+}
+
+/** Validation, fitness, the results.csv row, checkpoints; true when early stopping ends the run. */
+async function endEpoch(loop: Loop, epoch: number, mloss: number[], lrs: number[]): Promise<boolean> {
+  const { run, stopper } = loop;
+  loop.ema.updateAttr(loop.model);
+  const finalEpoch = epoch + 1 === run.opt.epochs || stopper.possibleStop;
+  if (!run.opt.noval || finalEpoch) await validateEpoch(loop);
+  const fi = fitness(loop.metrics);
+  const stop = stopper.step(epoch, fi);
+  if (fi > loop.bestFitness) loop.bestFitness = fi;
+  const m = loop.metrics;
+  appendResultsRow(join(run.saveDir, 'results.csv'), epoch, [...mloss, m.P, m.R, m.mAP50, m.mAP50_95, ...loop.valLosses, ...lrs]);
+  if (!run.opt.nosave || finalEpoch) {
+    save(loop, run.last, epoch);
+    if (loop.bestFitness === fi) save(loop, run.best, epoch);
+  }
+  if (stop) {
+    run.log(`Stopping training early as no improvement observed in last ${stopper.patience} epochs. Best results observed at epoch ${stopper.bestEpoch}, best model saved as best.safetensors.`);
+  }
+  return stop;
+}
+
+/** The epochs; returns how the loop ended and the epoch after the last one trained. */
+async function runEpochs(loop: Loop): Promise<{ stoppedBy: TrainResult['stoppedBy']; epoch: number }> {
+  const { run } = loop;
+  for (let epoch = loop.startEpoch; epoch < run.opt.epochs; epoch++) {
+    const { mloss, lrs } = await trainEpoch(loop, epoch);
+    if (loop.interrupted) {
+      save(loop, run.last, epoch - 1);
+      run.log(`Saved ${run.last} (resume with: tsyolo train --resume ${run.last})`);
+      return { stoppedBy: 'interrupted', epoch };
+    }
+    if (await endEpoch(loop, epoch, mloss, lrs)) return { stoppedBy: 'early-stopping', epoch: epoch + 1 };
+  }
+  return { stoppedBy: 'completed', epoch: run.opt.epochs };
+}
+
+/** Ctrl-C finishes the batch, then saves last; a second Ctrl-C quits at once. Returns the handler's remover. */
+function onInterrupt(loop: Loop): () => void {
+  const handler = () => {
+    if (loop.interrupted) process.exit(130);
+    loop.interrupted = true;
+    loop.run.log('\nInterrupted: finishing this batch, then saving weights/last.safetensors (Ctrl-C again to quit now)');
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+// ------------------------------------------------------------------------------------------------ finish
+
+/** strip_optimizer on last and best, then best validated with plots (train.py's final validation). */
+async function finish(loop: Loop): Promise<Metrics> {
+  const { run } = loop;
+  for (const f of [run.last, run.best]) if (existsSync(f)) stripTrainState(f);
+  run.log(`Optimizer stripped from ${run.last}\nOptimizer stripped from ${run.best}\n\nValidating ${run.best}...`);
+  const bestModel = loadCheckpoint(run.best).model;
+  try {
+    bestModel.fuse().eval();
+    const { opt } = run;
+    const r = await val({ data: loop.data, model: libtorchBackend(bestModel, { device: run.device }), weightsFile: run.best, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, iouThres: 0.6, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, plots: !opt.noplots, verbose: true, training: true, log: run.log });
+    if (!opt.noplots && existsSync(join(run.saveDir, 'results.csv'))) await plotResults(join(run.saveDir, 'results.csv'));
+    return { P: r.P, R: r.R, mAP50: r.mAP50, mAP50_95: r.mAP50_95 };
+  } finally {
+    bestModel.dispose();
+  }
+}
+
+/** Native memory is invisible to the JS garbage collector: free the run's tensors now (the final validation loads
+ * best.safetensors afresh), so train() called in a loop does not pile up models and optimizer buffers. */
+async function release(loop: Loop): Promise<void> {
+  await loop.loader.close();
+  await loop.valLoader.close();
+  loop.optimizer.dispose();
+  loop.ema.ema.dispose();
+  loop.model.dispose();
+}
+
+export async function train(input: TrainInput): Promise<TrainResult> {
+  const run = resolveRun(input);
+  const loop = await setUp(run);
+  const { opt, log } = run;
+  log(`Image sizes ${loop.imgsz} train, ${loop.imgsz} val\nUsing ${opt.workers} dataloader workers\nLogging results to ${run.saveDir}\nStarting training for ${opt.epochs} epochs...`);
+  const t0 = performance.now();
+  const removeHandler = onInterrupt(loop);
+  let ended: Awaited<ReturnType<typeof runEpochs>>;
+  try {
+    ended = await runEpochs(loop);
+  } finally {
+    removeHandler();
+    await release(loop);
+  }
+  log(`\n${ended.epoch - loop.startEpoch} epochs completed in ${((performance.now() - t0) / 3.6e6).toFixed(3)} hours.`);
+  const final = ended.stoppedBy !== 'interrupted' && existsSync(run.best) ? await finish(loop) : loop.metrics;
+  log(`Results saved to ${run.saveDir}`);
+  return { saveDir: run.saveDir, last: run.last, best: run.best, epochsRun: ended.epoch - loop.startEpoch, bestFitness: loop.bestFitness, final, stoppedBy: ended.stoppedBy };
 }

@@ -10,7 +10,7 @@ import { boxCandidates, randomPerspective } from '../../src/data/augment/random-
 import { warpAffine } from '../../src/data/augment/warp.ts';
 import { computeRectBatches } from '../../src/data/rect-batches.ts';
 import { SeededRandom } from '../../src/data/seeded-random.ts';
-import { DEFAULT_AUGMENTATION_HYP, readAugmentationHyp } from '../../src/data/hyp.ts';
+import { DEFAULT_AUGMENTATION_HYP, loadHyp } from '../../src/data/hyp.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,10 +216,10 @@ test('hyp: defaults are hyp.scratch-low.yaml and a YAML file overrides them', ()
   const dir = mkdtempSync(join(tmpdir(), 'hyp-'));
   const f = join(dir, 'hyp.yaml');
   writeFileSync(f, 'lr0: 0.01\nmixup: 0.1\nscale: 0.9\n');
-  const hyp = readAugmentationHyp(f);
+  const hyp = loadHyp(f);
   assert.equal(hyp.mixup, 0.1);
   assert.equal(hyp.scale, 0.9);
   assert.equal(hyp.translate, 0.1);
   writeFileSync(f, 'scale: big\n');
-  assert.throws(() => readAugmentationHyp(f), /scale.*finite number/);
+  assert.throws(() => loadHyp(f), /scale.*finite number/);
 });

@@ -97,7 +97,7 @@ test('training checkpoints on a full disk: last.safetensors keeps the previous e
   const fs = mountTmpfs(16 << 20);
   const { model } = loadModel('yolov5n-shufflenetv2.yaml', { nc: 2 });
   const last = join(fs, 'last.safetensors');
-  const state = { epoch: 3, bestFitness: 0.5, emaUpdates: 10, opt: {}, hyp: {} };
+  const state = { epoch: 3, bestFitness: 0.5, bestEpoch: 3, emaUpdates: 10, lastOptStep: 7, opt: {}, hyp: {} };
   saveTrainCheckpoint(last, { model, ema: model, state });
   const before = readFileSync(last);
   fill(fs);

@@ -45,7 +45,7 @@ test('a 2-epoch run writes YOLOv5’s run folder', () => {
   const opt = parseYaml(readFileSync(join(exp, 'opt.yaml'), 'utf8')) as Record<string, unknown>;
   assert.equal(opt.epochs, 2);
   assert.equal(opt.imgsz, 96);
-  assert.equal(opt.batchSize, 8);
+  assert.equal(opt.batch_size, 8, 'YOLOv5’s snake_case keys');
 
   const { header, rows } = readResults(join(exp, 'results.csv'));
   assert.equal(header, RESULTS_HEADER);
