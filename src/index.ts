@@ -53,7 +53,8 @@ import { libtorchBackend } from './deploy/libtorch-backend.ts';
 import { Tensor as TensorClass } from './tensor/tensor.ts';
 
 export { ComputeLoss, type LossResult } from './train/loss.ts';
-export { train, type TrainOptions, type TrainResult } from './train/trainer.ts';
+export { train, type TrainInput, type TrainOptions, type TrainResult } from './train/trainer.ts';
+export { TRAIN_OPTIONS } from './train/train-options.ts';
 export { val, type ValOptions, type ValResult } from './val/val.ts';
 export type { Backend, ModelOutput } from './deploy/backend.ts';
 export { libtorchBackend, type LibtorchBackendOptions } from './deploy/libtorch-backend.ts';
