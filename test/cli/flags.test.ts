@@ -9,6 +9,8 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { generateDigits } from '../../src/data/digits.ts';
+import { saveSafetensorsCheckpoint } from '../../src/yolo/checkpoint.ts';
+import { loadModel } from '../../src/yolo/load-model.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tsyolo.js', import.meta.url));
 const weights = fileURLToPath(new URL('../fixtures/yolov5n-shufflenetv2.pt', import.meta.url));
@@ -33,7 +35,11 @@ test('detect: --conf and --iou set the thresholds', async () => {
 
 test('val: --conf and --iou are accepted', async () => {
   const { yamlPath } = await generateDigits({ out: join(dir, 'digits'), train: 2, val: 4, img: 96, seed: 1 });
-  const r = run('val', '--weights', weights, '--data', yamlPath, '--img', '96', '--conf', '0.5', '--iou', '0.5', '--workers', '0', '--json', '--project', join(dir, 'val'));
+  const { model } = loadModel('yolov5n-shufflenetv2.yaml', { nc: 10 });
+  const n10 = join(dir, 'n10.safetensors');
+  saveSafetensorsCheckpoint(n10, model);
+  model.dispose();
+  const r = run('val', '--weights', n10, '--data', yamlPath, '--img', '96', '--conf', '0.5', '--iou', '0.5', '--workers', '0', '--json', '--project', join(dir, 'val'));
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).images, 4);
 });
