@@ -13,6 +13,7 @@ import { segmentBlocks } from './modules/segment.ts';
 import { shufflenetBlocks } from './modules/shufflenet.ts';
 import { sppBlocks } from './modules/spp.ts';
 import { torchNnBlocks } from './modules/torch-nn.ts';
+import { transformerBlocks } from './modules/transformer.ts';
 import { yolov5LiteBlocks } from './modules/yolov5-lite.ts';
 
 export const builtinBlockFamilies: readonly BlockFamily[] = [
@@ -26,6 +27,7 @@ export const builtinBlockFamilies: readonly BlockFamily[] = [
   segmentBlocks,
   cspBlocks,
   ghostBlocks,
+  transformerBlocks,
   contractBlocks,
   shufflenetBlocks,
   yolov5LiteBlocks,
