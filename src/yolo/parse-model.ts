@@ -8,6 +8,7 @@ import { roundHalfEven } from '../compat/python.ts';
 import { type BuildContext, type ChannelContext, type ChannelRule, chAt, detectChannels, makeDivisible, type ModuleSpec } from './block.ts';
 import type { LayerRow, ModelConfig } from './model-config.ts';
 import { Conv } from './modules/conv.ts';
+import { BottleneckCSP } from './modules/csp.ts';
 import { getModuleSpec, registeredModuleNames } from './registry.ts';
 import { parseActivation } from './yaml-activation.ts';
 
@@ -52,10 +53,14 @@ export function isLiteConfig(cfg: ModelConfig): boolean {
   return [...cfg.backbone, ...cfg.head].some((row) => getModuleSpec(row[2])?.origin === 'YOLOv5-Lite');
 }
 
-/** YOLOv5 v5.0 (so YOLOv5-Lite) gives every Conv its own nn.SiLU(), each counted in model.modules(). */
-function giveEachConvItsOwnActivation(layer: Module): void {
+/**
+ * YOLOv5 v5.0's (so YOLOv5-Lite's) activations: every Conv has its own nn.SiLU(), each counted in model.modules(),
+ * and BottleneckCSP's csp part uses nn.LeakyReLU(0.1) where v7.0 writes nn.SiLU().
+ */
+function useV50Activations(layer: Module): void {
   for (const m of layer.modules()) {
     if (m instanceof Conv && m.act instanceof SiLU) (m as { act: Module }).act = m.registerModule('act', new SiLU());
+    if (m instanceof BottleneckCSP) m.useV50Activation();
   }
 }
 
@@ -192,7 +197,7 @@ export function parseModel(cfg: ModelConfig, inputChannels: number, file = '<mod
   const save: number[] = [];
   for (const { i, f, spec, args, c2, n, nScaled, where } of planModel(cfg, inputChannels, file)) {
     const module = atLayer(where, () => buildLayer(spec, args, n, header.build));
-    if (header.lite) giveEachConvItsOwnActivation(module);
+    if (header.lite) useV50Activations(module);
     info.push({ i, f, n: nScaled, type: spec.pythonType, np: module.numParameters(), args, c2 });
     layers.push(module);
     for (const x of [f].flat()) if (x !== -1) save.push(((x % i) + i) % i);

@@ -1,6 +1,6 @@
 // YOLOv5 v7.0's other CSP blocks (models/common.py): BottleneckCSP, CrossConv, C3x, C3SPP — classes, YAML specs,
 // ONNX form. Only their Convs fuse (YOLOv5's fuse() leaves BottleneckCSP's own BatchNorm alone).
-import { SiLU } from '../../nn/activation.ts';
+import { LeakyReLU, SiLU } from '../../nn/activation.ts';
 import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
 import { Sequential } from '../../nn/containers.ts';
 import { Conv2d } from '../../nn/conv2d.ts';
@@ -14,14 +14,17 @@ import { Bottleneck, C3, c3Spec, emitC3, emitResidualConvPair, ResidualConvPair 
 import { Conv, defaultActivation } from './conv.ts';
 import { SPP } from './spp.ts';
 
-/** CSP bottleneck (YOLOv4/v5 ≤ 3.1): cv4(act(bn(cat(cv3(m(cv1(x))), cv2(x))))), with its own nn.SiLU(). */
+/**
+ * CSP bottleneck (YOLOv4/v5 ≤ 3.1): cv4(act(bn(cat(cv3(m(cv1(x))), cv2(x))))), with its own nn.SiLU() (v5.0 and
+ * so YOLOv5-Lite: nn.LeakyReLU(0.1), see useV50Activation).
+ */
 export class BottleneckCSP extends Module {
   readonly cv1: Conv;
   readonly cv2: Conv2d;
   readonly cv3: Conv2d;
   readonly cv4: Conv;
   readonly bn: BatchNorm2d;
-  readonly act: SiLU;
+  act: SiLU | LeakyReLU;
   readonly m: Sequential;
   constructor(c1: number, c2: number, n = 1, shortcut = true, g = 1, e = 0.5, act: Module = defaultActivation) {
     super();
@@ -37,6 +40,10 @@ export class BottleneckCSP extends Module {
   }
   override get typeName(): string {
     return 'BottleneckCSP';
+  }
+  /** YOLOv5 v5.0's csp activation (YOLOv5-Lite's parse_model builds its BottleneckCSP so). */
+  useV50Activation(): void {
+    this.act = this.registerModule('act', new LeakyReLU(0.1));
   }
   forward(x: Tensor): Tensor {
     const a = this.cv1.forward(x);
