@@ -11,6 +11,7 @@ import { DetectionRows } from '../geometry/rows.ts';
 import { makeDirs } from '../io/atomic-write.ts';
 import { annotateDetections, saveImage } from '../plot/annotator.ts';
 import { saveOneBox } from '../plot/save-one-box.ts';
+import { checkImgSize } from '../run/check-img-size.ts';
 import { incrementPath } from '../run/increment-path.ts';
 import { type Backend, inputGeometry } from '../deploy/backend.ts';
 import { detectImage, type DetectImageOptions } from '../deploy/pipeline.ts';
@@ -183,7 +184,10 @@ async function detectVideo(run: DetectRun, path: string, prefix: string, tally: 
 
 function startRun(backend: Backend, o: DetectOptions): DetectRun {
   // A fixed-shape ONNX export takes exactly its export size (detect.py: auto=False for non-PyTorch backends).
-  const geometry = inputGeometry(backend, o.imgsz);
+  const log = o.log ?? ((s: string) => console.log(s));
+  // detect.py's check_img_size: a size off the stride grid is rounded up to it, with YOLOv5's warning.
+  const requested = o.imgsz === undefined || backend.fixedInputHW ? o.imgsz : checkImgSize(o.imgsz, backend.stride, 0, log);
+  const geometry = inputGeometry(backend, requested);
   const saveDir = incrementPath(o.project ?? 'runs/detect', o.name ?? 'exp', o.existOk);
   if (o.saveTxt) makeDirs(join(saveDir, 'labels'));
   const pipeline: DetectImageOptions = {
@@ -194,7 +198,7 @@ function startRun(backend: Backend, o: DetectOptions): DetectRun {
     classes: o.classes,
     agnostic: o.agnosticNms,
   };
-  return { backend, o, pipeline, saveDir, log: o.log ?? ((s: string) => console.log(s)) };
+  return { backend, o, pipeline, saveDir, log };
 }
 
 /** The decoded image, or null after a warning naming the file (detect goes on with the others). */

@@ -51,3 +51,13 @@ test('detect: an empty or missing source is a clear error with a non-zero exit',
   assert.equal(r2.status, 1);
   assert.match(r2.stderr, /nope does not exist/);
 });
+
+test('detect: --img off the stride grid is rounded up to it with YOLOv5\'s warning (check_img_size)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsyolo-detect-img-'));
+  const src = join(dir, 'a.png');
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 9, g: 9, b: 9 } } }).png().toFile(src);
+  const r = run('detect', '--weights', weights, '--source', src, '--img', '31', '--nosave', '--project', join(dir, 'runs'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout + r.stderr, /WARNING ⚠️ --img-size 31 must be multiple of max stride 32, updating to 32/);
+  assert.match(r.stdout, /per image at shape \(1, 3, 32, 32\)/);
+});
