@@ -100,22 +100,3 @@ export function scaleBoxes(from: readonly [number, number], a: Boxes, to: readon
   }
   return clipBoxes(o, to[1], to[0]);
 }
-
-/** IoU matrix (n × m, row-major) between two sets of (x1, y1, x2, y2) boxes, eps as YOLOv5's box_iou. */
-export function boxIou(a: Boxes, b: Boxes, eps = 1e-7): Float64Array {
-  const n = a.length / 4;
-  const m = b.length / 4;
-  const out = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) {
-    const ax1 = a[4 * i]!, ay1 = a[4 * i + 1]!, ax2 = a[4 * i + 2]!, ay2 = a[4 * i + 3]!;
-    const areaA = (ax2 - ax1) * (ay2 - ay1);
-    for (let j = 0; j < m; j++) {
-      const bx1 = b[4 * j]!, by1 = b[4 * j + 1]!, bx2 = b[4 * j + 2]!, by2 = b[4 * j + 3]!;
-      const iw = Math.max(Math.min(ax2, bx2) - Math.max(ax1, bx1), 0);
-      const ih = Math.max(Math.min(ay2, by2) - Math.max(ay1, by1), 0);
-      const inter = iw * ih;
-      out[i * m + j] = inter / (areaA + (bx2 - bx1) * (by2 - by1) - inter + eps);
-    }
-  }
-  return out;
-}
