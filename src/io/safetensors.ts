@@ -32,29 +32,49 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
+type Fail = (problem: string) => never;
+interface TensorSpan {
+  name: string;
+  begin: number;
+  end: number;
+}
+
 /** Reads and validates a .safetensors file (or its bytes; `name` labels errors then). */
 export function readSafetensors(pathOrBytes: string | Uint8Array, name?: string): SafetensorsFile {
   const source = name ?? (typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>');
-  let bytes: Uint8Array;
-  if (typeof pathOrBytes === 'string') {
-    try {
-      bytes = readFileSync(pathOrBytes);
-    } catch (err) {
-      throw new Error(`cannot read safetensors file ${pathOrBytes}: ${(err as Error).message}`);
-    }
-  } else {
-    bytes = pathOrBytes;
-  }
-  const fail = (problem: string): never => {
+  const bytes = typeof pathOrBytes === 'string' ? readFileBytes(pathOrBytes) : pathOrBytes;
+  const fail: Fail = (problem) => {
     throw new Error(`${source}: invalid safetensors file: ${problem}`);
   };
+  const { entries, data } = parseHeader(bytes, fail);
+  const metadata = readMetadata(entries[METADATA_KEY], fail);
+  const spans: TensorSpan[] = [];
+  const tensors = new Map<string, HostTensor>();
+  for (const [tensorName, info] of Object.entries(entries)) {
+    if (tensorName === METADATA_KEY) continue;
+    const { tensor, span } = readTensor(tensorName, info, data, fail);
+    spans.push(span);
+    tensors.set(tensorName, tensor);
+  }
+  checkCoverage(spans, data.length, fail);
+  return { tensors, metadata };
+}
 
+function readFileBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`cannot read safetensors file ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** The JSON header (an object) and the data bytes after it. */
+function parseHeader(bytes: Uint8Array, fail: Fail): { entries: Record<string, unknown>; data: Uint8Array } {
   if (bytes.length < 8) fail(`only ${bytes.length} bytes, too short for the header length`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds ${MAX_HEADER_BYTES}`);
   const dataStart = 8 + Number(headerLength);
   if (dataStart > bytes.length) fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file`);
-
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart)));
@@ -62,54 +82,54 @@ export function readSafetensors(pathOrBytes: string | Uint8Array, name?: string)
     fail(`header is not valid UTF-8 JSON (${(err as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
-  const entries = header as Record<string, unknown>;
-  const data = bytes.subarray(dataStart);
+  return { entries: header as Record<string, unknown>, data: bytes.subarray(dataStart) };
+}
 
+function readMetadata(rawMetadata: unknown, fail: Fail): Record<string, string> {
   const metadata: Record<string, string> = {};
-  const rawMetadata = entries[METADATA_KEY];
-  if (rawMetadata !== undefined) {
-    if (typeof rawMetadata !== 'object' || rawMetadata === null || Array.isArray(rawMetadata)) fail('__metadata__ is not an object');
-    for (const [k, v] of Object.entries(rawMetadata as Record<string, unknown>)) {
-      if (typeof v !== 'string') fail(`__metadata__ value for '${k}' is not a string`);
-      Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
-    }
+  if (rawMetadata === undefined) return metadata;
+  if (typeof rawMetadata !== 'object' || rawMetadata === null || Array.isArray(rawMetadata)) fail('__metadata__ is not an object');
+  for (const [k, v] of Object.entries(rawMetadata as Record<string, unknown>)) {
+    if (typeof v !== 'string') fail(`__metadata__ value for '${k}' is not a string`);
+    Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
+  return metadata;
+}
 
-  const spans: { name: string; begin: number; end: number }[] = [];
-  const tensors = new Map<string, HostTensor>();
-  for (const [tensorName, info] of Object.entries(entries)) {
-    if (tensorName === METADATA_KEY) continue;
-    const where = `tensor '${tensorName}'`;
-    if (typeof info !== 'object' || info === null) fail(`${where} has no description`);
-    const { dtype: code, shape, data_offsets: offsets } = info as Record<string, unknown>;
-    const dtype = typeof code === 'string' ? FROM_SAFETENSORS[code] : undefined;
-    if (!dtype) fail(`${where} has unsupported dtype ${JSON.stringify(code)}`);
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      fail(`${where} has a bad shape ${JSON.stringify(shape)}`);
-    }
-    if (
-      !Array.isArray(offsets) ||
-      offsets.length !== 2 ||
-      offsets.some((o) => !Number.isSafeInteger(o) || o < 0) ||
-      offsets[0] > offsets[1]
-    ) {
-      fail(`${where} has bad data_offsets ${JSON.stringify(offsets)}`);
-    }
-    const [begin, end] = offsets as [number, number];
-    if (end > data.length) fail(`${where} data_offsets [${begin}, ${end}] run past the ${data.length} data bytes`);
-    const count = numel(shape as number[]);
-    const expected = count * DTYPE_BYTES[dtype!];
-    if (end - begin !== expected) {
-      fail(`${where} spans ${end - begin} bytes, but ${dtype} [${(shape as number[]).join(', ')}] needs ${expected}`);
-    }
-    spans.push({ name: tensorName, begin, end });
-    // Copied (not a Buffer view), so every tensor owns aligned memory independent of the file buffer.
-    const own = new Uint8Array(data.subarray(begin, end));
-    tensors.set(tensorName, { dtype: dtype!, shape: [...(shape as number[])], data: typedArrayFromBytes(dtype!, own, count) });
+/** One header entry checked against the format (dtype, shape, offsets within the data, bytes = dtype × shape). */
+function readTensor(tensorName: string, info: unknown, data: Uint8Array, fail: Fail): { tensor: HostTensor; span: TensorSpan } {
+  const where = `tensor '${tensorName}'`;
+  if (typeof info !== 'object' || info === null) fail(`${where} has no description`);
+  const { dtype: code, shape, data_offsets: offsets } = info as Record<string, unknown>;
+  const dtype = typeof code === 'string' ? FROM_SAFETENSORS[code] : undefined;
+  if (!dtype) fail(`${where} has unsupported dtype ${JSON.stringify(code)}`);
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    fail(`${where} has a bad shape ${JSON.stringify(shape)}`);
   }
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    offsets.some((o) => !Number.isSafeInteger(o) || o < 0) ||
+    offsets[0] > offsets[1]
+  ) {
+    fail(`${where} has bad data_offsets ${JSON.stringify(offsets)}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (end > data.length) fail(`${where} data_offsets [${begin}, ${end}] run past the ${data.length} data bytes`);
+  const count = numel(shape as number[]);
+  const expected = count * DTYPE_BYTES[dtype!];
+  if (end - begin !== expected) {
+    fail(`${where} spans ${end - begin} bytes, but ${dtype} [${(shape as number[]).join(', ')}] needs ${expected}`);
+  }
+  // Copied (not a Buffer view), so every tensor owns aligned memory independent of the file buffer.
+  const own = new Uint8Array(data.subarray(begin, end));
+  const tensor = { dtype: dtype!, shape: [...(shape as number[])], data: typedArrayFromBytes(dtype!, own, count) };
+  return { tensor, span: { name: tensorName, begin, end } };
+}
 
-  // The format requires the tensors to tile the data exactly: sorted by offset, each starting where the previous
-  // ends, the last ending at the end of the file. A gap or trailing bytes means bytes were inserted or lost.
+// The format requires the tensors to tile the data exactly: sorted by offset, each starting where the previous
+// ends, the last ending at the end of the file. A gap or trailing bytes means bytes were inserted or lost.
+function checkCoverage(spans: TensorSpan[], dataLength: number, fail: Fail): void {
   spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   for (const [i, span] of spans.entries()) {
@@ -117,8 +137,7 @@ export function readSafetensors(pathOrBytes: string | Uint8Array, name?: string)
     if (span.begin > covered) fail(`${span.begin - covered} bytes before tensor '${span.name}' belong to no tensor (data_offsets must be contiguous)`);
     covered = span.end;
   }
-  if (covered !== data.length) fail(`the tensors cover ${covered} of the ${data.length} data bytes (${data.length - covered} bytes belong to no tensor)`);
-  return { tensors, metadata };
+  if (covered !== dataLength) fail(`the tensors cover ${covered} of the ${dataLength} data bytes (${dataLength - covered} bytes belong to no tensor)`);
 }
 
 /**
