@@ -167,6 +167,7 @@ export const OPS: readonly string[] = [
 
   // ---------------------------------------------------------------- neural-network functions
   'conv2d(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor',
+  'convTranspose2d(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] outputPadding, int groups, int[] dilation) -> Tensor',
   'batchNorm(Tensor input, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum, float eps) -> Tensor',
   'maxPool2d(Tensor self, int[] kernelSize, int[] stride, int[] padding, int[] dilation, bool ceilMode) -> Tensor',
   'upsampleNearest2d(Tensor self, int[] outputSize) -> Tensor',

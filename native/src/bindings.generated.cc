@@ -1034,6 +1034,20 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value ConvTranspose2d(const Napi::CallbackInfo& info) {
+  return Guard(info, "convTranspose2d", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_input = TensorArg(info, 0);
+    decltype(auto) arg_weight = TensorArg(info, 1);
+    decltype(auto) arg_bias = OptionalTensorArg(info, 2);
+    decltype(auto) arg_stride = IntListArg(info, 3);
+    decltype(auto) arg_padding = IntListArg(info, 4);
+    decltype(auto) arg_outputPadding = IntListArg(info, 5);
+    decltype(auto) arg_groups = IntArg(info, 6);
+    decltype(auto) arg_dilation = IntListArg(info, 7);
+    return ReturnTensor(env, ops::ConvTranspose2d(arg_input, arg_weight, arg_bias, arg_stride, arg_padding, arg_outputPadding, arg_groups, arg_dilation));
+  });
+}
+
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return Guard(info, "batchNorm", [&](Napi::Env env) -> Napi::Value {
     decltype(auto) arg_input = TensorArg(info, 0);
@@ -1569,6 +1583,7 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   exports.Set("all", Napi::Function::New(env, All, "all"));
   exports.Set("norm", Napi::Function::New(env, Norm, "norm"));
   exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
+  exports.Set("convTranspose2d", Napi::Function::New(env, ConvTranspose2d, "convTranspose2d"));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
   exports.Set("upsampleNearest2d", Napi::Function::New(env, UpsampleNearest2d, "upsampleNearest2d"));

@@ -180,6 +180,7 @@ at::Tensor Any(const at::Tensor& self);
 at::Tensor All(const at::Tensor& self);
 at::Tensor Norm(const at::Tensor& self, const at::Scalar& p);
 at::Tensor Conv2d(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias, const std::vector<int64_t>& stride, const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, int64_t groups);
+at::Tensor ConvTranspose2d(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias, const std::vector<int64_t>& stride, const std::vector<int64_t>& padding, const std::vector<int64_t>& outputPadding, int64_t groups, const std::vector<int64_t>& dilation);
 at::Tensor BatchNorm(const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias, const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar, bool training, double momentum, double eps);
 at::Tensor MaxPool2d(const at::Tensor& self, const std::vector<int64_t>& kernelSize, const std::vector<int64_t>& stride, const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, bool ceilMode);
 at::Tensor UpsampleNearest2d(const at::Tensor& self, const std::vector<int64_t>& outputSize);

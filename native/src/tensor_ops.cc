@@ -219,6 +219,11 @@ at::Tensor Conv2d(const at::Tensor& input, const at::Tensor& weight, const c10::
                   const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, int64_t groups) {
   return at::conv2d(input, weight, bias, stride, padding, dilation, groups);
 }
+at::Tensor ConvTranspose2d(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
+                           const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
+                           const std::vector<int64_t>& outputPadding, int64_t groups, const std::vector<int64_t>& dilation) {
+  return at::conv_transpose2d(input, weight, bias, stride, padding, outputPadding, groups, dilation);
+}
 at::Tensor BatchNorm(const at::Tensor& input, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
                      const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar, bool training,
                      double momentum, double eps) {

@@ -137,6 +137,7 @@ export const OP_NAMES = [
   'all',
   'norm',
   'conv2d',
+  'convTranspose2d',
   'batchNorm',
   'maxPool2d',
   'upsampleNearest2d',
@@ -438,6 +439,8 @@ export interface NativeBinding {
   norm(self: Handle, p: number | boolean): Handle;
   /** `conv2d(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor` */
   conv2d(input: Handle, weight: Handle, bias: Handle | null, stride: readonly number[], padding: readonly number[], dilation: readonly number[], groups: number): Handle;
+  /** `convTranspose2d(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] outputPadding, int groups, int[] dilation) -> Tensor` */
+  convTranspose2d(input: Handle, weight: Handle, bias: Handle | null, stride: readonly number[], padding: readonly number[], outputPadding: readonly number[], groups: number, dilation: readonly number[]): Handle;
   /** `batchNorm(Tensor input, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum, float eps) -> Tensor` */
   batchNorm(input: Handle, weight: Handle | null, bias: Handle | null, runningMean: Handle | null, runningVar: Handle | null, training: boolean, momentum: number, eps: number): Handle;
   /** `maxPool2d(Tensor self, int[] kernelSize, int[] stride, int[] padding, int[] dilation, bool ceilMode) -> Tensor` */

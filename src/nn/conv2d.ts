@@ -15,7 +15,41 @@ export interface Conv2dOptions {
   bias?: boolean;
 }
 
-const pairOf = (v: Size2): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+export const pairOf = (v: Size2): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+export interface ConvGeometry {
+  kernelSize: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/** Sizes as [height, width], checked as PyTorch's conv layers check them (`what` names the layer in errors). */
+export function checkConvGeometry(what: string, inChannels: number, outChannels: number, kernelSize: Size2, o: Conv2dOptions): ConvGeometry {
+  const g: ConvGeometry = { kernelSize: pairOf(kernelSize), stride: pairOf(o.stride ?? 1), padding: pairOf(o.padding ?? 0), dilation: pairOf(o.dilation ?? 1), groups: o.groups ?? 1 };
+  const positive = (v: number) => Number.isInteger(v) && v > 0;
+  if (!positive(inChannels) || !positive(outChannels)) throw new Error(`${what}: channels must be positive integers`);
+  if (!g.kernelSize.every(positive)) throw new Error(`${what}: kernel_size must be positive, got ${JSON.stringify(kernelSize)}`);
+  if (!g.stride.every(positive)) throw new Error(`${what}: stride must be positive, got ${JSON.stringify(o.stride)}`);
+  if (!g.dilation.every(positive)) throw new Error(`${what}: dilation must be positive, got ${JSON.stringify(o.dilation)}`);
+  if (!g.padding.every((p) => Number.isInteger(p) && p >= 0)) throw new Error(`${what}: padding must be non-negative, got ${JSON.stringify(o.padding)}`);
+  if (!positive(g.groups)) throw new Error(`${what}: groups must be positive, got ${g.groups}`);
+  if (inChannels % g.groups || outChannels % g.groups) throw new Error(`${what.slice(0, -1)}, groups=${g.groups}): channels must be divisible by groups`);
+  return g;
+}
+
+/** `weight` with PyTorch's default (Kaiming-uniform) init and, given its size, `bias` drawn from the weight's fan-in. */
+export function registerConvParameters(m: Module, weightShape: number[], biasSize: number | null): void {
+  const weight = empty(weightShape);
+  kaimingUniformDefault_(weight);
+  m.registerParameter('weight', weight);
+  if (biasSize !== null) {
+    const b = zeros([biasSize]);
+    biasUniform_(b, weight);
+    m.registerParameter('bias', b);
+  }
+}
 
 /** nn.Conv2d, PyTorch's default init; parameters `weight` (and `bias`). Sizes are kept as [height, width]. */
 export class Conv2d extends Module {
@@ -33,30 +67,9 @@ export class Conv2d extends Module {
     super();
     this.inChannels = inChannels;
     this.outChannels = outChannels;
-    this.kernelSize = pairOf(kernelSize);
-    this.stride = pairOf(o.stride ?? 1);
-    this.padding = pairOf(o.padding ?? 0);
-    this.dilation = pairOf(o.dilation ?? 1);
-    this.groups = o.groups ?? 1;
-    const positive = (v: number) => Number.isInteger(v) && v > 0;
-    const what = `Conv2d(${inChannels}, ${outChannels})`;
-    if (!positive(inChannels) || !positive(outChannels)) throw new Error(`${what}: channels must be positive integers`);
-    if (!this.kernelSize.every(positive)) throw new Error(`${what}: kernel_size must be positive, got ${JSON.stringify(kernelSize)}`);
-    if (!this.stride.every(positive)) throw new Error(`${what}: stride must be positive, got ${JSON.stringify(o.stride)}`);
-    if (!this.dilation.every(positive)) throw new Error(`${what}: dilation must be positive, got ${JSON.stringify(o.dilation)}`);
-    if (!this.padding.every((p) => Number.isInteger(p) && p >= 0)) throw new Error(`${what}: padding must be non-negative, got ${JSON.stringify(o.padding)}`);
-    if (!positive(this.groups)) throw new Error(`${what}: groups must be positive, got ${this.groups}`);
-    if (inChannels % this.groups || outChannels % this.groups) {
-      throw new Error(`Conv2d(${inChannels}, ${outChannels}, groups=${this.groups}): channels must be divisible by groups`);
-    }
-    const weight = empty([outChannels, inChannels / this.groups, ...this.kernelSize]);
-    kaimingUniformDefault_(weight);
-    this.registerParameter('weight', weight);
-    if (o.bias ?? true) {
-      const bias = zeros([outChannels]);
-      biasUniform_(bias, weight);
-      this.registerParameter('bias', bias);
-    }
+    const g = checkConvGeometry(`Conv2d(${inChannels}, ${outChannels})`, inChannels, outChannels, kernelSize, o);
+    [this.kernelSize, this.stride, this.padding, this.dilation, this.groups] = [g.kernelSize, g.stride, g.padding, g.dilation, g.groups];
+    registerConvParameters(this, [outChannels, inChannels / this.groups, ...this.kernelSize], o.bias ?? true ? outChannels : null);
   }
 
   get weight(): Tensor {

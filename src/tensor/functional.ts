@@ -18,6 +18,30 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o:
   );
 }
 
+export interface ConvTranspose2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  outputPadding?: Pair;
+  groups?: number;
+  dilation?: Pair;
+}
+
+/** F.conv_transpose2d; weight is (in_channels, out_channels / groups, kh, kw). */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose2dOptions = {}): Tensor {
+  return new Tensor(
+    native.convTranspose2d(
+      x.handle,
+      weight.handle,
+      bias?.handle ?? null,
+      pair(o.stride ?? 1),
+      pair(o.padding ?? 0),
+      pair(o.outputPadding ?? 0),
+      o.groups ?? 1,
+      pair(o.dilation ?? 1),
+    ),
+  );
+}
+
 export interface BatchNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;

@@ -6,9 +6,11 @@ import { concatBlocks } from './modules/concat.ts';
 import { contractBlocks } from './modules/contract.ts';
 import { cspBlocks } from './modules/csp.ts';
 import { convBlocks } from './modules/conv.ts';
+import { convTransposeBlocks } from './modules/conv-transpose.ts';
 import { detectBlocks } from './modules/detect.ts';
 import { focusBlocks } from './modules/focus.ts';
 import { ghostBlocks } from './modules/ghost.ts';
+import { mixConvBlocks } from './modules/mixconv.ts';
 import { segmentBlocks } from './modules/segment.ts';
 import { shufflenetBlocks } from './modules/shufflenet.ts';
 import { sppBlocks } from './modules/spp.ts';
@@ -29,6 +31,8 @@ export const builtinBlockFamilies: readonly BlockFamily[] = [
   ghostBlocks,
   transformerBlocks,
   contractBlocks,
+  mixConvBlocks,
+  convTransposeBlocks,
   shufflenetBlocks,
   yolov5LiteBlocks,
 ];

@@ -1,12 +1,13 @@
 // GFLOPs by YOLOv5 v7.0's (and YOLOv5-Lite's) rule: thop 0.1.1's counts at a stride-sized input, ×2 (MACs →
-// FLOPs), scaled to imgsz. thop counts Conv2d as out_elements × (C_in/groups) × k×k (biases are not counted),
-// BatchNorm as 4 per element (affine), nn.Upsample as 1 per output element, nn.Linear as in_features per output,
-// AdaptiveAvgPool2d as (pooled elements + 1) per output; max-pooling, activations, dropout, concatenation and
-// functional ops cost nothing. This reproduces the printed GFLOPs of every shipped config, fused and unfused
+// FLOPs), scaled to imgsz. thop counts Conv2d and ConvTranspose2d as out_elements × (C_in/groups) × k×k (biases
+// are not counted), BatchNorm as 4 per element (affine), nn.Upsample as 1 per output element, nn.Linear as
+// in_features per output, AdaptiveAvgPool2d as (pooled elements + 1) per output; max-pooling, activations,
+// dropout, concatenation and functional ops cost nothing. This reproduces the printed GFLOPs of every shipped config, fused and unfused
 // (test/yolo/summary.test.ts). The counts come from layer shapes — the input is an empty stride-sized image, so no
 // timing or profiling is involved.
 import { BatchNorm2d } from '../nn/batchnorm2d.ts';
 import { Conv2d } from '../nn/conv2d.ts';
+import { ConvTranspose2d } from '../nn/conv-transpose2d.ts';
 import { Linear } from '../nn/linear.ts';
 import type { Module } from '../nn/module.ts';
 import { AdaptiveAvgPool2d, Upsample } from '../nn/pooling.ts';
@@ -30,7 +31,7 @@ export function countMacs(model: DetectionModel, size: number): number {
     restore.push(() => delete (m as Partial<Module>).forward);
   };
   for (const m of model.modules()) {
-    if (m instanceof Conv2d) count(m, (_x, y) => y.numel * (m.inChannels / m.groups) * m.kernelSize[0] * m.kernelSize[1]);
+    if (m instanceof Conv2d || m instanceof ConvTranspose2d) count(m, (_x, y) => y.numel * (m.inChannels / m.groups) * m.kernelSize[0] * m.kernelSize[1]);
     else if (m instanceof BatchNorm2d) count(m, (x) => 4 * x.numel);
     else if (m instanceof Upsample) count(m, (_x, y) => y.numel);
     else if (m instanceof Linear) count(m, (_x, y) => y.numel * m.inFeatures);

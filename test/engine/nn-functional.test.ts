@@ -37,6 +37,34 @@ test('conv2d with groups=2, and depthwise with stride 2, equal PyTorch', () => {
   });
 });
 
+test('conv_transpose2d scatters each input pixel times the kernel (overlaps add; padding crops; groups, stride, bias)', () => {
+  torch.tidy(() => {
+    const x = torch.tensor([1, 2, 3, 4], { shape: [1, 1, 2, 2] });
+    const w = torch.tensor([1, 10, 100, 1000], { shape: [1, 1, 2, 2] });
+    // out[p, q] = Σ x[i, j] · w[p - i, q - j]
+    const y = F.convTranspose2d(x, w);
+    assert.deepEqual(y.shape, [1, 1, 3, 3]);
+    assert.deepEqual([...data(y)], [1, 12, 20, 103, 1234, 2040, 300, 3400, 4000]);
+    assert.deepEqual([...data(F.convTranspose2d(x, w, null, { padding: 1 }))], [1234]);
+    assert.deepEqual(F.convTranspose2d(x, w, null, { stride: 2, outputPadding: 1 }).shape, [1, 1, 5, 5]);
+    // Depth-wise, stride 2: channel c's pixel (i, j) becomes the 2×2 block x·w[c] + b[c] at (2i, 2j).
+    const x2 = torch.tensor([1, 2, 3, 4, -1, -2, -3, -4], { shape: [1, 2, 2, 2] });
+    const w2 = torch.tensor([1, 2, 3, 4, 5, 6, 7, 8], { shape: [2, 1, 2, 2] });
+    const b2 = torch.tensor([0.5, -0.5]);
+    const dw = F.convTranspose2d(x2, w2, b2, { stride: 2, groups: 2 });
+    assert.deepEqual(dw.shape, [1, 2, 4, 4]);
+    const xs = [1, 2, 3, 4, -1, -2, -3, -4];
+    const ws = [1, 2, 3, 4, 5, 6, 7, 8];
+    const want: number[] = [];
+    for (let c = 0; c < 2; c++) {
+      for (let p = 0; p < 4; p++) {
+        for (let q = 0; q < 4; q++) want.push(xs[c * 4 + (p >> 1) * 2 + (q >> 1)]! * ws[c * 4 + (p % 2) * 2 + (q % 2)]! + [0.5, -0.5][c]!);
+      }
+    }
+    assert.deepEqual([...data(dw)], want);
+  });
+});
+
 test('channels_last: contiguous("channels_last") is channels-last, and conv gives the NCHW result', () => {
   torch.tidy(() => {
     const x = convInput();

@@ -33,6 +33,7 @@ const cases: Array<[stem: string, img: number, levels: number, stride: number]> 
   ['yolov5n6-mini', 128, 4, 64],
   ['yolov5-p2-mini', 64, 4, 32],
   ['zoo-csp', 64, 3, 32],
+  ['zoo-mix', 64, 3, 32],
   ['yolov5s-transformer-mini', 64, 3, 32],
   ['yolov5s-LeakyReLU-mini', 64, 3, 32],
 ];

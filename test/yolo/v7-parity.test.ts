@@ -10,7 +10,7 @@ import { assertV7Structure, readV7Expected, relativeDiff, v7Fixture } from './v7
 
 const fixture = v7Fixture;
 
-const detectionStems = ['yolov5s-ghost-mini', 'yolov3-tiny-mini', 'yolov3-mini', 'yolov3-spp-mini', 'yolov5n6-mini', 'yolov5-p2-mini', 'zoo-csp', 'yolov5s-transformer-mini', 'yolov5s-LeakyReLU-mini'];
+const detectionStems = ['yolov5s-ghost-mini', 'yolov3-tiny-mini', 'yolov3-mini', 'yolov3-spp-mini', 'yolov5n6-mini', 'yolov5-p2-mini', 'zoo-csp', 'zoo-mix', 'yolov5s-transformer-mini', 'yolov5s-LeakyReLU-mini'];
 
 for (const stem of detectionStems) {
   test(`${stem}.pt: keys, summary and eval output equal YOLOv5 v7.0's (≤ 1e-5 relative), fused too`, () => {

@@ -81,7 +81,7 @@ export class DWConv extends Conv {
   }
 }
 
-function gcd(a: number, b: number): number {
+export function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
