@@ -1,5 +1,7 @@
 // npm run bench:model — eval forward latency of yolov5s-shufflenetv2 and yolov5s at 320 and 640 (batch 1),
-// tsyolo (libtorch via the addon) beside the same architecture in plain PyTorch on the same libtorch, same threads.
+// tsyolo (libtorch via the addon) beside the same architecture in plain PyTorch on the same libtorch, same threads;
+// and yolov5s-ghost / v5Lite-s beside the model built by a YOLOv5 v7.0 / YOLOv5-Lite checkout's own code
+// (YOLOV5_DIR / YOLOV5_LITE_DIR; rows are marked skipped when the variable is not set).
 // Writes bench/results/model.json. A benchmark, not a test: numbers vary with machine load.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,24 +35,44 @@ function tsyoloMs(cfg: string, img: number): number {
   return median(times);
 }
 
-function torchMs(cfg: string, img: number): number {
-  const script = fileURLToPath(new URL('./model_torch.py', import.meta.url));
-  const out = execFileSync('/usr/bin/python3', [script, resolveConfigPath(cfg), String(img), String(threads), String(iters)], { encoding: 'utf8' });
+function pythonMs(script: string, args: string[]): number {
+  const path = fileURLToPath(new URL(script, import.meta.url));
+  const out = execFileSync('/usr/bin/python3', [path, ...args], { encoding: 'utf8' });
   return (JSON.parse(out.trim().split('\n').pop()!) as { median_ms: number }).median_ms;
 }
 
+/** The PyTorch side: this bench's plain re-implementation, or the model a reference checkout's own code builds. */
+function torchMs(cfg: string, img: number, referenceDir?: string): number {
+  const rest = [resolveConfigPath(cfg), String(img), String(threads), String(iters)];
+  return referenceDir ? pythonMs('./model_reference.py', [referenceDir, ...rest]) : pythonMs('./model_torch.py', rest);
+}
+
+const MODELS: { cfg: string; referenceEnv?: string }[] = [
+  { cfg: 'yolov5s-shufflenetv2.yaml' },
+  { cfg: 'yolov5s.yaml' },
+  { cfg: 'yolov5s-ghost.yaml', referenceEnv: 'YOLOV5_DIR' },
+  { cfg: 'v5Lite-s.yaml', referenceEnv: 'YOLOV5_LITE_DIR' },
+];
+
 const results = [];
-for (const cfg of ['yolov5s-shufflenetv2.yaml', 'yolov5s.yaml']) {
+const skipped: string[] = [];
+for (const { cfg, referenceEnv } of MODELS) {
+  const referenceDir = referenceEnv ? process.env[referenceEnv] : undefined;
+  if (referenceEnv && !referenceDir) {
+    console.log(`${cfg.padEnd(28)} skipped: set ${referenceEnv} to a checkout whose models/yolo.py builds it`);
+    skipped.push(`${cfg} (${referenceEnv} not set)`);
+    continue;
+  }
   for (const img of [320, 640]) {
     // Alternate the two twice and keep each side's best median: the machine is shared and noisy.
     const runs = { ours: [] as number[], theirs: [] as number[] };
     for (let round = 0; round < 2; round++) {
       runs.ours.push(tsyoloMs(cfg, img));
-      runs.theirs.push(torchMs(cfg, img));
+      runs.theirs.push(torchMs(cfg, img, referenceDir));
     }
     const ours = Math.min(...runs.ours);
     const theirs = Math.min(...runs.theirs);
-    const row = { model: cfg, img, batch: 1, tsyoloMs: +ours.toFixed(2), pytorchMs: +theirs.toFixed(2), ratio: +(ours / theirs).toFixed(3) };
+    const row = { model: cfg, img, batch: 1, pytorchSide: referenceEnv ? `${referenceEnv}'s models/yolo.py` : 'bench/model_torch.py', tsyoloMs: +ours.toFixed(2), pytorchMs: +theirs.toFixed(2), ratio: +(ours / theirs).toFixed(3) };
     console.log(`${cfg.padEnd(28)} ${String(img).padStart(4)}  tsyolo ${row.tsyoloMs.toFixed(1).padStart(7)} ms  PyTorch ${row.pytorchMs.toFixed(1).padStart(7)} ms  ratio ${row.ratio}`);
     results.push(row);
   }
@@ -61,6 +83,7 @@ const report = {
   iterations: iters,
   goal: 'ratio (tsyolo / PyTorch) ≤ 1.05',
   results,
+  skipped,
 };
 mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
 writeFileSync(fileURLToPath(new URL('./results/model.json', import.meta.url)), JSON.stringify(report, null, 2) + '\n');
