@@ -1,11 +1,13 @@
 // exportOnnx(): a DetectionModel → ONNX ModelProto bytes, built by walking the module tree (each layer's class
-// emits its own nodes; the emitters live beside the blocks in src/yolo/modules/). Input 'images' (N, 3, H, W) float32 0–1, output 'output0'
-// (N, anchors·cells, 5 + nc) decoded as Detect does in eval mode, metadata 'stride' and 'names' as YOLOv5 writes.
+// emits its own nodes; the emitters live beside the blocks in src/yolo/modules/). Input 'images' (N, 3, H, W) float32
+// 0–1, output 'output0' (N, anchors·cells, 5 + nc [+ nm mask coefficients]) decoded as Detect does in eval mode
+// (a Segment model adds 'output1', its mask prototypes), metadata 'stride' and 'names' as YOLOv5 writes.
 import { pyRepr } from '../compat/python.ts';
 import type { Module } from '../nn/module.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
+import { SEGMENT_PROTO_OUTPUT, Segment } from '../yolo/modules/segment.ts';
 import { type EmitContext, onnxEmitterFor } from './emitter-registry.ts';
-import { type Dim, GraphBuilder } from './onnx-graph.ts';
+import { type Dim, GraphBuilder, type ValueInfo } from './onnx-graph.ts';
 import { ModelProto, OnnxDataType } from './onnx-schema.ts';
 
 export const MIN_OPSET = 12;
@@ -80,13 +82,17 @@ export function exportOnnx(model: DetectionModel, o: OnnxExportOptions = {}): On
   const inputShape: Dim[] = dynamic ? ['batch', 3, 'height', 'width'] : [batch, model.inputChannels, imgsz[0], imgsz[1]];
   inputShape[1] = model.inputChannels;
   const outputShape: Dim[] = dynamic ? ['batch', 'anchors', model.detect.no] : [batch, rows, model.detect.no];
+  const graphOutputs: ValueInfo[] = [{ name: 'output0', elemType: OnnxDataType.FLOAT, shape: outputShape }];
+  // A Segment head adds its mask prototypes (N, nm, H/4, W/4).
+  if (model.detect instanceof Segment) {
+    const protoShape: Dim[] = dynamic ? ['batch', model.detect.nm, 'proto_height', 'proto_width'] : [batch, model.detect.nm, imgsz[0] / 4, imgsz[1] / 4];
+    graphOutputs.push({ name: SEGMENT_PROTO_OUTPUT, elemType: OnnxDataType.FLOAT, shape: protoShape });
+  }
   const message = ModelProto.fromObject({
     irVersion: irVersionFor(opset),
     producerName: 'tsyolo',
     opsetImport: [{ domain: '', version: opset }],
-    graph: graph.graph('main_graph', [{ name: 'images', elemType: OnnxDataType.FLOAT, shape: inputShape }], [
-      { name: 'output0', elemType: OnnxDataType.FLOAT, shape: outputShape },
-    ]),
+    graph: graph.graph('main_graph', [{ name: 'images', elemType: OnnxDataType.FLOAT, shape: inputShape }], graphOutputs),
     metadataProps: [
       { key: 'stride', value: String(gs) },
       { key: 'names', value: pyRepr(new Map(model.names.map((name, i) => [i, name]))) },

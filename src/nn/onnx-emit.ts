@@ -22,6 +22,8 @@ export const attr = {
 export interface OnnxGraph {
   node(opType: string, inputs: readonly string[], scope: string, attrs?: Record<string, AttributeValue>): string;
   nodeN(opType: string, inputs: readonly string[], outputs: number, scope: string, attrs?: Record<string, AttributeValue>): string[];
+  /** Gives the last node's output a graph output's name. */
+  renameLastOutput(from: string, to: string): void;
   /** A float32 weight (stored as float16 when exporting with --half). */
   weight(name: string, dims: readonly number[], values: Float32Array): string;
   /** A float32 constant kept at full precision (grids, anchors, scales). */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
 import { OnnxModel } from '../../src/deploy/onnx-model.ts';
 import { exportOnnx } from '../../src/export/export-onnx.ts';
 import { readNpyFile } from '../../src/io/npy.ts';
@@ -58,3 +59,27 @@ for (const [stem, img, levels, stride] of cases) {
     model.dispose();
   });
 }
+
+test("yolov5n-seg-mini: ONNX export has v7.0's two outputs — rows with mask coefficients, and the prototypes — equal to its fused outputs", async () => {
+  const stem = 'yolov5n-seg-mini';
+  const { model } = loadModel(fixture(`${stem}.pt`));
+  model.fuse().eval();
+  const x = readNpyFile(fixture(`${stem}_input.npy`));
+  const [batch, , img] = x.shape as [number, number, number, number];
+  const r = exportOnnx(model, { imgsz: img, batch });
+  const file = join(work, `${stem}.onnx`);
+  writeFileSync(file, r.bytes);
+  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
+  assert.deepEqual(session.outputNames, ['output0', 'output1']);
+  const out = await session.run({ images: new ort.Tensor('float32', x.data as Float32Array, x.shape) });
+  const pred = readNpyFile(fixture(`${stem}_fused_output.npy`));
+  const proto = readNpyFile(fixture(`${stem}_fused_proto.npy`));
+  assert.deepEqual(out.output0!.dims, pred.shape);
+  assert.deepEqual(out.output1!.dims, proto.shape);
+  assert.deepEqual(r.outputShape, pred.shape);
+  const dp = relativeDiff(out.output0!.data as Float32Array, pred.data as Float32Array);
+  const dq = relativeDiff(out.output1!.data as Float32Array, proto.data as Float32Array);
+  assert.ok(dp <= 1e-5 && dq <= 1e-5, `pred ${dp}, proto ${dq}`);
+  await session.release();
+  model.dispose();
+});

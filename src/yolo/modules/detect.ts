@@ -134,7 +134,10 @@ function emitDetectLevel(m: Detect, i: number, x: string, two: string, ctx: Emit
   const y = ctx.emit(m.m.items[i]!, x, `${scope}.m.${i}`);
   // (b, na·no, ny, nx) → (b, na, no, ny·nx) → (b, na, ny·nx, no): rows in YOLOv5's (anchor, y, x) order.
   const maps = g.node('Reshape', [y, g.int64Constant(`${s}.maps_shape`, [0, m.na, m.no, -1])], s);
-  const p = g.node('Sigmoid', [g.node('Transpose', [maps], s, { perm: attr.ints([0, 1, 3, 2]) })], s);
+  const rows = g.node('Transpose', [maps], s, { perm: attr.ints([0, 1, 3, 2]) });
+  // Mask coefficients (Segment) stay raw; boxes, objectness and classes go through the sigmoid.
+  const [boxes, coefficients] = m.nm ? splitNode(ctx, rows, [m.nc + 5, m.nm], 3, s) : [rows, undefined];
+  const p = g.node('Sigmoid', [boxes!], s);
   const [xy, wh, conf] = splitNode(ctx, p, [2, 2, m.nc + 1], 3, s);
   let grid: string;
   if (ctx.dynamic) grid = dynamicGrid(ctx, y, s);
@@ -148,7 +151,7 @@ function emitDetectLevel(m: Detect, i: number, x: string, two: string, ctx: Emit
   const anchorPix = Float32Array.from(anchors.subarray(i * m.na * 2, (i + 1) * m.na * 2), (a) => a * m.stride[i]!);
   const wh2 = g.node('Mul', [wh!, two], s);
   const whPix = g.node('Mul', [g.node('Mul', [wh2, wh2], s), g.floatConstant(`${s}.anchor_grid`, [1, m.na, 1, 2], anchorPix)], s);
-  const decoded = g.node('Concat', [xyPix, whPix, conf!], s, { axis: attr.int(3) });
+  const decoded = g.node('Concat', coefficients ? [xyPix, whPix, conf!, coefficients] : [xyPix, whPix, conf!], s, { axis: attr.int(3) });
   return g.node('Reshape', [decoded, g.int64Constant(`${s}.rows_shape`, [0, -1, m.no])], s);
 }
 

@@ -1,13 +1,15 @@
 // YOLOv5 v7.0's segmentation head (models/yolo.py Segment, models/common.py Proto): Detect with nm mask
 // coefficients per anchor (not sigmoided) and a Proto branch on the first level that makes the mask prototypes.
-// Class and YAML spec; ONNX export of the two outputs is not written yet (export names the module).
+// Classes, YAML spec, ONNX form: as v7.0 exports it, 'output0' holds the decoded rows with their mask coefficients
+// and 'output1' the prototypes.
 import { Module } from '../../nn/module.ts';
+import { single } from '../../nn/onnx-emit.ts';
 import { Upsample } from '../../nn/pooling.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, type ChannelContext, detectChannels, makeDivisible } from '../block.ts';
+import { type BlockFamily, type ChannelContext, detectChannels, emitterEntry, makeDivisible } from '../block.ts';
 import { intArg } from '../module-args.ts';
 import { Conv, defaultActivation } from './conv.ts';
-import { Detect, detectAnchorsArg } from './detect.ts';
+import { Detect, detectAnchorsArg, emitDetect } from './detect.ts';
 
 /** Mask prototypes: cv3(cv2(upsample(cv1(x)))), c_ hidden channels, c2 prototypes at twice the resolution. */
 export class Proto extends Module {
@@ -78,5 +80,20 @@ export const segmentBlocks: BlockFamily = {
       build: (a, ctx) => new Segment(intArg(a, 0, 'nc'), detectAnchorsArg(a[1]), intArg(a, 2, 'nm'), intArg(a, 3, 'npr'), a[4] as number[], ctx.act),
     },
   ],
-  onnx: [],
+  onnx: [
+    emitterEntry(Proto, (m, input, ctx, scope) => {
+      let y = single(input, 'Proto');
+      for (const name of ['cv1', 'upsample', 'cv2', 'cv3'] as const) y = ctx.emit(m[name], y, `${scope}.${name}`);
+      return y;
+    }),
+    emitterEntry(Segment, (m, input, ctx, scope) => {
+      const xs = typeof input === 'string' ? [input] : input;
+      // The prototypes are the graph's second output; named now, while their node is the last one.
+      ctx.graph.renameLastOutput(ctx.emit(m.proto, xs[0]!, `${scope}.proto`), SEGMENT_PROTO_OUTPUT);
+      return emitDetect(m, xs, ctx, scope);
+    }),
+  ],
 };
+
+/** The ONNX output holding the mask prototypes (v7.0's name). */
+export const SEGMENT_PROTO_OUTPUT = 'output1';
