@@ -135,8 +135,9 @@ export abstract class Module {
       const a = dst.shape.join(',');
       const b = src.shape.join(',');
       if (a !== b) throw new Error(`state_dict entry '${k}' has shape [${b}], the model needs [${a}]`);
-      // Integers into float weights (or back) only come from a corrupt or edited file: its bits would be reinterpreted.
-      if (isFloatingPoint(src.dtype) !== isFloatingPoint(dst.dtype)) throw new Error(`state_dict entry '${k}' is ${src.dtype}, the model needs ${dst.dtype}`);
+      // Integers into float weights only come from a corrupt or edited file (an F32→I32 header edit reinterprets the
+      // bits as huge integers). Floats into an integer buffer (num_batches_tracked saved as a float) convert as in PyTorch.
+      if (!isFloatingPoint(src.dtype) && isFloatingPoint(dst.dtype)) throw new Error(`state_dict entry '${k}' is ${src.dtype}, the model needs ${dst.dtype}`);
       const converted = src.dtype === dst.dtype ? src : src.to(dst.dtype);
       // Copying into a leaf that requires grad is only allowed without autograd recording.
       noGrad(() => dst.copy_(converted));
