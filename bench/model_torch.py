@@ -164,10 +164,8 @@ def build(cfg):
     return Model()
 
 
-def main():
-    cfg_path, img, threads, iters = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    torch.set_num_threads(threads)
-    model = build(yaml.safe_load(open(cfg_path))).eval()
+def median_forward_ms(model, img, iters):
+    """Median eval forward time of a batch-1 img×img input over `iters` runs, after two warm-up runs."""
     x = torch.rand(1, 3, img, img)
     times = []
     with torch.no_grad():
@@ -176,7 +174,14 @@ def main():
             model(x)
             if k >= 2:
                 times.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({'median_ms': statistics.median(times), 'torch': torch.__version__}))
+    return statistics.median(times)
+
+
+def main():
+    cfg_path, img, threads, iters = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    torch.set_num_threads(threads)
+    model = build(yaml.safe_load(open(cfg_path))).eval()
+    print(json.dumps({'median_ms': median_forward_ms(model, img, iters), 'torch': torch.__version__}))
 
 
 if __name__ == '__main__':
