@@ -3,6 +3,7 @@
 import { ConvTranspose2d } from '../../nn/conv-transpose2d.ts';
 import { attr, type EmitContext, single } from '../../nn/onnx-emit.ts';
 import { type BlockFamily, emitterEntry } from '../block.ts';
+import { emitConvNode } from './torch-nn.ts';
 import { intArg } from '../module-args.ts';
 import { gcd } from './conv.ts';
 
@@ -54,17 +55,5 @@ export const convTransposeBlocks: BlockFamily = {
 };
 
 function emitConvTranspose(m: ConvTranspose2d, input: string | string[], ctx: EmitContext, scope: string): string {
-    const g = ctx.graph;
-  const w = m.weight;
-  const inputs = [single(input, m.typeName), g.weight(`${scope}.weight`, w.shape, w.toFloat32Array())];
-  if (m.bias) inputs.push(g.weight(`${scope}.bias`, m.bias.shape, m.bias.toFloat32Array()));
-  const [ph, pw] = m.padding;
-  return g.node('ConvTranspose', inputs, scope, {
-        kernel_shape: attr.ints(m.kernelSize),
-        strides: attr.ints(m.stride),
-        pads: attr.ints([ph, pw, ph, pw]),
-        output_padding: attr.ints(m.outputPadding),
-        dilations: attr.ints(m.dilation),
-        group: attr.int(m.groups),
-      });
+  return emitConvNode('ConvTranspose', m, m.typeName, input, ctx, scope, { output_padding: attr.ints([...m.outputPadding]) });
 }

@@ -12,6 +12,41 @@ import { ZeroPad2d } from '../../nn/padding.ts';
 import { type BlockFamily, chAt, emitterEntry } from '../block.ts';
 import { boolArg, intArg, numArg } from '../module-args.ts';
 
+/** The convolution-like layers' shared ONNX form (Conv, ConvTranspose): weight, optional bias, kernel/stride/pad/dilation/group attributes. */
+export interface ConvLike {
+  weight: Conv2d['weight'];
+  bias: Conv2d['bias'];
+  kernelSize: readonly [number, number];
+  stride: readonly [number, number];
+  padding: readonly [number, number];
+  dilation: readonly [number, number];
+  groups: number;
+}
+
+export function emitConvNode(
+  op: 'Conv' | 'ConvTranspose',
+  m: ConvLike,
+  label: string,
+  input: string | string[],
+  ctx: EmitContext,
+  scope: string,
+  extra: Record<string, ReturnType<typeof attr.ints>> = {},
+): string {
+  const g = ctx.graph;
+  const w = m.weight;
+  const inputs = [single(input, label), g.weight(`${scope}.weight`, w.shape, w.toFloat32Array())];
+  if (m.bias) inputs.push(g.weight(`${scope}.bias`, m.bias.shape, m.bias.toFloat32Array()));
+  const [ph, pw] = m.padding;
+  return g.node(op, inputs, scope, {
+    kernel_shape: attr.ints([...m.kernelSize]),
+    strides: attr.ints([...m.stride]),
+    pads: attr.ints([ph, pw, ph, pw]),
+    ...extra,
+    dilations: attr.ints([...m.dilation]),
+    group: attr.int(m.groups),
+  });
+}
+
 /** `x` with `before`/`after` zeros along `axis` (of a 4-d tensor). */
 function padAxisWithZeros(ctx: EmitContext, x: string, axis: number, before: number, after: number, scope: string): string {
   if (before === 0 && after === 0) return x;
@@ -85,20 +120,7 @@ export const torchNnBlocks: BlockFamily = {
     },
   ],
   onnx: [
-    emitterEntry(Conv2d, (m, input, ctx, scope) => {
-      const g = ctx.graph;
-      const w = m.weight;
-      const inputs = [single(input, 'Conv2d'), g.weight(`${scope}.weight`, w.shape, w.toFloat32Array())];
-      if (m.bias) inputs.push(g.weight(`${scope}.bias`, m.bias.shape, m.bias.toFloat32Array()));
-      const [ph, pw] = m.padding;
-      return g.node('Conv', inputs, scope, {
-        kernel_shape: attr.ints(m.kernelSize),
-        strides: attr.ints(m.stride),
-        pads: attr.ints([ph, pw, ph, pw]),
-        dilations: attr.ints(m.dilation),
-        group: attr.int(m.groups),
-      });
-    }),
+    emitterEntry(Conv2d, (m, input, ctx, scope) => emitConvNode('Conv', m, 'Conv2d', input, ctx, scope)),
     // Inference-mode batch norm (running statistics); fused models have none left.
     emitterEntry(BatchNorm2d, (m, input, ctx, scope) => {
       const g = ctx.graph;
