@@ -1,6 +1,6 @@
 // npm run bench — runs every benchmark (engine, model, data, train, infer, and deploy when bench/deploy.ts exists),
 // each in its own process, then writes bench/report.md: one table of tsyolo against its baselines and goals (plus
-// bench:soak's row when bench/results/soak.json exists; it is run on its own), with
+// bench:soak's and bench:train-e2e's rows when their JSON exists; they are run on their own), with
 // the machine and the date. `--no-run` only re-renders the report from the JSON files already in bench/results.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -117,6 +117,34 @@ function soakRows(j: Json): Row[] {
   ];
 }
 
+/** bench:train-e2e (reported when its JSON exists; run on its own: it needs a YOLOv5 checkout and ~20 minutes). */
+function trainE2eRows(j: Json): Row[] {
+  const goal = j.goal.ratio as number;
+  const rows: Row[] = [];
+  for (const r of j.results as Json[]) {
+    const scope = `${r.trainImages} scenes @320, batch 32, 2 workers, ${r.epochs} epochs`;
+    const phases = Object.entries(r.tsyoloPhasesPerEpochS ?? {}).map(([p, s]) => `${p} ${fmt(s as number)}`).join(', ');
+    rows.push(
+      {
+        benchmark: 'train-e2e',
+        measure: `${r.model} s/epoch, train.py vs tsyolo train (${scope}; tsyolo phases: ${phases} s)`,
+        tsyolo: `${fmt(r.tsyolo.medianEpochS)} s`,
+        baseline: `${fmt(r.pytorch.medianEpochS)} s`,
+        // The ratio here is a speed-up (baseline ÷ tsyolo), held against the issue's goal.
+        ...(r.model.startsWith('yolov5n-shufflenetv2') ? goalRow(r.ratio, goal, false) : { ratio: r.ratio, goal: '—', met: null }),
+      },
+      {
+        benchmark: 'train-e2e',
+        measure: `${r.model} whole command (wall) and peak memory of the process tree (PSS; RSS ${r.tsyolo.peakRssMb} vs ${r.pytorch.peakRssMb} MB)`,
+        tsyolo: `${fmt(r.tsyolo.medianWallS)} s, ${r.tsyolo.peakPssMb} MB`,
+        baseline: `${fmt(r.pytorch.medianWallS)} s, ${r.pytorch.peakPssMb} MB`,
+        ...goalRow(r.memoryRatio, 1, true),
+      },
+    );
+  }
+  return rows;
+}
+
 /** A results layout report.ts does not know: every object with a numeric `ratio` becomes a row. */
 function genericRows(name: string, j: Json): Row[] {
   const rows: Row[] = [];
@@ -177,6 +205,13 @@ export function render(failed: BenchName[] = []): string {
       else rows.push(...(Array.isArray(j.rows) && j.rows.every((r: Json) => 'onnxruntimeMs' in r) ? deployRows(j) : genericRows(b, j)));
     } catch (e) {
       throw new Error(`bench/results/${b}.json does not have the layout report.ts expects: ${(e as Error).message}`);
+    }
+  }
+  if (existsSync(resultFile('train-e2e'))) {
+    try {
+      rows.push(...trainE2eRows(JSON.parse(readFileSync(resultFile('train-e2e'), 'utf8')) as Json));
+    } catch (e) {
+      throw new Error(`bench/results/train-e2e.json does not have the layout report.ts expects: ${(e as Error).message}`);
     }
   }
   if (existsSync(resultFile('soak'))) {

@@ -31,6 +31,7 @@ import { fitness } from './fitness.ts';
 import { ComputeLoss } from './loss.ts';
 import { applyWarmup, linearLr, oneCycleLr, warmupIterations } from './lr-schedule.ts';
 import { type Optimizer, smartOptimizer } from './optimizer.ts';
+import { PhaseTimer, type TrainPhase } from './phase-timer.ts';
 import { ProgressLine, TRAIN_HEADER, formatBar, formatTrainRow, gpuMem } from './progress.ts';
 import { appendResultsRow, dropResultsAfter } from './results-csv.ts';
 import { loadHostWeights, saveTrainCheckpoint, stripTrainState, type TrainState } from './train-checkpoint.ts';
@@ -50,6 +51,8 @@ export interface TrainResult {
   bestFitness: number;
   final: Metrics;
   stoppedBy: 'completed' | 'early-stopping' | 'interrupted';
+  /** Seconds per epoch of each phase (data wait, forward+backward, optimizer+EMA, val), one record per epoch. */
+  phases: Array<Record<TrainPhase, number>>;
 }
 
 /** Nominal batch size: gradients accumulate to 64 images per optimizer step. */
@@ -84,6 +87,7 @@ interface Loop {
   metrics: Metrics;
   valLosses: [number, number, number];
   interrupted: boolean;
+  timer: PhaseTimer;
 }
 
 // ------------------------------------------------------------------------------------------------ data
@@ -151,6 +155,7 @@ async function setUp(run: TrainRun): Promise<Loop> {
       metrics: { P: 0, R: 0, mAP50: 0, mAP50_95: 0 },
       valLosses: [0, 0, 0],
       interrupted: false,
+      timer: new PhaseTimer(),
     };
     if (run.resume) restore(loop);
     return loop;
@@ -233,12 +238,14 @@ function step(loop: Loop, batch: Batch, epoch: number, i: number): [number, numb
     const warm = { ni, nw: loop.nw, epoch, lf: loop.lf, warmupBiasLr: h.warmup_bias_lr, warmupMomentum: h.warmup_momentum, momentum: h.momentum, nbs: NBS, batchSize: run.opt.batchSize };
     ({ accumulate } = applyWarmup(optimizer.paramGroups, warm));
   }
-  const losses = forwardBackward(loop, batch, epoch, i);
+  const losses = loop.timer.time('forward+backward', () => forwardBackward(loop, batch, epoch, i));
   if (ni - loop.lastOptStep >= accumulate) {
-    clipGradNorm([...loop.model.parameters()], 10.0);
-    optimizer.step();
-    optimizer.zeroGrad();
-    loop.ema.update(loop.model);
+    loop.timer.time('optimizer+EMA', () => {
+      clipGradNorm([...loop.model.parameters()], 10.0);
+      optimizer.step();
+      optimizer.zeroGrad();
+      loop.ema.update(loop.model);
+    });
     loop.lastOptStep = ni;
   }
   return losses;
@@ -256,17 +263,27 @@ async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[];
   const bar = new ProgressLine(run.write);
   const t0 = performance.now();
   loop.optimizer.zeroGrad();
+  loop.timer.startEpoch();
+  const batches = loader[Symbol.asyncIterator]();
   let i = 0;
-  for await (const batch of loader) {
-    const items = step(loop, batch, epoch, i);
-    for (let k = 0; k < 3; k++) mloss[k] = (mloss[k]! * i + items[k]!) / (i + 1);
-    bar.update(`${formatTrainRow(epoch, run.opt.epochs, gpuMem(run.device), mloss, batch.targets.length / 6, batch.shape[3])}: ${formatBar(i + 1, nb, (performance.now() - t0) / 1000)}`);
-    const ni = i + nb * epoch;
-    if (ni < 3 && !run.opt.noplots) {
-      await plotImages({ images: batch.images, shape: batch.shape, targets: batch.targets, targetColumns: 6, names: loop.names, paths: batch.paths, path: join(run.saveDir, `train_batch${ni}.jpg`) });
+  try {
+    for (;;) {
+      const next = await loop.timer.timeAsync('data wait', () => batches.next());
+      if (next.done) break;
+      const batch = next.value;
+      const items = step(loop, batch, epoch, i);
+      for (let k = 0; k < 3; k++) mloss[k] = (mloss[k]! * i + items[k]!) / (i + 1);
+      bar.update(`${formatTrainRow(epoch, run.opt.epochs, gpuMem(run.device), mloss, batch.targets.length / 6, batch.shape[3])}: ${formatBar(i + 1, nb, (performance.now() - t0) / 1000)}`);
+      const ni = i + nb * epoch;
+      if (ni < 3 && !run.opt.noplots) {
+        await plotImages({ images: batch.images, shape: batch.shape, targets: batch.targets, targetColumns: 6, names: loop.names, paths: batch.paths, path: join(run.saveDir, `train_batch${ni}.jpg`) });
+      }
+      i++;
+      if (loop.interrupted) break;
     }
-    i++;
-    if (loop.interrupted) break;
+  } finally {
+    // Also on a throw: the generator's in-flight batches are abandoned, as for-await would.
+    await batches.return(undefined);
   }
   bar.end();
   const lrs = loop.optimizer.paramGroups.map((g) => g.lr);
@@ -299,7 +316,7 @@ async function endEpoch(loop: Loop, epoch: number, mloss: number[], lrs: number[
   const { run, stopper } = loop;
   loop.ema.updateAttr(loop.model);
   const finalEpoch = epoch + 1 === run.opt.epochs || stopper.possibleStop;
-  if (!run.opt.noval || finalEpoch) await validateEpoch(loop);
+  if (!run.opt.noval || finalEpoch) await loop.timer.timeAsync('val', () => validateEpoch(loop));
   const fi = fitness(loop.metrics);
   const stop = stopper.step(epoch, fi);
   if (fi > loop.bestFitness) loop.bestFitness = fi;
@@ -385,7 +402,9 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     await release(loop);
   }
   log(`\n${ended.epoch - loop.startEpoch} epochs completed in ${((performance.now() - t0) / 3.6e6).toFixed(3)} hours.`);
+  // Not in train.py's output: where the time went (bench:train-e2e reads this line).
+  log(`Time per epoch (mean): ${loop.timer.format()}`);
   const final = ended.stoppedBy !== 'interrupted' && existsSync(run.best) ? await finish(loop) : loop.metrics;
   log(`Results saved to ${run.saveDir}`);
-  return { saveDir: run.saveDir, last: run.last, best: run.best, epochsRun: ended.epoch - loop.startEpoch, bestFitness: loop.bestFitness, final, stoppedBy: ended.stoppedBy };
+  return { saveDir: run.saveDir, last: run.last, best: run.best, epochsRun: ended.epoch - loop.startEpoch, bestFitness: loop.bestFitness, final, stoppedBy: ended.stoppedBy, phases: loop.timer.epochs };
 }

@@ -72,6 +72,14 @@ test('the console shows the epoch header, the progress line and the val table', 
   assert.ok(out.split('\n').filter((l) => l === valHeader).length >= 3, 'a val table after each epoch and for best');
   assert.match(out, /^ {19}all {10}8 +\d+( +[\d.]+){4}$/m);
   assert.match(out, /Optimizer stripped from .*last\.safetensors/);
+  // tsyolo's own line after train.py's "epochs completed": each phase's mean seconds per epoch.
+  const phases = /^Time per epoch \(mean\): data wait ([\d.]+) s, forward\+backward ([\d.]+) s, optimizer\+EMA ([\d.]+) s, val ([\d.]+) s$/m.exec(out);
+  assert.ok(phases, out);
+  const [dataWait, forwardBackward, optimizerEma, val] = phases.slice(1).map(Number);
+  assert.ok(forwardBackward! > 0 && val! > 0, `forward+backward and val take time: ${phases[0]}`);
+  // 16 images at batch 8 never reach the nominal 64 before the warmup ends: warmup makes accumulate 1, so the
+  // optimizer steps every batch.
+  assert.ok(optimizerEma! > 0 && dataWait! >= 0, phases[0]);
 });
 
 test('best and last are stripped inference checkpoints that loadModel() reads', () => {
