@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.ts';
-import { type OptionTable, flag, integer, positiveInteger, text } from '../run/option-table.ts';
+import { type OptionTable, flag, fraction, integer, positiveInteger, text } from '../run/option-table.ts';
 import { addOptions, resolveFlags } from './options.ts';
 
 export interface ExportCliOptions {
@@ -15,6 +15,11 @@ export interface ExportCliOptions {
   opset: number;
   dynamic: boolean;
   half: boolean;
+  nms: boolean;
+  agnosticNms: boolean;
+  topkAll: number;
+  iouThres: number;
+  confThres: number;
 }
 
 function list<T>(read: (raw: unknown, name: string) => T): (raw: unknown, name: string) => T[] {
@@ -29,6 +34,12 @@ const EXPORT_FLAGS: OptionTable<ExportCliOptions> = {
   opset: { flags: '--opset <n>', help: 'ONNX opset version (12 to 17)', default: 17, read: integer },
   dynamic: { flags: '--dynamic', help: 'dynamic batch, height and width', default: false, read: flag },
   half: { flags: '--half', help: 'store weights as float16 (input, output and compute stay float32)', default: false, read: flag },
+  // export.py's NMS flags and defaults (there for TF/TF.js; here they put NMS into the ONNX graph).
+  nms: { flags: '--nms', help: "NMS inside the graph: output 'detections' (n, 7) image, x1, y1, x2, y2, conf, cls", default: false, read: flag },
+  agnosticNms: { flags: '--agnostic-nms', help: 'class-agnostic NMS inside the graph (with --nms)', default: false, read: flag },
+  topkAll: { flags: '--topk-all, --max-det <n>', help: 'NMS: most detections kept per image (with --nms)', default: 100, read: positiveInteger },
+  iouThres: { flags: '--iou-thres <t>', help: 'NMS: IoU threshold (with --nms)', default: 0.45, read: fraction },
+  confThres: { flags: '--conf-thres <c>', help: 'NMS: confidence threshold (with --nms)', default: 0.25, read: fraction },
 };
 
 export function exportCommand(command: Command, print: (s: string) => void): void {
@@ -56,12 +67,15 @@ export async function runExport(o: ExportCliOptions, print: (s: string) => void)
   const imgsz: number | [number, number] = o.imgsz.length === 1 ? o.imgsz[0]! : [o.imgsz[0]!, o.imgsz[1]!];
   print(`Fusing layers... \n${model.summaryName}: ${model.numParameters()} parameters, strides ${model.stride.join(', ')}`);
   print(`ONNX: starting export with tsyolo's writer (opset ${o.opset})...`);
-  const r = exportOnnx(model, { imgsz, batch: o.batch, opset: o.opset, dynamic: o.dynamic, half: o.half, log: print });
+  if (o.agnosticNms && !o.nms) throw new Error('--agnostic-nms puts class-agnostic NMS into the graph: add --nms');
+  const nms = o.nms ? { confThres: o.confThres, iouThres: o.iouThres, maxDet: o.topkAll, agnostic: o.agnosticNms } : undefined;
+  const r = exportOnnx(model, { imgsz, batch: o.batch, opset: o.opset, dynamic: o.dynamic, half: o.half, nms, log: print });
   const file = onnxPathFor(o.weights);
   writeFileAtomic(file, r.bytes, { fsync: true });
   const mb = (statSync(file).size / 1e6).toFixed(1);
   print(`ONNX: export success ✅ ${((performance.now() - t0) / 1000).toFixed(1)}s, saved as ${file} (${mb} MB)`);
-  print(`input images (${r.inputShape.join(', ')}) float32, output output0 (${r.outputShape.join(', ')}), ${r.nodes} nodes`);
+  const output = nms ? `detections (${r.outputShape.join(', ')}): image, x1, y1, x2, y2, conf, cls after NMS (conf ${nms.confThres}, iou ${nms.iouThres}, max ${nms.maxDet}${nms.agnostic ? ', agnostic' : ''})` : `output0 (${r.outputShape.join(', ')})`;
+  print(`input images (${r.inputShape.join(', ')}) float32, output ${output}, ${r.nodes} nodes`);
   print(`\nExport complete. Results saved to ${file}\nDetect:          tsyolo detect --weights ${file} --source <images>\nValidate:        tsyolo val --weights ${file} --data <data.yaml>`);
   model.dispose();
   return [file];

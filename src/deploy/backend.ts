@@ -1,5 +1,6 @@
 // The one model abstraction of inference: detect, val, the library's detector and the web page all run a Backend
 // (libtorch, onnxruntime-node, onnxruntime-web). Browser-safe: types only.
+import type { OnnxNmsSettings } from '../export/nms-onnx.ts';
 
 export interface ModelOutput {
   /** Decoded predictions, row-major float32: (N, rows, 5 + nc) cx, cy, w, h, objectness, class scores. */
@@ -7,6 +8,11 @@ export interface ModelOutput {
   shape: number[];
   /** YOLOv5's val losses (box, obj, cls), when the backend computes them and was given targets. */
   losses?: [number, number, number];
+  /**
+   * Set by a model with NMS inside: `data` is then (n, 7) rows image index, x1, y1, x2, y2, conf, cls (its own
+   * NMS's result, image by image, highest confidence first) for `images` input images.
+   */
+  inGraphNms?: { images: number };
   /** Milliseconds spent turning the input into the runtime's tensor (part of val.py's pre-process time). */
   preprocessMs?: number;
 }
@@ -18,6 +24,8 @@ export interface Backend {
   readonly stride: number;
   /** [height, width] a fixed-shape export takes (detect/val letterbox to exactly it, batch 1); null when any size works. */
   readonly fixedInputHW: readonly [number, number] | null;
+  /** The NMS settings baked into the model (an ONNX export with --nms); absent when detect/val run tsyolo's NMS. */
+  readonly inGraphNms?: OnnxNmsSettings | null;
   /**
    * Predictions for an (N, 3, H, W) batch: uint8 pixels (the backend divides by 255, as detect.py and val.py do) or
    * float32 already in 0–1. `targets` (image, cls, cx, cy, w, h rows, normalised) lets a backend that can compute

@@ -2,6 +2,7 @@
 // with the same protobuf schema the exporter writes. Browser-safe (no node: imports).
 import { parsePyStrDict } from '../compat/python.ts';
 import { ModelHeader } from '../export/onnx-schema.ts';
+import type { OnnxNmsSettings } from '../export/nms-onnx.ts';
 
 export interface OnnxModelInfo {
   /** Input name and shape (numbers, or symbolic names for dynamic axes). */
@@ -13,6 +14,8 @@ export interface OnnxModelInfo {
   /** Class names by index (metadata 'names'; '0', '1', … when absent). */
   names: string[];
   opset: number;
+  /** NMS baked into the graph (metadata 'nms', written by `export --nms`); null for a plain export. */
+  nms: OnnxNmsSettings | null;
 }
 
 /** Parses YOLOv5's str(names) — {0: 'person', 1: "it's"} — or a Python list ['a', 'b']. */
@@ -54,5 +57,22 @@ export function readOnnxModelInfo(bytes: Uint8Array, file = 'model'): OnnxModelI
       ? Array.from({ length: no - 5 }, (_, k) => String(k))
       : [];
   const opset = Number(header.opsetImport?.find((o) => !o.domain)?.version ?? 0);
-  return { inputName: input.name, inputShape: shape, outputName: output.name, stride, names, opset };
+  const nms = meta.has('nms') ? parseNmsMetadata(meta.get('nms')!, file) : null;
+  return { inputName: input.name, inputShape: shape, outputName: output.name, stride, names, opset, nms };
+}
+
+/** Metadata 'nms': {"conf_thres", "iou_thres", "max_det", "agnostic"} as the exporter writes it. */
+function parseNmsMetadata(text: string, file: string): OnnxNmsSettings {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    v = {};
+  }
+  const num = (k: string) => (typeof v[k] === 'number' ? (v[k] as number) : NaN);
+  const s = { confThres: num('conf_thres'), iouThres: num('iou_thres'), maxDet: num('max_det'), agnostic: v.agnostic };
+  if (![s.confThres, s.iouThres, s.maxDet].every(Number.isFinite) || typeof s.agnostic !== 'boolean') {
+    throw new Error(`${file}: ONNX metadata 'nms' must be {"conf_thres", "iou_thres", "max_det", "agnostic"}, got '${text}'`);
+  }
+  return s as OnnxNmsSettings;
 }

@@ -55,6 +55,9 @@ export class OnnxBackend implements Backend {
   get stride(): number {
     return this.info.stride;
   }
+  get inGraphNms() {
+    return this.info.nms;
+  }
   get nc(): number {
     return this.info.names.length;
   }
@@ -67,7 +70,8 @@ export class OnnxBackend implements Backend {
     const feeds = { [this.info.inputName]: new this.#ort.Tensor('float32', x, [...shape]) as OrtTensor };
     const result = await this.#session.run(feeds);
     const out = result[this.info.outputName]!;
-    return { data: out.data as Float32Array, shape: [...out.dims], preprocessMs };
+    const inGraphNms = this.info.nms ? { images: shape[0]! } : undefined;
+    return { data: out.data as Float32Array, shape: [...out.dims], preprocessMs, inGraphNms };
   }
 
   async dispose(): Promise<void> {

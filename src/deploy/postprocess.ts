@@ -5,6 +5,7 @@ import { nonMaxSuppression, type NmsOptions } from '../eval/nms.ts';
 import { type RatioPad, scaleBoxes } from '../geometry/boxes.ts';
 import { DetectionRows } from '../geometry/rows.ts';
 import type { ModelOutput } from './backend.ts';
+import { inGraphDetections } from './in-graph-nms.ts';
 
 /** One image's detections: (n, 6) rows x1, y1, x2, y2, conf, cls, highest confidence first. */
 export type DetectionArray = Float32Array;
@@ -15,8 +16,12 @@ export interface ScaleTarget {
   ratioPad?: RatioPad;
 }
 
-/** NMS on each image of `output` (N, rows, 5 + nc): boxes still in the letterboxed input's pixels. */
+/**
+ * NMS on each image of `output` (N, rows, 5 + nc): boxes still in the letterboxed input's pixels. A model with NMS
+ * inside has done it already: its rows are split by image instead.
+ */
 export function nmsPerImage(output: ModelOutput, nms: NmsOptions = {}): DetectionRows[] {
+  if (output.inGraphNms) return inGraphDetections(output, output.inGraphNms.images, nms);
   if (output.shape.length !== 3) throw new Error(`detector output must be (batch, rows, 5+nc), got (${output.shape.join(', ')})`);
   return nonMaxSuppression({ dtype: 'float32', shape: output.shape, data: output.data }, nms).map((d) => new DetectionRows(d.data as Float32Array));
 }
@@ -35,8 +40,9 @@ export function scaleDetections(det: DetectionRows, inputHW: readonly [number, n
  * back to each image's original [height, width] and rounded.
  */
 export function postprocess(output: ModelOutput, inputHW: readonly [number, number], originalHW: readonly (readonly [number, number])[], nms: NmsOptions = {}): DetectionArray[] {
-  if (output.shape.length === 3 && originalHW.length !== output.shape[0]) {
-    throw new Error(`postprocess: ${output.shape[0]} images in the output, ${originalHW.length} original sizes given`);
+  const images = output.inGraphNms?.images ?? output.shape[0];
+  if ((output.inGraphNms || output.shape.length === 3) && originalHW.length !== images) {
+    throw new Error(`postprocess: ${images} images in the output, ${originalHW.length} original sizes given`);
   }
   return nmsPerImage(output, nms).map((det, b) => scaleDetections(det, inputHW, { originalHW: originalHW[b]! }).data);
 }

@@ -15,6 +15,7 @@ import { checkImgSize } from '../run/check-img-size.ts';
 import { incrementPath } from '../run/increment-path.ts';
 import { type Backend, inputGeometry } from '../deploy/backend.ts';
 import { detectImage, type DetectImageOptions } from '../deploy/pipeline.ts';
+import { inGraphNmsWarning } from '../deploy/in-graph-nms.ts';
 import { VideoWriter } from './video-writer.ts';
 
 export interface DetectOptions {
@@ -198,6 +199,8 @@ function startRun(backend: Backend, o: DetectOptions): DetectRun {
     classes: o.classes,
     agnostic: o.agnosticNms,
   };
+  const nmsWarning = backend.inGraphNms && inGraphNmsWarning(backend.inGraphNms, pipeline);
+  if (nmsWarning) log(nmsWarning);
   return { backend, o, pipeline, saveDir, log };
 }
 

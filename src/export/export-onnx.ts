@@ -1,12 +1,14 @@
 // exportOnnx(): a DetectionModel → ONNX ModelProto bytes, built by walking the module tree (each layer's class
 // emits its own nodes; the emitters live beside the blocks in src/yolo/modules/). Input 'images' (N, 3, H, W) float32
 // 0–1, output 'output0' (N, anchors·cells, 5 + nc [+ nm mask coefficients]) decoded as Detect does in eval mode
-// (a Segment model adds 'output1', its mask prototypes), metadata 'stride' and 'names' as YOLOv5 writes.
+// (a Segment model adds 'output1', its mask prototypes), metadata 'stride' and 'names' as YOLOv5 writes. With `nms`
+// the graph ends in NMS instead (nms-onnx.ts): output 'detections' (n, 7) and metadata 'nms' with its settings.
 import { pyRepr } from '../compat/python.ts';
 import type { Module } from '../nn/module.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
 import { SEGMENT_PROTO_OUTPUT, Segment } from '../yolo/modules/segment.ts';
 import { type EmitContext, onnxEmitterFor } from './emitter-registry.ts';
+import { checkNmsSettings, emitNms, NMS_COLUMNS, NMS_OUTPUT, nmsMetadata, type OnnxNmsSettings } from './nms-onnx.ts';
 import { type Dim, GraphBuilder, type ValueInfo } from './onnx-graph.ts';
 import { ModelProto, OnnxDataType } from './onnx-schema.ts';
 
@@ -22,6 +24,8 @@ export interface OnnxExportOptions {
   dynamic?: boolean;
   /** Store weights as float16 (half the file); input, output and arithmetic stay float32. */
   half?: boolean;
+  /** NMS inside the graph (export.py's --nms): the output becomes 'detections' (n, 7), see nms-onnx.ts. */
+  nms?: OnnxNmsSettings;
   log?: (line: string) => void;
 }
 
@@ -53,6 +57,10 @@ export function exportOnnx(model: DetectionModel, o: OnnxExportOptions = {}): On
   if (imgsz[0] !== req[0] || imgsz[1] !== req[1]) {
     o.log?.(`WARNING ⚠️ --img size ${req.join('x')} must be multiple of max stride ${gs}, updating to ${imgsz.join('x')}`);
   }
+  if (o.nms) {
+    if (model.detect instanceof Segment) throw new Error('ONNX export: --nms is for detection models; segmentation models export without it');
+    checkNmsSettings(o.nms);
+  }
   const dynamic = o.dynamic ?? false;
   const graph = new GraphBuilder({ halfWeights: o.half ?? false });
   const ctx: EmitContext = {
@@ -76,13 +84,14 @@ export function exportOnnx(model: DetectionModel, o: OnnxExportOptions = {}): On
     cur = ctx.emit(layers[i]!, cur, `model.${i}`);
     outputs.push(cur);
   }
-  graph.renameLastOutput(cur as string, 'output0');
+  if (o.nms) graph.renameLastOutput(emitNms(graph, cur as string, model.detect.nc, o.nms), NMS_OUTPUT);
+  else graph.renameLastOutput(cur as string, 'output0');
 
   const rows = model.detect.na * model.detect.stride.reduce((s, st) => s + (imgsz[0] / st) * (imgsz[1] / st), 0);
   const inputShape: Dim[] = dynamic ? ['batch', 3, 'height', 'width'] : [batch, model.inputChannels, imgsz[0], imgsz[1]];
   inputShape[1] = model.inputChannels;
-  const outputShape: Dim[] = dynamic ? ['batch', 'anchors', model.detect.no] : [batch, rows, model.detect.no];
-  const graphOutputs: ValueInfo[] = [{ name: 'output0', elemType: OnnxDataType.FLOAT, shape: outputShape }];
+  const outputShape: Dim[] = o.nms ? ['detections', NMS_COLUMNS] : dynamic ? ['batch', 'anchors', model.detect.no] : [batch, rows, model.detect.no];
+  const graphOutputs: ValueInfo[] = [{ name: o.nms ? NMS_OUTPUT : 'output0', elemType: OnnxDataType.FLOAT, shape: outputShape }];
   // A Segment head adds its mask prototypes (N, nm, H/4, W/4).
   if (model.detect instanceof Segment) {
     const protoShape: Dim[] = dynamic ? ['batch', model.detect.nm, 'proto_height', 'proto_width'] : [batch, model.detect.nm, imgsz[0] / 4, imgsz[1] / 4];
@@ -96,6 +105,7 @@ export function exportOnnx(model: DetectionModel, o: OnnxExportOptions = {}): On
     metadataProps: [
       { key: 'stride', value: String(gs) },
       { key: 'names', value: pyRepr(new Map(model.names.map((name, i) => [i, name]))) },
+      ...(o.nms ? [{ key: 'nms', value: nmsMetadata(o.nms) }] : []),
     ],
   });
   const bytes = ModelProto.encode(message).finish();

@@ -17,6 +17,8 @@ import { plotImages } from '../plot/image-grid.ts';
 import { incrementPath } from '../run/increment-path.ts';
 import type { Backend } from '../deploy/backend.ts';
 import { nmsPerImage, scaleDetections, type ScaleTarget } from '../deploy/postprocess.ts';
+import { inGraphNmsWarning } from '../deploy/in-graph-nms.ts';
+import type { NmsOptions } from '../eval/nms.ts';
 import { type CocoDetection, cocoDetections, saveValPlots, writeCocoJson } from './val-outputs.ts';
 
 export interface ValOptions {
@@ -129,6 +131,8 @@ function resolveRun(o: ValOptions): ValRun {
     [imgsz, batchSize, rect] = [fixed[0], 1, false];
     if (!o.training) log(`Forcing --batch-size 1 square inference (1,3,${imgsz},${imgsz}) for non-PyTorch models`);
   }
+  const nmsWarning = model.inGraphNms && inGraphNmsWarning(model.inGraphNms, valNms(o));
+  if (nmsWarning) log(nmsWarning);
   const saveDir = o.saveDir ?? (o.plots !== false || o.saveTxt || o.saveJson ? incrementPath(o.project ?? 'runs/val', o.name ?? 'exp', o.existOk) : null);
   if (saveDir && o.saveTxt) makeDirs(join(saveDir, 'labels'));
   return { o, model, cfg, task, sources, nc, names: o.singleCls ? ['item'] : cfg.names, imgsz, batchSize, rect, saveDir, log };
@@ -196,6 +200,11 @@ async function predictSplit(run: ValRun): Promise<ValTally> {
   return tally;
 }
 
+/** val.py's NMS: conf 0.001, IoU 0.6, multi-label, 300 detections; class-agnostic with --single-cls. */
+function valNms(o: ValOptions): NmsOptions {
+  return { confThres: o.confThres ?? 0.001, iouThres: o.iouThres ?? 0.6, multiLabel: true, agnostic: o.singleCls ?? false, maxDet: o.maxDet ?? 300 };
+}
+
 async function predictBatch(run: ValRun, batch: Batch, batchI: number, tally: ValTally): Promise<void> {
   const { o } = run;
   const t1 = performance.now();
@@ -208,7 +217,7 @@ async function predictBatch(run: ValRun, batch: Batch, batchI: number, tally: Va
     out.losses.forEach((v, k) => (tally.lossSum[k] += v));
     tally.lossBatches++;
   }
-  const preds = nmsPerImage(out, { confThres: o.confThres ?? 0.001, iouThres: o.iouThres ?? 0.6, multiLabel: true, agnostic: o.singleCls, maxDet: o.maxDet ?? 300 });
+  const preds = nmsPerImage(out, valNms(o));
   tally.dt.nms += performance.now() - t2;
 
   const predTargets: number[] = [];
