@@ -1,13 +1,16 @@
 // The browser demo, built on the `tsyolo/web` entry (src/web.ts): onnxruntime-web runs an exported model through
 // the same letterbox → model → NMS → scale TypeScript as Node. A first visit runs the bundled sample model on the
-// sample image; `?model=URL` runs that model on it instead. window.tsyolo exposes the last result for tests.
+// sample image; `?model=URL` runs that model on it instead. Webcam runs the same detector live on camera frames.
+// window.tsyolo exposes the last results for tests.
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import glueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import { type Detector, loadDetector, onnxEnv, toRgbImage, type WebImageInput, type WebModelSource } from '../src/web.ts';
 import type { DetectImageResult } from '../src/deploy/pipeline.ts';
 import type { OnnxBackend } from '../src/deploy/onnx-backend.ts';
 import { DetectionRows } from '../src/geometry/rows.ts';
+import { closeCamera, onNewFrames, openCamera } from './camera.ts';
 import { drawDetections } from './draw.ts';
+import { type FrameStats, LatestFrameScheduler } from './latest-frame-scheduler.ts';
 // The bundled sample: an MNIST digit scene like those `tsyolo data digits` writes, and the digits model the demo
 // trains (web/make-sample-model.ts).
 import sampleUrl from './sample.png?url';
@@ -18,15 +21,34 @@ import sampleModelUrl from './sample-model.onnx?url';
 onnxEnv.wasm.wasmPaths = { wasm: wasmUrl, mjs: glueUrl };
 onnxEnv.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
 
+interface ShownResult {
+  detections: number[][];
+  inputHW: [number, number];
+  timesMs: DetectImageResult['timesMs'];
+  imageHW: [number, number];
+}
+interface WebcamState extends Partial<FrameStats> {
+  running: boolean;
+  /** readyState of each camera track ('live', then 'ended' once stopped). */
+  tracks: string[];
+  /** The last camera frame's detections. */
+  result?: ShownResult;
+}
 interface PageState {
   ready: boolean;
   modelName?: string;
   threads: number;
   crossOriginIsolated: boolean;
-  result?: { detections: number[][]; inputHW: [number, number]; timesMs: DetectImageResult['timesMs']; imageHW: [number, number] };
+  result?: ShownResult;
+  webcam: WebcamState;
   error?: string;
 }
-const state: PageState = { ready: true, threads: onnxEnv.wasm.numThreads ?? 1, crossOriginIsolated: self.crossOriginIsolated };
+const state: PageState = {
+  ready: true,
+  threads: onnxEnv.wasm.numThreads ?? 1,
+  crossOriginIsolated: self.crossOriginIsolated,
+  webcam: { running: false, tracks: [] },
+};
 (window as unknown as { tsyolo: PageState }).tsyolo = state;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -34,6 +56,7 @@ const status = (s: string) => ($('status').textContent = s);
 let detector: Detector<WebImageInput> | null = null;
 
 async function useModel(source: WebModelSource, name: string): Promise<void> {
+  await stopWebcam();
   status(`loading ${name}…`);
   await detector?.dispose();
   detector = null;
@@ -43,25 +66,111 @@ async function useModel(source: WebModelSource, name: string): Promise<void> {
   status(`${name}: input ${info.inputShape.join('×')}, ${info.names.length} classes, ${state.threads} wasm thread(s)${state.crossOriginIsolated ? ' (cross-origin isolated)' : ''}`);
 }
 
-async function run(blob: Blob): Promise<void> {
-  if (!detector) throw new Error('load a model first');
-  const image = await toRgbImage(blob);
-  const r = await detector.detectRows(image, {
-    imgsz: Number($<HTMLInputElement>('imgsz').value) || 640,
-    conf: Number($<HTMLInputElement>('conf').value),
-    iou: Number($<HTMLInputElement>('iou').value),
-  });
+const detectOptions = () => ({
+  imgsz: Number($<HTMLInputElement>('imgsz').value) || 640,
+  conf: Number($<HTMLInputElement>('conf').value),
+  iou: Number($<HTMLInputElement>('iou').value),
+});
+
+/** Draws `picture` with its boxes on the page's canvas, lists them, and returns them for window.tsyolo. */
+function show(picture: CanvasImageSource, image: { width: number; height: number }, r: DetectImageResult, names: readonly string[]): ShownResult {
   const canvas = $<HTMLCanvasElement>('canvas');
-  canvas.width = image.width;
-  canvas.height = image.height;
+  if (canvas.width !== image.width || canvas.height !== image.height) {
+    canvas.width = image.width;
+    canvas.height = image.height;
+  }
   const ctx = canvas.getContext('2d')!;
-  ctx.drawImage(await createImageBitmap(blob), 0, 0);
-  drawDetections(ctx, r.detections, detector.names, Math.max(1, Math.round((image.width + image.height) / 2 * 0.003)));
+  ctx.drawImage(picture, 0, 0);
+  drawDetections(ctx, r.detections, names, Math.max(1, Math.round((image.width + image.height) / 2 * 0.003)));
   const det = new DetectionRows(r.detections);
   const rows = Array.from({ length: det.length }, (_, k) => Array.from(det.row(k)));
-  state.result = { detections: rows, inputHW: r.inputHW, timesMs: r.timesMs, imageHW: [image.height, image.width] };
-  $('detections').textContent = rows.map((d) => `${detector!.names[d[5]!] ?? d[5]} ${d[4]!.toFixed(3)} [${d.slice(0, 4).join(', ')}]`).join('\n');
-  status(`${rows.length} detections, ${r.timesMs.inference.toFixed(1)} ms inference (${r.inputHW.join('×')}), ${r.timesMs.preprocess.toFixed(1)} ms pre-process, ${r.timesMs.nms.toFixed(1)} ms NMS`);
+  $('detections').textContent = rows.map((d) => `${names[d[5]!] ?? d[5]} ${d[4]!.toFixed(3)} [${d.slice(0, 4).join(', ')}]`).join('\n');
+  return { detections: rows, inputHW: r.inputHW, timesMs: r.timesMs, imageHW: [image.height, image.width] };
+}
+
+const needModel = (): Detector<WebImageInput> => {
+  if (!detector) throw new Error('load a model first: no model is loaded (it is still loading, or loading it failed)');
+  return detector;
+};
+
+async function run(blob: Blob): Promise<void> {
+  await stopWebcam();
+  const det = needModel();
+  const image = await toRgbImage(blob);
+  const r = await det.detectRows(image, detectOptions());
+  const bitmap = await createImageBitmap(blob);
+  state.result = show(bitmap, image, r, det.names);
+  bitmap.close();
+  status(`${state.result.detections.length} detections, ${r.timesMs.inference.toFixed(1)} ms inference (${r.inputHW.join('×')}), ${r.timesMs.preprocess.toFixed(1)} ms pre-process, ${r.timesMs.nms.toFixed(1)} ms NMS`);
+}
+
+// Live webcam: each step snapshots the video's current frame, detects on it and draws that same frame with its
+// boxes, so boxes never lag the picture under them; the scheduler drops frames that come during a step.
+const video = $<HTMLVideoElement>('video');
+let webcam: { scheduler: LatestFrameScheduler; stopFrames: () => void; stream: MediaStream } | null = null;
+
+const fmt = (x: number | undefined, digits: number) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+
+function showWebcamStats(): void {
+  const w = state.webcam;
+  const size = w.result ? `${w.result.imageHW[1]}×${w.result.imageHW[0]}` : '';
+  const pipe = w.result?.timesMs;
+  $('webcam-stats').textContent = w.running || w.processed
+    ? `webcam ${size}: ${fmt(w.fps, 1)} fps, ${fmt(w.frameMs, 1)} ms/frame (inference ${fmt(pipe?.inference, 1)} ms), ` +
+      `${w.processed ?? 0} frames processed, ${w.dropped ?? 0} dropped${w.running ? '' : ' — stopped'}`
+    : '';
+}
+
+async function webcamStep(): Promise<void> {
+  const det = needModel();
+  const frame = await createImageBitmap(video);
+  try {
+    const image = await toRgbImage(frame);
+    const r = await det.detectRows(image, detectOptions());
+    state.webcam.result = show(frame, image, r, det.names);
+  } finally {
+    frame.close();
+  }
+}
+
+async function startWebcam(): Promise<void> {
+  if (webcam) return;
+  needModel();
+  status('opening the camera…');
+  const stream = await openCamera(video);
+  const scheduler = new LatestFrameScheduler(webcamStep, {
+    onError: (e) => void failWebcam(e),
+    onStepDone: (stats) => {
+      Object.assign(state.webcam, stats);
+      showWebcamStats();
+    },
+  });
+  webcam = { scheduler, stream, stopFrames: onNewFrames(video, (n) => scheduler.frameArrived(n)) };
+  for (const track of stream.getTracks()) track.addEventListener('ended', () => void failWebcam(new Error('the camera stopped (unplugged, or taken by another application)')));
+  state.webcam = { running: true, tracks: stream.getTracks().map((t) => t.readyState) };
+  $<HTMLButtonElement>('webcam-stop').disabled = false;
+  $<HTMLButtonElement>('webcam-start').disabled = true;
+  status(`webcam ${video.videoWidth}×${video.videoHeight} on ${state.modelName}`);
+}
+
+/** Stops the frames, waits for the step in flight, then releases the camera. */
+async function stopWebcam(): Promise<void> {
+  const w = webcam;
+  if (!w) return;
+  webcam = null;
+  w.stopFrames();
+  await w.scheduler.stop();
+  closeCamera(video);
+  Object.assign(state.webcam, w.scheduler.stats, { running: false, tracks: w.stream.getTracks().map((t) => t.readyState) });
+  showWebcamStats();
+  $<HTMLButtonElement>('webcam-stop').disabled = true;
+  $<HTMLButtonElement>('webcam-start').disabled = false;
+}
+
+async function failWebcam(e: Error): Promise<void> {
+  await stopWebcam();
+  state.error = `webcam: ${e.message}`;
+  status(`error: ${state.error}`);
 }
 
 const runSample = async () => run(await (await fetch(sampleUrl)).blob());
@@ -90,6 +199,11 @@ $<HTMLInputElement>('image-file').addEventListener('change', (ev) => {
   if (f) void guarded(() => run(f))();
 });
 $('sample').addEventListener('click', () => void guarded(runSample)());
+$('webcam-start').addEventListener('click', () => void guarded(startWebcam)());
+$('webcam-stop').addEventListener('click', () => void guarded(async () => {
+  await stopWebcam();
+  status('webcam stopped, camera released');
+})());
 
 const modelParam = new URLSearchParams(location.search).get('model');
 void guarded(async () => {

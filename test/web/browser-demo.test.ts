@@ -1,15 +1,13 @@
 // The browser demo end to end: Vite builds the page, its preview server (COOP/COEP) serves it on localhost,
-// Debian's Chromium (headless, driven by playwright-core) loads an exported model with onnxruntime-web, runs the
+// Debian's Chromium (headless, driven by playwright-core; harness in serve-page.ts) loads an exported model with onnxruntime-web, runs the
 // bundled sample image, and the boxes equal onnxruntime-node's for the same model and image through the same
 // TypeScript pipeline. A screenshot is saved in the test's temp folder (path printed).
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { build, preview } from 'vite';
 import { decodeImage } from '../../src/data/image-decode.ts';
 import { OnnxModel } from '../../src/deploy/onnx-model.ts';
 import { detectImage } from '../../src/deploy/pipeline.ts';
@@ -17,9 +15,8 @@ import { exportOnnx } from '../../src/export/export-onnx.ts';
 import { loadDetector as loadOnnxDetector } from '../../src/onnx.ts';
 import { loadModel } from '../../src/yolo/load-model.ts';
 import { assertSameDetections } from '../deploy/same-detections.ts';
+import { launchChromium, servePage } from './serve-page.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const configFile = fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url));
 const sample = fileURLToPath(new URL('../../web/sample.png', import.meta.url));
 const sampleModel = fileURLToPath(new URL('../../web/sample-model.onnx', import.meta.url));
 const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/${f}`, import.meta.url));
@@ -29,7 +26,6 @@ const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/${f}`, import.
 const CONF = 0.0001686;
 
 test('browser demo: Chromium + onnxruntime-web gives the same boxes as onnxruntime-node', { timeout: 120_000 }, async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; npm run setup does it)`);
   const out = mkdtempSync(join(tmpdir(), 'tsyolo-web-'));
   const { model } = loadModel(fixture('yolov5n-shufflenetv2.pt'));
   model.fuse().eval();
@@ -43,13 +39,9 @@ test('browser demo: Chromium + onnxruntime-web gives the same boxes as onnxrunti
   assert.ok(expected.detections.length / 6 === 4, 'the Node run finds the top boxes');
 
   const outDir = join(out, 'dist');
-  await build({ configFile, logLevel: 'error', build: { outDir } });
-  const server = await preview({ configFile, logLevel: 'error', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } });
-  const url = server.resolvedUrls!.local[0]!;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const server = await servePage(outDir);
+  const url = server.url;
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const external: string[] = [];
@@ -99,6 +91,6 @@ test('browser demo: Chromium + onnxruntime-web gives the same boxes as onnxrunti
     assert.deepEqual(given.result.inputHW, [320, 320]);
   } finally {
     await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await server.close();
   }
 });
