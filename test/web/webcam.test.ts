@@ -1,19 +1,24 @@
 // The page's live webcam in headless Chromium. The fake camera plays a y4m that ffmpeg makes from the bundled
 // sample scene, so the detector's input is known: the webcam's detections must be the page's detections of the
 // sample image itself (up to the camera's YUV 4:2:0 round trip); a screenshot goes beside the y4m (path printed).
-// Then Stop must end the camera tracks, and a page without permission, without a camera or without a model must
-// say so.
+// Then Stop must end the camera tracks; the same model exported with NMS inside must find the same digits; and a
+// page without permission, without a camera or without a model must say so.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { exportOnnx } from '../../src/export/export-onnx.ts';
+import { loadModel } from '../../src/yolo/load-model.ts';
 import { launchChromium, servePage } from './serve-page.ts';
 
 const sample = fileURLToPath(new URL('../../web/sample.png', import.meta.url));
+// The weights of web/sample-model.onnx (web/make-sample-model.ts), exported again here with NMS inside the graph.
+const digitsWeights = fileURLToPath(new URL('../fixtures/digits-n-shufflenetv2.safetensors', import.meta.url));
+const NMS_MODEL = 'digits-nms.onnx';
 const [SAMPLE_W, SAMPLE_H] = [320, 232];
 const FRAMES = 5;
 const FAKE_CAMERA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
@@ -41,7 +46,12 @@ test('browser webcam: the fake camera playing the sample scene gives the sample 
   // A still video of the sample scene; Chromium's fake camera loops it at the file's size and rate.
   const y4m = join(out, 'sample.y4m');
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', sample, '-frames:v', '3', '-r', '15', '-pix_fmt', 'yuv420p', y4m]);
-  const server = await servePage(join(out, 'dist'));
+  const dist = join(out, 'dist');
+  const server = await servePage(dist);
+  // The sample model's export with NMS inside (export --nms at detect.py's defaults, which the page also uses).
+  const { model } = loadModel(digitsWeights);
+  writeFileSync(join(dist, NMS_MODEL), exportOnnx(model.fuse().eval(), { imgsz: 320, half: true, nms: { confThres: 0.25, iouThres: 0.45, maxDet: 1000, agnostic: false } }).bytes);
+  model.dispose();
   try {
     await liveWebcam(server.url, y4m);
     await refusals(server.url);
@@ -59,11 +69,7 @@ async function liveWebcam(url: string, y4m: string): Promise<void> {
     assert.ok(still.result.detections.length >= 3, 'the sample model finds the digits of the sample image');
     assert.deepEqual(still.webcam, { running: false, tracks: [] });
 
-    await page.click('#webcam-start');
-    await page.waitForFunction((n) => (window as any).tsyolo.webcam.processed >= n || (window as any).tsyolo.error, FRAMES, { timeout: 60_000 });
-    const live = await pageState(page);
-    assert.equal(live.error, undefined, `webcam: ${live.error}`);
-    const w = live.webcam;
+    const w = await runWebcam(page);
     assert.equal(w.running, true);
     assert.deepEqual(w.tracks, ['live'], 'one video track, no audio');
     assert.ok(w.processed >= FRAMES && w.arrived >= w.processed, `${w.processed} processed of ${w.arrived} frames`);
@@ -76,19 +82,8 @@ async function liveWebcam(url: string, y4m: string): Promise<void> {
     const stats = await page.textContent('#webcam-stats');
     assert.match(stats!, new RegExp(`webcam ${SAMPLE_W}×${SAMPLE_H}: \\d+\\.\\d fps, \\d+\\.\\d ms/frame`));
 
-    // Same digits as the still image: each camera box has a partner of the same class (YUV 4:2:0 moves pixels by
-    // a few levels, so boxes and scores are close, not bit-equal).
-    const got: number[][] = w.result.detections;
-    const want: number[][] = still.result.detections;
-    console.log(`webcam ${w.fps.toFixed(1)} fps, ${w.frameMs.toFixed(1)} ms/frame, ${w.processed} processed of ${w.arrived} camera frames; camera vs still:`,
-      JSON.stringify(got.map((r) => r.map((v) => +v.toFixed(3)))), JSON.stringify(want.map((r) => r.map((v) => +v.toFixed(3)))));
-    assert.equal(got.length, want.length, `${got.length} detections on camera frames vs ${want.length} on the still image`);
-    const used = new Set<number>();
-    for (const g of got) {
-      const k = want.findIndex((s, i) => !used.has(i) && s[5] === g[5] && iou(s, g) > 0.9 && Math.abs(s[4]! - g[4]!) < 0.05);
-      assert.ok(k >= 0, `camera detection [${g.join(', ')}] matches none of the still image's`);
-      used.add(k);
-    }
+    console.log(`webcam ${w.fps.toFixed(1)} fps, ${w.frameMs.toFixed(1)} ms/frame, ${w.processed} processed of ${w.arrived} camera frames`);
+    assertSameDigits(w.result.detections, still.result.detections);
 
     const shot = join(dirname(y4m), 'webcam.png');
     await page.screenshot({ path: shot, fullPage: true });
@@ -103,8 +98,39 @@ async function liveWebcam(url: string, y4m: string): Promise<void> {
     await page.waitForTimeout(500);
     assert.equal((await pageState(page)).webcam.processed, stopped.webcam.processed, 'no frame is processed after Stop');
     assert.equal(await page.isEnabled('#webcam-start'), true);
+
+    // A model with NMS inside goes through the same pipeline (which skips the JS NMS) and finds the same digits.
+    await page.goto(`${url}?model=${NMS_MODEL}`);
+    await page.waitForFunction(() => (window as any).tsyolo?.ready && ((window as any).tsyolo.result || (window as any).tsyolo.error), null, { timeout: 60_000 });
+    assert.equal((await pageState(page)).modelName, NMS_MODEL);
+    const withNms = await runWebcam(page);
+    assertSameDigits(withNms.result.detections, still.result.detections);
+    await page.click('#webcam-stop');
+    await page.waitForFunction(() => !(window as any).tsyolo.webcam.running, null, { timeout: 30_000 });
   } finally {
     await browser.close();
+  }
+}
+
+/** Presses Webcam and waits (bounded) until FRAMES camera frames went through the detector; the webcam state then. */
+async function runWebcam(page: Page): Promise<any> {
+  await page.click('#webcam-start');
+  await page.waitForFunction((n) => (window as any).tsyolo.webcam.processed >= n || (window as any).tsyolo.error, FRAMES, { timeout: 60_000 });
+  const live = await pageState(page);
+  assert.equal(live.error, undefined, `webcam: ${live.error}`);
+  return live.webcam;
+}
+
+/** The camera found the still image's digits: each camera box has a partner of the same class (YUV 4:2:0 moves
+ * pixels by a few levels, so boxes and scores are close, not bit-equal). */
+function assertSameDigits(got: number[][], want: number[][]): void {
+  const show = (rows: number[][]) => JSON.stringify(rows.map((r) => r.map((v) => +v.toFixed(3))));
+  assert.equal(got.length, want.length, `${got.length} detections on camera frames vs ${want.length} on the still image: ${show(got)} vs ${show(want)}`);
+  const used = new Set<number>();
+  for (const g of got) {
+    const k = want.findIndex((s, i) => !used.has(i) && s[5] === g[5] && iou(s, g) > 0.9 && Math.abs(s[4]! - g[4]!) < 0.05);
+    assert.ok(k >= 0, `camera detection [${g.join(', ')}] matches none of the still image's ${show(want)}`);
+    used.add(k);
   }
 }
 
