@@ -11,6 +11,8 @@ export function trainCommand(command: Command, print: (s: string) => void): void
     const r = await train({ ...readFlags(TRAIN_OPTIONS, values), log: print });
     // Scripts chaining `tsyolo train && …` must not carry on with a half-trained model.
     if (r.stoppedBy === 'interrupted') throw new ExitError(`training interrupted; ${r.last} holds the state to resume from`, 130);
-    print(`best: ${r.best}\nfinal mAP50 ${r.final.mAP50.toFixed(3)}, mAP50-95 ${r.final.mAP50_95.toFixed(3)}`);
+    // Under DDP only rank 0 validates and writes; a machine without it has no figures to show.
+    if (r.rank !== 0) print(`rank ${r.rank} done; rank 0 holds the results (${r.saveDir} on node 0)`);
+    else print(`best: ${r.best}\nfinal mAP50 ${r.final.mAP50.toFixed(3)}, mAP50-95 ${r.final.mAP50_95.toFixed(3)}`);
   });
 }

@@ -4,6 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { buildBatch, type Batch } from './batch.ts';
 import type { BatchRequest, LoaderWorkerData, LoaderWorkerReply } from './loader-worker.ts';
+import { type Shard, checkShard, shardOrder, shardSize } from './distributed-sampler.ts';
 import { SeededRandom } from './seeded-random.ts';
 import { YoloDataset, type LabelledImages, type YoloDatasetOptions } from './yolo-dataset.ts';
 
@@ -22,6 +23,8 @@ export interface LoaderOptions extends Omit<YoloDatasetOptions, 'batchSize'> {
   dropLast?: boolean;
   /** Batches in flight per worker (default 2). */
   prefetch?: number;
+  /** Distributed training: this rank's share of each epoch's order (DistributedSampler). */
+  shard?: Shard;
 }
 
 /** Domain separator of the epoch-order generator (items use 1, see batch.ts). */
@@ -91,13 +94,14 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.shuffle = (opts.shuffle ?? false) && !opts.rect;
     this.dropLast = opts.dropLast ?? false;
     this.prefetch = Math.max(1, opts.prefetch ?? 2);
-    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, ...datasetOptions } = opts;
+    if (opts.shard) checkShard(opts.shard);
+    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, shard: _shard, ...datasetOptions } = opts;
     this.dataset = new YoloDataset(source, { ...datasetOptions, batchSize });
   }
 
   /** Number of batches per epoch. */
   get length(): number {
-    const n = this.dataset.size;
+    const n = this.opts.shard ? shardSize(this.dataset.size, this.opts.shard) : this.dataset.size;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
@@ -112,8 +116,9 @@ export class DataLoader implements AsyncIterable<Batch> {
     const n = this.dataset.size;
     const order = Array.from({ length: n }, (_, i) => i);
     if (this.shuffle) new SeededRandom(this.seed, epoch, 0, SHUFFLE_STREAM).shuffle(order);
+    const mine = this.opts.shard ? shardOrder(order, this.opts.shard) : order;
     const out: number[][] = [];
-    for (let k = 0; k < this.length; k++) out.push(order.slice(k * this.batchSize, (k + 1) * this.batchSize));
+    for (let k = 0; k < this.length; k++) out.push(mine.slice(k * this.batchSize, (k + 1) * this.batchSize));
     return out;
   }
 
@@ -154,7 +159,7 @@ export class DataLoader implements AsyncIterable<Batch> {
   private async spawn(): Promise<void> {
     if (this.opts.cache === 'ram') await this.dataset.cacheImages({ shared: this.workers > 0 });
     if (this.workers === 0) return;
-    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, readImage: _r, ...options } = this.opts;
+    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, readImage: _r, shard: _shard, ...options } = this.opts;
     const data: LoaderWorkerData = {
       entry: WORKER_ENTRY,
       // Only what the dataset reads (a DatasetIndex carries more).

@@ -1,6 +1,7 @@
 // train.py's options: one table of flags, defaults (YOLOv5 v7.0's, except where noted) and checks, read by both
 // train() and `tsyolo train`.
 import { DEVICE_OPTION, WORKERS_OPTION, runFolderOptions } from '../run/common-options.ts';
+import { DEFAULT_MASTER_PORT } from '../distributed/environment.ts';
 import { type OptionTable, flag, fraction, integer, integerList, nonNegativeInteger, oneOf, positiveInteger, text } from '../run/option-table.ts';
 import type { OptimizerName } from './optimizer.ts';
 
@@ -36,6 +37,16 @@ export interface TrainOptions {
   multiScale: boolean;
   singleCls: boolean;
   labelSmoothing: number;
+  /** YOLOv5's --sync-bn (torch.nn.SyncBatchNorm, CUDA DDP only there too). */
+  syncBn: boolean;
+  /** Ranks to start on this machine (torchrun's --nproc-per-node); 1 with --nnodes 1 trains in this process. */
+  nprocPerNode: number;
+  nnodes: number;
+  nodeRank: number;
+  masterAddr: string;
+  masterPort: number;
+  /** Seconds a rank waits for the others (joining, each collective, rank 0's validation) before giving up. */
+  ddpTimeout: number;
 }
 
 function cache(raw: unknown, name: string): 'ram' | undefined {
@@ -82,4 +93,13 @@ export const TRAIN_OPTIONS: OptionTable<TrainOptions> = {
   multiScale: { flags: '--multi-scale', help: 'vary image size ±50%', default: false, read: flag },
   singleCls: { flags: '--single-cls', help: 'train as a single class', default: false, read: flag },
   labelSmoothing: { flags: '--label-smoothing <eps>', help: 'label smoothing epsilon', default: 0.0, read: fraction },
+  syncBn: { flags: '--sync-bn', help: 'SyncBatchNorm across ranks (CUDA only, as in YOLOv5)', default: false, read: flag },
+  // torchrun's flags: `tsyolo train --nproc-per-node N` is `torchrun --nproc-per-node N train.py`.
+  nprocPerNode: { flags: '--nproc-per-node <n>', help: 'DDP: rank processes on this machine (--batch is split across all ranks)', default: 1, read: positiveInteger },
+  nnodes: { flags: '--nnodes <n>', help: 'DDP: machines taking part', default: 1, read: positiveInteger },
+  nodeRank: { flags: '--node-rank <r>', help: "DDP: this machine's index, 0..nnodes-1 (0 hosts the rendezvous)", default: 0, read: nonNegativeInteger },
+  masterAddr: { flags: '--master-addr <addr>', help: 'DDP: address of node 0', default: '127.0.0.1', read: text },
+  masterPort: { flags: '--master-port <port>', help: 'DDP: rendezvous port on node 0', default: DEFAULT_MASTER_PORT, read: positiveInteger },
+  // PyTorch's default process-group timeout (30 min); it must cover rank 0's validation, which the others wait for.
+  ddpTimeout: { flags: '--ddp-timeout <s>', help: 'DDP: seconds a rank waits for the others before failing', default: 1800, read: positiveInteger },
 };

@@ -7,15 +7,17 @@ import { type Hyp, loadHyp, resolveHyp } from '../data/hyp.ts';
 import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
 import { incrementPath } from '../run/increment-path.ts';
 import { readGivenOptions, resolveOptions } from '../run/option-table.ts';
-import { selectDevice } from '../run/select-device.ts';
 import { manualSeed } from '../tensor/runtime.ts';
 import { type ResumeData, readTrainCheckpoint } from './train-checkpoint.ts';
+import type { TrainDistributed } from './train-distributed.ts';
 import { TRAIN_OPTIONS, type TrainOptions } from './train-options.ts';
 
 export interface TrainHooks {
   log?: (line: string) => void;
   /** Progress output (default: stdout). */
   write?: (s: string) => void;
+  /** Called once the run folder is known (before the first epoch). */
+  onRunFolder?: (files: { saveDir: string; last: string; best: string }) => void;
 }
 
 /** What train() accepts: any of the options (checked like the flags), the rest at their defaults. */
@@ -59,38 +61,60 @@ export function optYaml(opt: TrainOptions, hyp: Hyp, saveDir: string): Record<st
   return { ...Object.fromEntries(entries.map(([k, v]) => [snake(k), k === 'hyp' ? { ...hyp } : v])), save_dir: saveDir };
 }
 
-function runFiles(saveDir: string): Pick<TrainRun, 'saveDir' | 'last' | 'best'> {
+/** The run's files; only the master (the process that writes them) makes the folder. */
+function runFiles(saveDir: string, dist: TrainDistributed): Pick<TrainRun, 'saveDir' | 'last' | 'best'> {
   const wdir = join(saveDir, 'weights');
-  makeDirs(wdir);
+  if (dist.isMaster) makeDirs(wdir);
   return { saveDir, last: join(wdir, 'last.safetensors'), best: join(wdir, 'best.safetensors') };
 }
 
+type Hooks = Pick<TrainRun, 'log' | 'write'>;
+
+/** YOLOv5 DDP: --batch is the total over all ranks, so it must split evenly. */
+function checkBatchSplit(opt: TrainOptions, dist: TrainDistributed): void {
+  if (opt.batchSize % dist.worldSize !== 0) {
+    throw new Error(`--batch ${opt.batchSize} must be a multiple of the ${dist.worldSize} ranks (WORLD_SIZE): it is the total, split across ranks`);
+  }
+}
+
 /** --resume: the interrupted run's own options (its folder, data, hyp, epochs) and its checkpoint. */
-function resumeRun(given: Partial<TrainOptions>, hooks: Required<TrainHooks>): TrainRun {
-  const file = typeof given.resume === 'string' ? given.resume : latestRun(given.project ?? TRAIN_OPTIONS.project.default);
+function resumeRun(given: Partial<TrainOptions>, hooks: Hooks, dist: TrainDistributed): TrainRun {
+  // Every rank resumes the checkpoint the master found.
+  const file = typeof given.resume === 'string' ? given.resume : dist.shareText('resume', () => latestRun(given.project ?? TRAIN_OPTIONS.project.default));
   const ck = readTrainCheckpoint(file);
   const opt = resolveOptions(TRAIN_OPTIONS, { ...ck.state.opt, resume: file, existOk: true });
+  checkBatchSplit(opt, dist);
   hooks.log(`Resuming training from ${file} from epoch ${ck.state.epoch + 1} to ${opt.epochs} total epochs`);
   const saveDir = dirname(dirname(resolve(file)));
-  return { opt, device: selectDevice(opt.device), hyp: resolveHyp(ck.state.hyp, file), resume: { ...ck, file }, ...runFiles(saveDir), ...hooks };
+  return { opt, device: dist.device(opt.device), hyp: resolveHyp(ck.state.hyp, file), resume: { ...ck, file }, ...runFiles(saveDir, dist), ...hooks };
 }
 
-function newRun(input: TrainInput, hooks: Required<TrainHooks>): TrainRun {
+function newRun(input: TrainInput, hooks: Hooks, dist: TrainDistributed): TrainRun {
   const opt = resolveOptions(TRAIN_OPTIONS, input);
   if (!opt.data) throw new Error('train needs --data (a dataset YAML)');
-  const device = selectDevice(opt.device);
+  checkBatchSplit(opt, dist);
+  const device = dist.device(opt.device);
   const hyp = loadHyp(opt.hyp);
   hyp.label_smoothing = opt.labelSmoothing;
-  const saveDir = incrementPath(opt.project, opt.name, opt.existOk);
-  writeFileAtomic(join(saveDir, 'hyp.yaml'), toYaml(hyp));
-  writeFileAtomic(join(saveDir, 'opt.yaml'), toYaml(optYaml(opt, hyp, saveDir)));
-  return { opt, device, hyp, resume: null, ...runFiles(saveDir), ...hooks };
+  // One run folder for all ranks: the master makes it (exp, exp2, …) and tells the others.
+  const saveDir = dist.shareText('saveDir', () => {
+    const dir = incrementPath(opt.project, opt.name, opt.existOk);
+    writeFileAtomic(join(dir, 'hyp.yaml'), toYaml(hyp));
+    writeFileAtomic(join(dir, 'opt.yaml'), toYaml(optYaml(opt, hyp, dir)));
+    return dir;
+  });
+  return { opt, device, hyp, resume: null, ...runFiles(saveDir, dist), ...hooks };
 }
 
-export function resolveRun(input: TrainInput): TrainRun {
-  const hooks = { log: input.log ?? ((s: string) => console.log(s)), write: input.write ?? ((s: string) => void process.stdout.write(s)) };
+export function resolveRun(input: TrainInput, dist: TrainDistributed): TrainRun {
+  // Ranks other than the master print nothing (YOLOv5 logs on rank 0 only); their errors still end the run.
+  const quiet = () => {};
+  const hooks: Hooks = dist.isMaster
+    ? { log: input.log ?? ((s: string) => console.log(s)), write: input.write ?? ((s: string) => void process.stdout.write(s)) }
+    : { log: quiet, write: quiet };
   const given = readGivenOptions(TRAIN_OPTIONS, input);
-  const run = given.resume ? resumeRun(given, hooks) : newRun(input, hooks);
+  const run = given.resume ? resumeRun(given, hooks, dist) : newRun(input, hooks, dist);
+  input.onRunFolder?.({ saveDir: run.saveDir, last: run.last, best: run.best });
   run.log(`hyperparameters: ${Object.entries(run.hyp).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   manualSeed(run.opt.seed);
   return run;

@@ -35,7 +35,12 @@ import { PhaseTimer, type TrainPhase } from './phase-timer.ts';
 import { ProgressLine, TRAIN_HEADER, formatBar, formatTrainRow, gpuMem } from './progress.ts';
 import { appendResultsRow, dropResultsAfter } from './results-csv.ts';
 import { loadHostWeights, saveTrainCheckpoint, stripTrainState, type TrainState } from './train-checkpoint.ts';
+import { readRankEnvironment } from '../distributed/environment.ts';
+import { readGivenOptions } from '../run/option-table.ts';
+import { joinTraining, type TrainDistributed } from './train-distributed.ts';
+import { launchTraining } from './train-launch.ts';
 import { buildTrainModel } from './train-model.ts';
+import { TRAIN_OPTIONS } from './train-options.ts';
 import { type TrainInput, type TrainRun, resolveRun } from './train-run.ts';
 
 export type { TrainOptions } from './train-options.ts';
@@ -53,6 +58,8 @@ export interface TrainResult {
   stoppedBy: 'completed' | 'early-stopping' | 'interrupted';
   /** Seconds per epoch of each phase (data wait, forward+backward, optimizer+EMA, val), one record per epoch. */
   phases: Array<Record<TrainPhase, number>>;
+  /** The rank that returned this (0 without DDP); only rank 0 validates, so other ranks' `final` is zeros. */
+  rank: number;
 }
 
 /** Nominal batch size: gradients accumulate to 64 images per optimizer step. */
@@ -63,6 +70,8 @@ const MULTI_SCALE_STREAM = 3;
 /** Everything the loop reads and updates. */
 interface Loop {
   run: TrainRun;
+  /** DDP hooks (no-ops in a single process). */
+  dist: TrainDistributed;
   data: DatasetConfig;
   names: string[];
   model: DetectionModel;
@@ -73,8 +82,8 @@ interface Loop {
   hyp: Hyp;
   computeLoss: ComputeLoss;
   loader: DataLoader;
-  /** train.py's val_loader: one for the run, so its worker threads are not restarted every epoch. */
-  valLoader: DataLoader;
+  /** train.py's val_loader: one for the run, so its worker threads are not restarted every epoch; rank 0's only. */
+  valLoader: DataLoader | null;
   stopper: EarlyStopping;
   imgsz: number;
   gs: number;
@@ -121,7 +130,7 @@ async function prepareFreshModel(loop: Pick<Loop, 'run' | 'model' | 'names' | 'i
 
 // ------------------------------------------------------------------------------------------------ set-up
 
-async function setUp(run: TrainRun): Promise<Loop> {
+async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
   const { opt } = run;
   const { data, nc, names } = loadData(run);
   const model = buildTrainModel(run, nc, names);
@@ -135,17 +144,22 @@ async function setUp(run: TrainRun): Promise<Loop> {
     model.toChannelsLast();
     const optimizer = smartOptimizer(model, opt.optimizer, hyp.lr0, hyp.momentum, hyp.weight_decay, run.log);
     const lf = opt.cosLr ? oneCycleLr(1, hyp.lrf, opt.epochs) : linearLr(hyp.lrf, opt.epochs);
-    const index = await trainIndex(run, data, nc);
-    const loader = createLoader({ source: index, batchSize: opt.batchSize, imgSize: imgsz, stride: gs, augment: true, hyp, rect: false, cache: opt.cache, singleCls: opt.singleCls, workers: opt.workers, shuffle: true, seed: opt.seed });
-    const valLoader = await createValLoader({ data, batchSize: opt.batchSize * 2, imgsz, stride: gs, singleCls: opt.singleCls, workers: opt.workers });
-    if (!run.resume) await prepareFreshModel({ run, model, names, imgsz }, index, hyp);
+    if (opt.syncBn && dist.worldSize > 1) run.log('WARNING ⚠️ --sync-bn: tsyolo has no SyncBatchNorm yet; BatchNorm statistics stay per rank');
+    // The master verifies the labels first and writes the cache the other ranks then read.
+    const index = await dist.masterFirst(() => trainIndex(run, data, nc));
+    // DDP: each rank loads its share of every epoch (--batch / ranks per batch).
+    const rankBatch = opt.batchSize / dist.worldSize;
+    const shard = dist.worldSize > 1 ? { rank: dist.rank, worldSize: dist.worldSize } : undefined;
+    const loader = createLoader({ source: index, batchSize: rankBatch, imgSize: imgsz, stride: gs, augment: true, hyp, rect: false, cache: opt.cache, singleCls: opt.singleCls, workers: opt.workers, shuffle: true, seed: opt.seed, shard });
+    const valLoader = dist.isMaster ? await createValLoader({ data, batchSize: rankBatch * 2, imgsz, stride: gs, singleCls: opt.singleCls, workers: opt.workers }) : null;
+    if (!run.resume && dist.isMaster) await prepareFreshModel({ run, model, names, imgsz }, index, hyp);
     // Loss gains scale with layers, classes and image size (train.py).
     const nl = model.detect.nl;
     hyp.box *= 3 / nl;
     hyp.cls *= (nc / 80) * (3 / nl);
     hyp.obj *= (imgsz / 640) ** 2 * (3 / nl);
     const loop: Loop = {
-      run, data, names, model, optimizer, lf, hyp, loader, valLoader, imgsz, gs, accumulate,
+      run, dist, data, names, model, optimizer, lf, hyp, loader, valLoader, imgsz, gs, accumulate,
       ema: new ModelEMA(model),
       computeLoss: new ComputeLoss(model, hyp),
       stopper: new EarlyStopping(opt.patience),
@@ -158,6 +172,8 @@ async function setUp(run: TrainRun): Promise<Loop> {
       timer: new PhaseTimer(),
     };
     if (run.resume) restore(loop);
+    // DDP starts every rank from the master's weights and buffers (AutoAnchor's anchors included).
+    dist.broadcastModel(model);
     return loop;
   } catch (e) {
     model.dispose();
@@ -177,7 +193,7 @@ function restore(loop: Loop): void {
   loop.stopper.bestFitness = r.state.bestFitness;
   loop.stopper.bestEpoch = r.state.bestEpoch;
   loop.lastOptStep = r.state.lastOptStep;
-  dropResultsAfter(join(loop.run.saveDir, 'results.csv'), r.state.epoch);
+  if (loop.dist.isMaster) dropResultsAfter(join(loop.run.saveDir, 'results.csv'), r.state.epoch);
 }
 
 function state(loop: Loop, epoch: number): TrainState {
@@ -224,7 +240,9 @@ function forwardBackward(loop: Loop, batch: Batch, epoch: number, i: number): [n
       const kept = existsSync(run.last) ? `the last good checkpoint is ${run.last}` : 'no checkpoint was saved yet';
       throw new Error(`loss is ${lossValue} at epoch ${epoch}, batch ${i}: stopping; ${kept}`);
     }
-    l.loss.backward();
+    // DDP averages gradients over ranks; YOLOv5 scales the loss by WORLD_SIZE so the step matches one process
+    // with the whole batch.
+    (loop.dist.worldSize > 1 ? l.loss.mul(loop.dist.worldSize) : l.loss).backward();
     return [l.lbox, l.lobj, l.lcls];
   });
 }
@@ -241,10 +259,14 @@ function step(loop: Loop, batch: Batch, epoch: number, i: number): [number, numb
   const losses = loop.timer.time('forward+backward', () => forwardBackward(loop, batch, epoch, i));
   if (ni - loop.lastOptStep >= accumulate) {
     loop.timer.time('optimizer+EMA', () => {
-      clipGradNorm([...loop.model.parameters()], 10.0);
+      const params = [...loop.model.parameters()];
+      // Once per optimizer step rather than per backward: averaging is linear, so accumulated sums average the same.
+      loop.dist.averageGradients(params);
+      clipGradNorm(params, 10.0);
       optimizer.step();
       optimizer.zeroGrad();
-      loop.ema.update(loop.model);
+      // Only the master's EMA is validated and saved (YOLOv5 keeps none on the other ranks).
+      if (loop.dist.isMaster) loop.ema.update(loop.model);
     });
     loop.lastOptStep = ni;
   }
@@ -275,7 +297,7 @@ async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[];
       for (let k = 0; k < 3; k++) mloss[k] = (mloss[k]! * i + items[k]!) / (i + 1);
       bar.update(`${formatTrainRow(epoch, run.opt.epochs, gpuMem(run.device), mloss, batch.targets.length / 6, batch.shape[3])}: ${formatBar(i + 1, nb, (performance.now() - t0) / 1000)}`);
       const ni = i + nb * epoch;
-      if (ni < 3 && !run.opt.noplots) {
+      if (ni < 3 && !run.opt.noplots && loop.dist.isMaster) {
         await plotImages({ images: batch.images, shape: batch.shape, targets: batch.targets, targetColumns: 6, names: loop.names, paths: batch.paths, path: join(run.saveDir, `train_batch${ni}.jpg`) });
       }
       i++;
@@ -301,7 +323,7 @@ async function validateEpoch(loop: Loop): Promise<void> {
     batchSize: run.opt.batchSize * 2,
     imgsz: loop.imgsz,
     singleCls: run.opt.singleCls,
-    dataloader: loop.valLoader,
+    dataloader: loop.valLoader!,
     saveDir: run.saveDir,
     plots: false,
     training: true,
@@ -311,8 +333,13 @@ async function validateEpoch(loop: Loop): Promise<void> {
   loop.valLosses = r.losses;
 }
 
-/** Validation, fitness, the results.csv row, checkpoints; true when early stopping ends the run. */
+/** Validation, fitness, the results.csv row, checkpoints (the master's); true when early stopping ends the run. */
 async function endEpoch(loop: Loop, epoch: number, mloss: number[], lrs: number[]): Promise<boolean> {
+  // The other ranks wait here, in the collective that hands them the master's early-stopping decision.
+  return loop.dist.shareFlag(loop.dist.isMaster ? await masterEndEpoch(loop, epoch, mloss, lrs) : false);
+}
+
+async function masterEndEpoch(loop: Loop, epoch: number, mloss: number[], lrs: number[]): Promise<boolean> {
   const { run, stopper } = loop;
   loop.ema.updateAttr(loop.model);
   const finalEpoch = epoch + 1 === run.opt.epochs || stopper.possibleStop;
@@ -381,19 +408,37 @@ async function finish(loop: Loop): Promise<Metrics> {
  * best.safetensors afresh), so train() called in a loop does not pile up models and optimizer buffers. */
 async function release(loop: Loop): Promise<void> {
   await loop.loader.close();
-  await loop.valLoader.close();
+  await loop.valLoader?.close();
   loop.optimizer.dispose();
   loop.ema.ema.dispose();
   loop.model.dispose();
 }
 
+/**
+ * Trains in this process — alone, or as one rank of a DDP run when started with torchrun's environment (RANK,
+ * WORLD_SIZE, …) — or, given nprocPerNode/nnodes > 1 without that environment, launches the ranks (train-launch.ts).
+ */
 export async function train(input: TrainInput): Promise<TrainResult> {
-  const run = resolveRun(input);
-  const loop = await setUp(run);
+  const env = readRankEnvironment();
+  const given = readGivenOptions(TRAIN_OPTIONS, input);
+  if (!env && (given.nprocPerNode ?? 1) * (given.nnodes ?? 1) > 1) return launchTraining(input);
+  const dist = joinTraining(env, { device: given.device ?? TRAIN_OPTIONS.device.default, timeoutS: given.ddpTimeout ?? TRAIN_OPTIONS.ddpTimeout.default, log: input.log ?? console.log });
+  try {
+    return await trainIn(input, dist);
+  } finally {
+    dist.close();
+  }
+}
+
+async function trainIn(input: TrainInput, dist: TrainDistributed): Promise<TrainResult> {
+  const run = resolveRun(input, dist);
+  const loop = await setUp(run, dist);
   const { opt, log } = run;
   log(`Image sizes ${loop.imgsz} train, ${loop.imgsz} val\nUsing ${opt.workers} dataloader workers\nLogging results to ${run.saveDir}\nStarting training for ${opt.epochs} epochs...`);
   const t0 = performance.now();
-  const removeHandler = onInterrupt(loop);
+  // DDP ranks have no graceful Ctrl-C: they would stop at different batches and wait for each other; the launcher
+  // stops them all, and the last completed epoch's checkpoint stays for --resume.
+  const removeHandler = dist.worldSize === 1 ? onInterrupt(loop) : () => {};
   let ended: Awaited<ReturnType<typeof runEpochs>>;
   try {
     ended = await runEpochs(loop);
@@ -404,7 +449,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   log(`\n${ended.epoch - loop.startEpoch} epochs completed in ${((performance.now() - t0) / 3.6e6).toFixed(3)} hours.`);
   // Not in train.py's output: where the time went (bench:train-e2e reads this line).
   log(`Time per epoch (mean): ${loop.timer.format()}`);
-  const final = ended.stoppedBy !== 'interrupted' && existsSync(run.best) ? await finish(loop) : loop.metrics;
+  const final = ended.stoppedBy !== 'interrupted' && dist.isMaster && existsSync(run.best) ? await finish(loop) : loop.metrics;
   log(`Results saved to ${run.saveDir}`);
-  return { saveDir: run.saveDir, last: run.last, best: run.best, epochsRun: ended.epoch - loop.startEpoch, bestFitness: loop.bestFitness, final, stoppedBy: ended.stoppedBy, phases: loop.timer.epochs };
+  return { saveDir: run.saveDir, last: run.last, best: run.best, epochsRun: ended.epoch - loop.startEpoch, bestFitness: loop.bestFitness, final, stoppedBy: ended.stoppedBy, phases: loop.timer.epochs, rank: dist.rank };
 }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './helpers/free-port.ts';
 import { fileURLToPath } from 'node:url';
 
 import { ProcessGroup, TCPStore, isBackendAvailable } from '../../src/distributed/index.ts';
@@ -12,17 +12,6 @@ import * as torch from '../../src/tensor/index.ts';
 
 const rankScript = fileURLToPath(new URL('./helpers/rank.ts', import.meta.url));
 const CHILD_LIMIT_MS = 90_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 interface RankResult {
   code: number | null;
