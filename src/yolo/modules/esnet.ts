@@ -11,7 +11,7 @@ import { cat } from '../../tensor/create.ts';
 import { tidy } from '../../tensor/scope.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { Conv } from './conv.ts';
-import { channelShuffle } from './shufflenet.ts';
+import { catChannelShuffle } from './shufflenet.ts';
 import { ESSEModule } from './squeeze-excite.ts';
 
 /** YOLOv5-Lite's GhostConv: cv1 = Conv(c1, c2/2, 1, s), cv2 = depthwise Conv(c2/2, c2/2, k, s); out = cat(y, cv2(y)). */
@@ -87,7 +87,7 @@ export class ESBottleneck extends Module {
     return tidy(() => {
       if (this.stride === 1) {
         const [x1, x2] = x.chunk(2, 1) as [Tensor, Tensor];
-        return channelShuffle(cat([x1, this.branch3.forward(x2)], 1), 2);
+        return catChannelShuffle(x1, this.branch3.forward(x2));
       }
       return this.branch4.forward(cat([this.branch1!.forward(x), this.branch2.forward(x)], 1));
     });

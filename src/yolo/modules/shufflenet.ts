@@ -10,7 +10,8 @@ import { fuseSequential } from '../../nn/fuse.ts';
 import { Module } from '../../nn/module.ts';
 import { attr, concatChannels, type EmitContext, single, splitNode } from '../../nn/onnx-emit.ts';
 import { MaxPool2d } from '../../nn/pooling.ts';
-import { cat } from '../../tensor/create.ts';
+import { stack } from '../../tensor/create.ts';
+import { tidy } from '../../tensor/scope.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { type BlockFamily, emitterEntry } from '../block.ts';
 import { intArg } from '../module-args.ts';
@@ -62,6 +63,21 @@ export class ConvMaxpool extends Module {
   override fuse(): void {
     if (this.flavour.foldsOnFuse) this.conv = this.registerModule('conv', fuseSequential(this.conv));
   }
+}
+
+/**
+ * channel_shuffle(cat([a, b], 1), 2) in one copy: the shuffle interleaves the two halves (output channel 2j is
+ * a's j, 2j + 1 is b's j), which is a stack on a new innermost axis. In channels_last memory that axis sits after
+ * the channels of the (n, h, w, c) views, and the result stays channels_last; cat then shuffle would copy three
+ * times (cat, the 5-d transpose, back to channels_last), which cost a ShuffleNetV2 training step ~2× in these
+ * blocks (bench:train).
+ */
+export function catChannelShuffle(a: Tensor, b: Tensor): Tensor {
+  const [n, c, h, w] = a.shape as [number, number, number, number];
+  return tidy(() => {
+    if (b.isChannelsLast()) return stack([a.permute(0, 2, 3, 1), b.permute(0, 2, 3, 1)], 4).view(n, h, w, 2 * c).permute(0, 3, 1, 2);
+    return stack([a, b], 2).view(n, 2 * c, h, w);
+  });
 }
 
 /** channel_shuffle: (b, g·c, h, w) → view (b, g, c, h, w) → swap g and c → (b, g·c, h, w). */
@@ -136,18 +152,13 @@ export class ShuffleNetV2InvertedResidual extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let parts: Tensor[];
-    if (this.stride === 1) {
-      const [x1, x2] = x.chunk(2, 1) as [Tensor, Tensor];
-      parts = [x1, this.branch2.forward(x2), x2];
-    } else {
-      parts = [this.branch1!.forward(x), this.branch2.forward(x)];
-    }
-    const out = cat(parts.slice(0, 2), 1);
-    for (const p of parts) p.dispose();
-    const shuffled = channelShuffle(out, 2);
-    out.dispose();
-    return shuffled;
+    return tidy(() => {
+      if (this.stride === 1) {
+        const [x1, x2] = x.chunk(2, 1) as [Tensor, Tensor];
+        return catChannelShuffle(x1, this.branch2.forward(x2));
+      }
+      return catChannelShuffle(this.branch1!.forward(x), this.branch2.forward(x));
+    });
   }
 
   /** Folds every Conv2d→BatchNorm2d pair in both branches (as YOLOv5-Lite's fuse() does; YOLOv5's leaves the seed's alone). */
