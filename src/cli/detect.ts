@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DEVICE_OPTION, runFolderOptions } from '../run/common-options.ts';
 import { type OptionTable, flag, fraction, integer, positiveInteger, text } from '../run/option-table.ts';
 import { selectDeviceFor } from '../run/select-device.ts';
+import { ExitError } from './exit-error.ts';
 import { addOptions, resolveFlags } from './options.ts';
 
 interface DetectFlags {
@@ -41,7 +42,7 @@ function classes(raw: unknown, name: string): number[] {
 // --conf and --iou: how YOLOv5's tutorials type them (argparse accepts a flag's unique prefix).
 const DETECT_FLAGS: OptionTable<DetectFlags> = {
   weights: { flags: '--weights <file>', help: 'a .pt, .safetensors or exported .onnx model (or a model YAML for an untrained model)', default: '', required: true, read: text },
-  source: { flags: '--source <path>', help: 'image or video file, folder, glob or .txt list of images', default: '', required: true, read: text },
+  source: { flags: '--source <path>', help: 'image or video file, folder, glob, .txt list of images, webcam index (0), rtsp/rtmp/http(s) URL or .streams list', default: '', required: true, read: text },
   imgsz: { flags: '--img, --imgsz <size>', help: 'inference size', default: 640, read: positiveInteger },
   confThres: { flags: '--conf, --conf-thres <c>', help: 'confidence threshold', default: 0.25, read: fraction },
   iouThres: { flags: '--iou, --iou-thres <t>', help: 'NMS IoU threshold', default: 0.45, read: fraction },
@@ -64,10 +65,23 @@ export async function runDetect(o: DetectFlags, print: (s: string) => void): Pro
   const [{ loadBackend }, { detect }] = await Promise.all([import('../deploy/load-backend.ts'), import('../detect/detect.ts')]);
   const backend = await loadBackend(o.weights, { device: selectDeviceFor(o.weights, o.device) });
   const { weights: _w, device: _d, ...options } = o;
-  await detect(backend, { ...options, log: print });
+  // Ctrl-C ends a video or stream between two frames and finishes its .mp4s; a second Ctrl-C quits at once.
+  const stop = new AbortController();
+  const onSigint = () => {
+    if (stop.signal.aborted) process.exit(130);
+    print('\nInterrupted: finishing the videos written so far (Ctrl-C again to quit now)');
+    stop.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const r = await detect(backend, { ...options, signal: stop.signal, log: print });
+    if (r.interrupted) throw new ExitError(`detect interrupted; results so far are in ${r.saveDir}`, 130);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }
 
 export function detectCommand(command: Command, print: (s: string) => void): void {
-  command.description('run a detector on images and videos: annotated images/videos, YOLO-format labels, crops (detect.py)');
+  command.description('run a detector on images, videos, webcams, streams and .streams lists: annotated images/videos, YOLO-format labels, crops (detect.py)');
   addOptions(command, DETECT_FLAGS).action((values: Record<string, unknown>) => runDetect(resolveFlags(DETECT_FLAGS, values), print));
 }

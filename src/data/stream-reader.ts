@@ -3,16 +3,20 @@
 // drops frames instead of falling further and further behind.
 import type { RgbImage } from './image-buffer.ts';
 import { exitOf, spawnFfmpegTool } from './ffmpeg.ts';
-import { probeVideo } from './video-reader.ts';
+import { probeVideo, type VideoInfo } from './video-reader.ts';
 
 /** True for what detect.py treats as a stream: a URL of a streaming protocol or a webcam index. */
 export function isStreamSource(source: string): boolean {
   return /^(rtsp|rtmp|http|https):\/\//i.test(source) || /^\d+$/.test(source);
 }
 
-/** ffmpeg input arguments for a source: a webcam index opens /dev/videoN through v4l2. */
+/**
+ * ffmpeg input arguments for a source: a webcam index opens /dev/videoN through v4l2; a video file (a `.streams`
+ * list may name one) is read at its own frame rate (`-re`), so it plays like a camera instead of as fast as it decodes.
+ */
 function inputArgs(source: string): string[] {
-  return /^\d+$/.test(source) ? ['-f', 'v4l2', '-i', `/dev/video${source}`] : ['-i', source];
+  if (/^\d+$/.test(source)) return ['-f', 'v4l2', '-i', `/dev/video${source}`];
+  return isStreamSource(source) ? ['-i', source] : ['-re', '-i', source];
 }
 
 export interface StreamFrame {
@@ -29,6 +33,8 @@ export interface LatestFramesOptions {
   reconnectDelaysMs?: readonly number[];
   /** Receives the "unresponsive, reconnecting" warnings. */
   log?: (line: string) => void;
+  /** Ends the frames (between two, or while waiting for one) and stops ffmpeg. */
+  signal?: AbortSignal;
 }
 
 export const RECONNECT_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000];
@@ -52,17 +58,32 @@ function connect(source: string, frameBytes: number, onFrame: (data: Uint8Array)
   return { ended, stop: () => void (proc.exitCode === null && proc.kill()) };
 }
 
+/** A live source whose first probe succeeded: its display name and size, ready to read. */
+export interface OpenedStream {
+  source: string;
+  /** `/dev/videoN` for a webcam index, else the source. */
+  name: string;
+  info: VideoInfo;
+}
+
+/** Probes `source` (size, rate); an Error naming it when it cannot be opened. */
+export async function openStream(source: string): Promise<OpenedStream> {
+  const name = /^\d+$/.test(source) ? `/dev/video${source}` : source;
+  const info = await probeVideo(name, { live: isStreamSource(source) }).catch((e: Error) => {
+    throw new Error(`${name}: cannot open stream (${e.message.replace(`${name}: `, '')})`);
+  });
+  return { source, name, info };
+}
+
 /**
  * Latest frames of a live source. Between two reads, frames that arrived and were not taken are dropped. When the
  * stream ends or fails it is reopened after each of `reconnectDelaysMs` in turn (YOLOv5 re-opens an unresponsive
  * camera); when all fail — or the source never opens — it throws an Error naming the source.
  */
-export async function* readLatestFrames(source: string, o: LatestFramesOptions = {}): AsyncGenerator<StreamFrame> {
-  const name = /^\d+$/.test(source) ? `/dev/video${source}` : source;
+export async function* readLatestFrames(source: string | OpenedStream, o: LatestFramesOptions = {}): AsyncGenerator<StreamFrame> {
+  const { name, info } = typeof source === 'string' ? await openStream(source) : source;
+  const src = typeof source === 'string' ? source : source.source;
   const delays = o.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
-  const info = await probeVideo(/^\d+$/.test(source) ? name : source).catch((e: Error) => {
-    throw new Error(`${name}: cannot open stream (${e.message.replace(`${name}: `, '')})`);
-  });
   const frameBytes = info.width * info.height * 3;
   let latest: StreamFrame | null = null;
   let endedWhy: string | null = null;
@@ -73,7 +94,7 @@ export async function* readLatestFrames(source: string, o: LatestFramesOptions =
   const open = () => {
     endedWhy = null;
     const before = count;
-    conn = connect(source, frameBytes, (data) => {
+    conn = connect(src, frameBytes, (data) => {
       latest = { image: { data, width: info.width, height: info.height }, count: ++count };
       wake?.();
     });
@@ -89,11 +110,14 @@ export async function* readLatestFrames(source: string, o: LatestFramesOptions =
       },
     );
   };
+  const onAbort = () => wake?.();
+  o.signal?.addEventListener('abort', onAbort);
   open();
   try {
     for (;;) {
-      if (!latest && endedWhy === null) await new Promise<void>((resolve) => (wake = resolve));
+      if (!latest && endedWhy === null && !o.signal?.aborted) await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
+      if (o.signal?.aborted) return;
       if (latest) {
         const frame: StreamFrame = latest;
         latest = null;
@@ -109,9 +133,11 @@ export async function* readLatestFrames(source: string, o: LatestFramesOptions =
       const delay = delays[attempt++]!;
       o.log?.(`WARNING ⚠️ ${name}: stream unresponsive (${endedWhy}), reconnecting in ${delay / 1000}s (attempt ${attempt}/${delays.length})`);
       await new Promise((r) => setTimeout(r, delay));
+      if (o.signal?.aborted) return;
       open();
     }
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     (conn as ReturnType<typeof connect> | null)?.stop();
   }
 }

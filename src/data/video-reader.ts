@@ -17,9 +17,13 @@ export interface VideoFrame {
   index: number;
 }
 
-/** Size, frame rate and frame count of the first video stream; an Error naming the file when there is none. */
-export async function probeVideo(source: string): Promise<VideoInfo> {
-  const args = ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,nb_read_packets', '-of', 'json', source];
+/**
+ * Size, frame rate and frame count of the first video stream; an Error naming the file when there is none. A live
+ * source has no end to count to: `live` skips counting (frames 0) instead of reading it until it stops.
+ */
+export async function probeVideo(source: string, o: { live?: boolean } = {}): Promise<VideoInfo> {
+  const count = o.live ? [] : ['-count_packets'];
+  const args = ['-v', 'error', '-select_streams', 'v:0', ...count, '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,nb_read_packets', '-of', 'json', source];
   const { proc, started } = spawnFfmpegTool('ffprobe', args);
   let out = '';
   proc.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
@@ -34,6 +38,7 @@ export async function probeVideo(source: string): Promise<VideoInfo> {
     return a && b ? a / b : 0;
   };
   const frames = Number(stream.nb_frames) || Number(stream.nb_read_packets) || 0;
+  if (!o.live && frames === 0) throw new Error(`${source}: the video has no frames`);
   return { width: Number(stream.width), height: Number(stream.height), fps: rate(stream.avg_frame_rate) || rate(stream.r_frame_rate) || 30, frames };
 }
 

@@ -4,8 +4,9 @@ import { basename, extname, join } from 'node:path';
 import type { RgbImage } from '../data/image-buffer.ts';
 import { decodeImage } from '../data/image-decode.ts';
 import { listImageFiles, listVideoFiles, VID_FORMATS } from '../data/image-files.ts';
-import { probeVideo, readVideoFrames } from '../data/video-reader.ts';
-import { isStreamSource, readLatestFrames } from '../data/stream-reader.ts';
+import { probeVideo, readVideoFrames, type VideoInfo } from '../data/video-reader.ts';
+import { isStreamSource, openStream, type OpenedStream } from '../data/stream-reader.ts';
+import { isStreamList, readLatestFrameBatches, readStreamList } from '../data/stream-list.ts';
 import { writeLabelFile } from '../data/label-writer.ts';
 import { DetectionRows } from '../geometry/rows.ts';
 import { makeDirs } from '../io/atomic-write.ts';
@@ -40,6 +41,8 @@ export interface DetectOptions {
   vidStride?: number;
   /** Live sources: waits (ms) before each reconnect after the stream drops (default 0.5, 1, 2, 4 s). */
   reconnectDelaysMs?: readonly number[];
+  /** Stops a video or live source between two frames (Ctrl-C): the .mp4s so far are finished, not lost. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -55,6 +58,8 @@ export interface DetectResult {
   images: ImageDetections[];
   skipped: string[];
   speedMs: { preprocess: number; inference: number; nms: number };
+  /** True when `signal` stopped the run before its sources ended. */
+  interrupted: boolean;
 }
 
 /** Everything one image needs besides the image: the backend, letterbox and NMS settings, where outputs go. */
@@ -67,10 +72,14 @@ interface DetectRun {
 }
 
 export async function detect(backend: Backend, o: DetectOptions): Promise<DetectResult> {
-  if (isStreamSource(o.source)) return detectStream(backend, o);
+  if (isStreamSource(o.source)) return detectStreams(backend, o, [o.source]);
+  if (isStreamList(o.source)) return detectStreams(backend, o, readStreamList(o.source));
   const files = listImageFiles([o.source]);
   const videos = listVideoFiles([o.source]);
   if (files.length + videos.length === 0) throw new Error(`no images found in source '${o.source}' (nor videos: ${VID_FORMATS.join(', ')})`);
+  // Every video is probed before the run folder is made: an unreadable or empty one stops the run with nothing written.
+  const videoInfos: VideoInfo[] = [];
+  for (const path of videos) videoInfos.push(await probeVideo(path));
   const run = startRun(backend, o);
   const tally = newTally();
   const nf = files.length + videos.length;
@@ -84,9 +93,12 @@ export async function detect(backend: Backend, o: DetectOptions): Promise<Detect
     const f = await detectFrame(run, im0, stem, stem, tally);
     if (f.annotated) await saveImage(join(run.saveDir, basename(path)), f.annotated, im0.width, im0.height);
     tally.images.push({ path, detections: f.detections });
-    run.log(`image ${k + 1}/${nf} ${path}: ${f.line}`);
+    run.log(`image ${k + 1}/${nf} ${path}: ${f.text}${f.ms}`);
   }
-  for (const [k, path] of videos.entries()) await detectVideo(run, path, `video ${files.length + k + 1}/${nf}`, tally);
+  for (const [k, path] of videos.entries()) {
+    if (o.signal?.aborted) break;
+    await detectVideo(run, path, videoInfos[k]!, `video ${files.length + k + 1}/${nf}`, tally);
+  }
   return finishRun(run, tally);
 }
 
@@ -96,33 +108,62 @@ function finishRun(run: DetectRun, tally: DetectTally): DetectResult {
   const dt = tally.dt;
   const speedMs = { preprocess: dt.preprocess / seen, inference: dt.inference / seen, nms: dt.nms / seen };
   logSummary(run, speedMs, tally.labelFiles);
-  return { saveDir: run.saveDir, images: tally.images, skipped: tally.skipped, speedMs };
+  return { saveDir: run.saveDir, images: tally.images, skipped: tally.skipped, speedMs, interrupted: run.o.signal?.aborted ?? false };
 }
 
-/** A live source (stream URL or webcam): the latest frame each time, `0: 320x320 …` log lines, a 30 fps .mp4. */
-async function detectStream(backend: Backend, o: DetectOptions): Promise<DetectResult> {
+/**
+ * Live sources (stream URLs, webcams, a `.streams` list of them) as detect.py reads them with LoadStreams: every
+ * source is opened before the run folder is made; each step takes the latest frame of every stream and logs one line
+ * (`0: 320x320 2 3s, 1: 320x320 1 7, 12.0ms`); each stream gets its own 30 fps `<name>.mp4` and `<name>_<frame>`
+ * labels. A stream that drops for good, or Ctrl-C, finishes the .mp4s written so far.
+ */
+async function detectStreams(backend: Backend, o: DetectOptions, sources: string[]): Promise<DetectResult> {
+  const log = o.log ?? ((s: string) => console.log(s));
+  const streams: OpenedStream[] = [];
+  for (const [i, source] of sources.entries()) {
+    const s = await openStream(source);
+    log(`${i + 1}/${sources.length}: ${s.name}... Success (${s.info.frames || 'inf'} frames ${s.info.width}x${s.info.height} at ${s.info.fps.toFixed(2)} FPS)`);
+    streams.push(s);
+  }
   const run = startRun(backend, o);
   const tally = newTally();
-  const name = /^\d+$/.test(o.source) ? o.source : basename(new URL(o.source).pathname) || 'stream';
-  const stem = basename(name, extname(name));
-  let writer: VideoWriter | null = null;
+  const stems = streamStems(sources);
+  const writers: (VideoWriter | null)[] = sources.map(() => null);
   try {
     let frame = 0;
-    for await (const { image } of readLatestFrames(o.source, { reconnectDelaysMs: o.reconnectDelaysMs, log: run.log })) {
-      frame++;
-      const f = await detectFrame(run, image, stem, `${stem}_${frame}`, tally);
-      writer ??= o.nosave ? null : await VideoWriter.open(join(run.saveDir, `${stem}.mp4`), image.width, image.height, 30);
-      if (writer && f.annotated) await writer.write(f.annotated);
-      tally.images.push({ path: `${o.source}#${frame}`, detections: f.detections });
-      run.log(`0: ${f.line}`);
+    for await (const batch of readLatestFrameBatches(streams, { reconnectDelaysMs: o.reconnectDelaysMs, log: run.log, signal: o.signal })) {
+      frame++; // LoadStreams' count: one per batch, shared by every stream
+      let text = '';
+      let ms = 0;
+      for (const [i, { image }] of batch.entries()) {
+        const f = await detectFrame(run, image, stems[i]!, `${stems[i]}_${frame}`, tally);
+        if (!o.nosave && !writers[i]) writers[i] = await VideoWriter.open(join(run.saveDir, `${stems[i]}.mp4`), image.width, image.height, 30);
+        if (f.annotated) await writers[i]!.write(f.annotated);
+        tally.images.push({ path: `${sources[i]}#${frame}`, detections: f.detections });
+        text += `${i}: ${f.text}`;
+        ms += f.inferenceMs;
+      }
+      run.log(`${text}${ms.toFixed(1)}ms`);
     }
   } catch (e) {
-    // A stream that drops for good: the frames already encoded are kept (the .mp4 is finished, not discarded).
-    await writer?.close();
+    // A stream dropped for good: the frames already encoded are kept (each .mp4 is finished, not discarded).
+    for (const w of writers) await w?.close().catch(() => {});
     throw e;
   }
-  await writer?.close();
+  for (const w of writers) await w?.close();
   return finishRun(run, tally);
+}
+
+/** Output names of live sources: the URL's file name or the webcam index; repeated names get `-2`, `-3`, …. */
+function streamStems(sources: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return sources.map((source) => {
+    const name = /^\d+$/.test(source) ? source : isStreamSource(source) ? basename(new URL(source).pathname) || 'stream' : basename(source);
+    const stem = basename(name, extname(name)) || 'stream';
+    const n = (seen.get(stem) ?? 0) + 1;
+    seen.set(stem, n);
+    return n === 1 ? stem : `${stem}-${n}`;
+  });
 }
 
 /** What the images and frames of a run add up to. */
@@ -137,7 +178,7 @@ const newTally = (): DetectTally => ({ images: [], skipped: [], dt: { preprocess
 
 /**
  * One image or video frame: the shared pipeline, labels (`labelStem`.txt) and crops; returns the detections, the
- * annotated pixels (null with --nosave) and the log line's tail.
+ * annotated pixels (null with --nosave) and its part of the log line (`320x320 2 3s, `, then the time).
  */
 async function detectFrame(run: DetectRun, im0: RgbImage, stem: string, labelStem: string, tally: DetectTally) {
   const r = await detectImage(run.backend, im0, run.pipeline);
@@ -156,13 +197,12 @@ async function detectFrame(run: DetectRun, im0: RgbImage, stem: string, labelSte
   const annotated = o.nosave
     ? null
     : annotateDetections(im0.data, im0.width, im0.height, det.data, run.backend.names, { lineWidth: o.lineThickness ?? 3, hideLabels: o.hideLabels, hideConf: o.hideConf });
-  const line = `${r.inputHW[0]}x${r.inputHW[1]} ${describeCounts(det, run.backend.names)}${r.timesMs.inference.toFixed(1)}ms`;
-  return { detections: r.detections, annotated, line };
+  const text = `${r.inputHW[0]}x${r.inputHW[1]} ${describeCounts(det, run.backend.names)}`;
+  return { detections: r.detections, annotated, text, inferenceMs: r.timesMs.inference, ms: `${r.timesMs.inference.toFixed(1)}ms` };
 }
 
 /** A video file frame by frame: labels NAME_FRAME.txt, the annotated NAME.mp4 at the source's fps. */
-async function detectVideo(run: DetectRun, path: string, prefix: string, tally: DetectTally): Promise<void> {
-  const info = await probeVideo(path);
+async function detectVideo(run: DetectRun, path: string, info: VideoInfo, prefix: string, tally: DetectTally): Promise<void> {
   const stride = run.o.vidStride ?? 1;
   const frames = Math.floor(info.frames / stride);
   const stem = basename(path, extname(path));
@@ -174,7 +214,8 @@ async function detectVideo(run: DetectRun, path: string, prefix: string, tally: 
       const f = await detectFrame(run, image, stem, `${stem}_${frame}`, tally);
       if (writer && f.annotated) await writer.write(f.annotated);
       tally.images.push({ path: `${path}#${frame}`, detections: f.detections });
-      run.log(`${prefix} (${frame}/${frames}) ${path}: ${f.line}`);
+      run.log(`${prefix} (${frame}/${frames}) ${path}: ${f.text}${f.ms}`);
+      if (run.o.signal?.aborted) break; // Ctrl-C: the video so far is finished below
     }
   } catch (e) {
     await writer?.abort();

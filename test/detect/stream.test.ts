@@ -2,21 +2,20 @@
 // read through ffmpeg with the latest-frame policy; a source that cannot be opened is a clear error.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { loadDetector } from '../../src/onnx.ts';
+import { mjpegServer as serve } from './mjpeg-server.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const bin = here('../../bin/tsyolo.js');
 const weights = here('../../web/sample-model.onnx');
 const sample = here('../../web/sample.png');
 const FRAMES = 6;
+const mjpegServer = () => serve(sample, { frames: FRAMES });
 
 /** Runs the CLI without blocking the event loop (the MJPEG server lives in this process). */
 function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -28,36 +27,6 @@ function runCli(args: string[]): Promise<{ status: number | null; stdout: string
     p.stderr.on('data', (d) => (stderr += d));
     p.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-}
-
-/**
- * Serves FRAMES JPEGs of the sample as multipart/x-mixed-replace, 10 per second, to the first `connections`
- * connections (a probe and a reader each); later ones are refused, so a reader sees the camera drop for good.
- */
-async function mjpegServer(connections = 2): Promise<{ url: string; close: () => Promise<void>; reopen: (n: number) => void }> {
-  const jpeg = await sharp(sample).jpeg({ quality: 95 }).toBuffer();
-  let left = connections;
-  const server = createServer(async (req, res) => {
-    if (left-- <= 0) {
-      req.socket.destroy();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace; boundary=frame' });
-    for (let k = 0; k < FRAMES && !res.destroyed; k++) {
-      res.write(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
-      res.write(jpeg);
-      res.write('\r\n');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    res.end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/cam.mjpg`,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-    reopen: (n) => (left = n),
-  };
 }
 
 test('an HTTP MJPEG stream that drops: per-frame log, labels and a finished 30 fps mp4 kept; reconnects with back-off, then a clear error', { timeout: 120_000 }, async () => {

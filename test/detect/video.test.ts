@@ -2,7 +2,7 @@
 // detect's labels for the same frames as PNG images; --vid-stride; the annotated .mp4; detector.stream(); bad input.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -79,14 +79,21 @@ test('detector.stream(video) yields every frame with the detections of the same 
   await det.dispose();
 });
 
-test('an unreadable video or a missing ffmpeg is a clear error, and no video is left half-written', async () => {
+test('an unreadable or 0-frame video or a missing ffmpeg is a clear error, before anything is written', async () => {
   const bad = join(work, 'bad');
   mkdirSync(bad);
   writeFileSync(join(bad, 'broken.mp4'), 'not a video');
   const r = run('--source', join(bad, 'broken.mp4'), '--project', join(work, 'badrun'));
   assert.equal(r.status, 1);
   assert.match(r.stderr, /broken\.mp4: cannot read video/);
-  assert.deepEqual(readdirSync(join(work, 'badrun', 'exp')), []);
+  assert.equal(existsSync(join(work, 'badrun')), false, 'the sources are checked before the run folder is made');
+  // An AVI whose video stream holds no frame.
+  const empty = join(bad, 'empty.avi');
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=gray:s=64x48:r=5', '-frames:v', '0', '-c:v', 'mpeg4', empty]);
+  const e = run('--source', empty, '--project', join(work, 'emptyrun'));
+  assert.equal(e.status, 1);
+  assert.match(e.stderr, /empty\.avi: the video has no frames/);
+  assert.equal(existsSync(join(work, 'emptyrun')), false);
   const { video } = await made;
   const noFfmpeg = spawnSync(process.execPath, [bin, 'detect', '--weights', weights, '--source', video, '--project', join(work, 'noff')], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
   assert.equal(noFfmpeg.status, 1);
