@@ -1,52 +1,102 @@
-// Data-loader throughput: images/s of the training pipeline (mosaic, random perspective, HSV, flips) on
-// 2 workers at 320 and 640, over ~200 generated 640×480 JPEGs, with and without the RAM cache.
+// Data-loader benchmark on the bundled digit scenes (800 training scenes, 320×320 JPEGs) at --img 320:
+// 1. per-image cost of each stage in this thread (decode, resize, mosaic, warp, HSV, flip, letterbox, collate,
+//    transfer to another thread), once per pixel backend available (OpenCV through the image addon, and the
+//    TypeScript fallback);
+// 2. the loader alone (2 workers, batch 32, full training augmentation) in images/s, cache none / ram / disk.
 // Writes bench/results/data.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import sharp from 'sharp';
+import { loadMosaic } from '../src/data/augment/mosaic.ts';
+import { augmentHsv } from '../src/data/augment/augment-hsv.ts';
+import { flipImageLeftRight } from '../src/data/augment/flip.ts';
+import { randomPerspective } from '../src/data/augment/random-perspective.ts';
+import { collate } from '../src/data/batch.ts';
+import { buildDatasetIndex } from '../src/data/dataset-index.ts';
+import { generateDigits } from '../src/data/digits.ts';
+import { DEFAULT_HYP } from '../src/data/hyp.ts';
+import { hwcToChw, type RgbImage } from '../src/data/image-buffer.ts';
+import { decodeImage } from '../src/data/image-decode.ts';
+import { letterbox } from '../src/data/letterbox.ts';
 import { createLoader } from '../src/data/loader.ts';
-import type { LabelledImages } from '../src/data/yolo-dataset.ts';
+import { pixelBackend, setPixelBackend, type PixelBackendName } from '../src/data/pixel-backend.ts';
+import { resizeImage } from '../src/data/resize.ts';
+import { SeededRandom } from '../src/data/seeded-random.ts';
+import { YoloDataset, type DatasetItem, type LabelledImages } from '../src/data/yolo-dataset.ts';
 
-const N_IMAGES = 200;
+const IMG = 320;
 const WORKERS = 2;
-const BATCH = 16;
+const BATCH = 32;
+const STAGE_REPEATS = 200;
 
-/** A 640×480 JPEG with a noisy gradient background and 1–4 coloured rectangles, plus its labels. */
-async function makeImage(file: string, i: number): Promise<Float32Array> {
-  const w = 640;
-  const h = 480;
-  const raw = Buffer.alloc(w * h * 3);
-  let seed = i * 7919 + 1;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const o = (y * w + x) * 3;
-      raw[o] = (x + i * 3) & 255;
-      raw[o + 1] = (y + (x >> 2)) & 255;
-      raw[o + 2] = ((x ^ y) + rand() * 32) & 255;
-    }
-  }
-  const labels: number[] = [];
-  const n = 1 + (i % 4);
-  for (let k = 0; k < n; k++) {
-    const bw = 40 + Math.floor(rand() * 200);
-    const bh = 40 + Math.floor(rand() * 150);
-    const x1 = Math.floor(rand() * (w - bw));
-    const y1 = Math.floor(rand() * (h - bh));
-    const colour = [Math.floor(rand() * 256), Math.floor(rand() * 256), Math.floor(rand() * 256)];
-    for (let y = y1; y < y1 + bh; y++) for (let x = x1; x < x1 + bw; x++) raw.set(colour, (y * w + x) * 3);
-    labels.push(k % 3, (x1 + bw / 2) / w, (y1 + bh / 2) / h, bw / w, bh / h);
-  }
-  await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(file);
-  return Float32Array.from(labels);
+/** Mean milliseconds per call of fn over `repeats` calls (after 10 warm-up calls). */
+async function perCall(repeats: number, fn: (k: number) => unknown): Promise<number> {
+  for (let k = 0; k < 10; k++) await fn(k);
+  const t0 = performance.now();
+  for (let k = 0; k < repeats; k++) await fn(k);
+  return (performance.now() - t0) / repeats;
 }
 
-async function measure(source: LabelledImages, imgSize: number, cache: 'ram' | undefined): Promise<number> {
-  const loader = createLoader({ source, imgSize, augment: true, batchSize: BATCH, shuffle: true, workers: WORKERS, seed: 0, cache });
+/** Mean ms to hand a batch's buffers to another thread and get them back (one way = half). */
+async function transferMs(batchBytes: number): Promise<number> {
+  const { port1, port2 } = new MessageChannel();
+  port2.on('message', (m: { images: Uint8Array }) => port2.postMessage(m, [m.images.buffer as ArrayBuffer]));
+  let images: Uint8Array = new Uint8Array(batchBytes);
+  const roundTrip = (): Promise<void> =>
+    new Promise((res) => {
+      port1.once('message', (m: { images: Uint8Array }) => {
+        images = m.images;
+        res();
+      });
+      port1.postMessage({ images }, [images.buffer as ArrayBuffer]);
+    });
+  const ms = await perCall(100, roundTrip);
+  port1.close();
+  port2.close();
+  return ms / 2;
+}
+
+async function stageCosts(dataset: YoloDataset, pngFile: string): Promise<Record<string, number>> {
+  const files = dataset.imFiles;
+  const decoded: RgbImage[] = [];
+  for (let i = 0; i < 64; i++) decoded.push(await decodeImage(files[i]!));
+  const big = resizeImage(decoded[0]!, 640, 480, 'linear'); // a 640×480 camera-sized input
+  const hyp = DEFAULT_HYP;
+  const mosaicSource = {
+    imgSize: IMG,
+    size: decoded.length,
+    loadImage: async (i: number) => ({ image: decoded[i]!, h0: IMG, w0: IMG }),
+    labelsOf: (i: number) => dataset.labelsOf(i),
+  };
+  const rng = new SeededRandom(0);
+  const canvas = resizeImage(decoded[0]!, 2 * IMG, 2 * IMG, 'linear');
+  const items: DatasetItem[] = [];
+  for (let i = 0; i < BATCH; i++) items.push(await dataset.getItem(i, new SeededRandom(1, i)));
+  const ms: Record<string, number> = {
+    decodeJpeg320: await perCall(STAGE_REPEATS, (k) => decodeImage(files[k % files.length]!)),
+    decodePng320: await perCall(STAGE_REPEATS, () => decodeImage(pngFile)),
+    resize640x480To320Linear: await perCall(STAGE_REPEATS, () => resizeImage(big, 320, 240, 'linear')),
+    resize640x480To320Area: await perCall(STAGE_REPEATS, () => resizeImage(big, 320, 240, 'area')),
+    mosaicWithWarp: await perCall(STAGE_REPEATS, (k) => loadMosaic(mosaicSource, k % decoded.length, hyp, rng)),
+    warpAffine640To320: await perCall(STAGE_REPEATS, () => randomPerspective(canvas, new Float32Array(0), hyp, rng, [-IMG / 2, -IMG / 2])),
+    hsv320: await perCall(STAGE_REPEATS, (k) => augmentHsv(decoded[k % decoded.length]!, hyp.hsv_h, hyp.hsv_s, hyp.hsv_v, rng)),
+    flipLr320: await perCall(STAGE_REPEATS, (k) => flipImageLeftRight(decoded[k % decoded.length]!)),
+    letterbox640x480To320: await perCall(STAGE_REPEATS, () => letterbox(big, IMG, { auto: false })),
+    hwcToChw320: await perCall(STAGE_REPEATS, (k) => hwcToChw(decoded[k % decoded.length]!)),
+    collatePerImage: (await perCall(50, () => collate(items))) / BATCH,
+    transferPerImage: (await transferMs(BATCH * 3 * IMG * IMG)) / BATCH,
+  };
+  for (const k of Object.keys(ms)) ms[k] = Math.round(ms[k]! * 1000) / 1000;
+  return ms;
+}
+
+async function loaderThroughput(source: LabelledImages, cache: 'ram' | 'disk' | undefined): Promise<number> {
+  const loader = createLoader({ source, imgSize: IMG, augment: true, batchSize: BATCH, shuffle: true, workers: WORKERS, seed: 0, cache });
   try {
-    // Warm-up epoch: starts the workers, compiles the hot loops and (with cache) fills the cache.
+    // Warm-up epoch: starts the workers, compiles the hot loops and (with a cache) fills it.
     loader.setEpoch(0);
     for await (const _ of loader) {
       // discard
@@ -61,31 +111,46 @@ async function measure(source: LabelledImages, imgSize: number, cache: 'ram' | u
   }
 }
 
+const only = process.argv.includes('--stages-only');
 const dir = mkdtempSync(join(tmpdir(), 'tsyolo-bench-data-'));
 try {
-  const source: LabelledImages = { imFiles: [], labels: [], shapes: [] };
-  for (let i = 0; i < N_IMAGES; i++) {
-    const file = join(dir, `im${String(i).padStart(4, '0')}.jpg`);
-    source.labels.push(await makeImage(file, i));
-    source.imFiles.push(file);
-    source.shapes.push([640, 480]);
-  }
+  await generateDigits({ out: dir, train: 800, val: 0, img: IMG });
+  const imageDir = join(dir, 'images', 'train');
+  const index = await buildDatasetIndex([imageDir], { cache: false });
+  const source: LabelledImages = { imFiles: index.imFiles, labels: index.labels, shapes: index.shapes };
+  const pngFile = join(dir, 'scene.png');
+  await sharp(index.imFiles[0]!).png().toFile(pngFile);
+  const dataset = new YoloDataset(source, { imgSize: IMG, augment: true });
   const load = loadavg()[0]!;
-  const results: Array<{ img: number; workers: number; cache: string; imagesPerSecond: number }> = [];
-  for (const cache of [undefined, 'ram'] as const) {
-    for (const img of [320, 640]) {
-      const ips = await measure(source, img, cache);
-      results.push({ img, workers: WORKERS, cache: cache ?? 'none', imagesPerSecond: Math.round(ips * 10) / 10 });
-      console.log(`img ${img}, ${WORKERS} workers, cache ${cache ?? 'none'}: ${ips.toFixed(1)} images/s`);
+
+  const backends: PixelBackendName[] = pixelBackend().name === 'opencv' ? ['opencv', 'typescript'] : ['typescript'];
+  const stages: Record<string, Record<string, number>> = {};
+  const loader: Array<{ img: number; workers: number; batch: number; cache: string; pixels: string; imagesPerSecond: number }> = [];
+  for (const name of backends) {
+    setPixelBackend(name);
+    stages[name] = await stageCosts(dataset, pngFile);
+    console.log(`stage ms/img (${name}):`, stages[name]);
+  }
+  if (!only) {
+    for (const name of backends) {
+      // Workers pick their backend from the environment they inherit.
+      process.env.TSYOLO_PIXELS = name;
+      for (const cache of [undefined, 'ram', 'disk'] as const) {
+        if (cache === 'disk') for (const f of readdirSync(imageDir)) if (f.endsWith('.npy')) rmSync(join(imageDir, f));
+        const ips = await loaderThroughput(source, cache);
+        loader.push({ img: IMG, workers: WORKERS, batch: BATCH, cache: cache ?? 'none', pixels: name, imagesPerSecond: Math.round(ips * 10) / 10 });
+        console.log(`loader @${IMG}, ${WORKERS} workers, batch ${BATCH}, cache ${cache ?? 'none'}, ${name} pixels: ${ips.toFixed(1)} images/s`);
+      }
     }
   }
   const cpu = cpus();
   const out = {
     machine: `${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length} cores, Node ${process.version}, load average ${load.toFixed(2)} at start`,
-    dataset: `${N_IMAGES} generated 640×480 JPEGs, full training augmentation (hyp.scratch-low), batch ${BATCH}`,
-    results,
+    dataset: `the digit scenes (800 × ${IMG}×${IMG} JPEGs, src/data/digits.ts), --img ${IMG}, full training augmentation (hyp.scratch-low)`,
+    stageMsPerImage: stages,
+    results: loader,
   };
-  const file = join(dirname(fileURLToPath(import.meta.url)), 'results', 'data.json');
+  const file = join(dirname(fileURLToPath(import.meta.url)), 'results', only ? 'data-stages.json' : 'data.json');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   console.log(`wrote ${file}`);

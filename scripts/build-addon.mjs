@@ -10,19 +10,27 @@ import { fileURLToPath } from 'node:url';
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const nativeDir = join(packageRoot, 'native');
 export const addonPath = join(nativeDir, 'build', 'Release', 'tsyolo_native.node');
-const stampFile = join(nativeDir, 'build', 'tsyolo-stamp');
+// The image addon (OpenCV pixel ops for the data loader) is a node-gyp project of its own: it links OpenCV and no
+// libtorch, so each builds without the other and a change to one never recompiles the other.
+const imageDir = join(nativeDir, 'image');
+export const imageAddonPath = join(imageDir, 'build', 'Release', 'tsyolo_image.node');
 
-/** What the built addon depends on: its sources, the libtorch it links and the Node it was built for. */
-function addonKey(libtorch) {
-  const sources = readdirSync(join(nativeDir, 'src')).map((f) => join(nativeDir, 'src', f)).sort();
-  const h = createHash('sha256').update(JSON.stringify(libtorch) + process.version);
-  for (const f of [...sources, join(nativeDir, 'binding.gyp')]) h.update(f).update(readFileSync(f));
+/** What a built addon depends on: its sources, the library it links and the Node it was built for. */
+function addonKey(projectDir, library) {
+  const sources = readdirSync(join(projectDir, 'src')).map((f) => join(projectDir, 'src', f)).sort();
+  const h = createHash('sha256').update(JSON.stringify(library) + process.version);
+  for (const f of [...sources, join(projectDir, 'binding.gyp')]) h.update(f).update(readFileSync(f));
   return h.digest('hex');
+}
+
+function isCurrent(projectDir, output, library) {
+  const stampFile = join(projectDir, 'build', 'tsyolo-stamp');
+  return existsSync(output) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === addonKey(projectDir, library);
 }
 
 /** True when the addon exists and was built from the current sources against this libtorch. */
 export function addonIsCurrent(libtorch) {
-  return existsSync(addonPath) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === addonKey(libtorch);
+  return isCurrent(nativeDir, addonPath, libtorch);
 }
 
 function nodeGypPath() {
@@ -34,15 +42,28 @@ function nodeGypPath() {
   throw new Error('node-gyp not found (it ships with npm); install it with `npm install -g node-gyp`');
 }
 
+/** node-gyp rebuild of one project folder, then its stamp. Throws when node-gyp fails. */
+function gypBuild(projectDir, library) {
+  // Build against the headers of the running Node (no header download: there may be no network).
+  const nodeDir = process.env.npm_config_nodedir || join(dirname(process.execPath), '..');
+  const nodeDirArgs = existsSync(join(nodeDir, 'include', 'node', 'node_api.h')) ? [`--nodedir=${nodeDir}`] : [];
+  const r = spawnSync(process.execPath, [nodeGypPath(), 'rebuild', '--release', '-j', '2', ...nodeDirArgs], { stdio: 'inherit', cwd: projectDir });
+  if (r.status !== 0) throw new Error(`node-gyp rebuild in ${projectDir} failed (exit ${r.status ?? r.signal})`);
+  writeFileSync(join(projectDir, 'build', 'tsyolo-stamp'), addonKey(projectDir, library));
+}
+
 /** Builds the addon unless it is current; `log` reports that a build starts. Throws when node-gyp fails. */
 export function buildAddon(libtorch, log) {
   if (addonIsCurrent(libtorch)) return false;
   log(`building the native addon against libtorch from ${libtorch.source} (${libtorch.libDir}); this takes a minute or two`);
-  // Build against the headers of the running Node (no header download: there may be no network).
-  const nodeDir = process.env.npm_config_nodedir || join(dirname(process.execPath), '..');
-  const nodeDirArgs = existsSync(join(nodeDir, 'include', 'node', 'node_api.h')) ? [`--nodedir=${nodeDir}`] : [];
-  const r = spawnSync(process.execPath, [nodeGypPath(), 'rebuild', '--release', '-j', '2', ...nodeDirArgs], { stdio: 'inherit', cwd: nativeDir });
-  if (r.status !== 0) throw new Error(`node-gyp rebuild in ${nativeDir} failed (exit ${r.status ?? r.signal})`);
-  writeFileSync(stampFile, addonKey(libtorch));
+  gypBuild(nativeDir, libtorch);
+  return true;
+}
+
+/** Builds the image addon against `opencv` (find-opencv.mjs) unless it is current. Throws when node-gyp fails. */
+export function buildImageAddon(opencv, log) {
+  if (isCurrent(imageDir, imageAddonPath, opencv)) return false;
+  log(`building the image addon against OpenCV ${opencv.version} (${opencv.libDir})`);
+  gypBuild(imageDir, opencv);
   return true;
 }

@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildAddon } from './build-addon.mjs';
+import { buildAddon, buildImageAddon } from './build-addon.mjs';
 import { findLibtorch } from './find-libtorch.mjs';
+import { OPENCV_HINT, findOpencv } from './find-opencv.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -103,6 +104,26 @@ function ensureAddon(lt) {
   }
 }
 
+// The data loader's pixel work (resize, warps, HSV, decoding) runs on OpenCV through the image addon, a node-gyp
+// project of its own (native/image/). Optional: without OpenCV the loader runs its TypeScript ports; as root,
+// set-up installs it; otherwise it prints the command and carries on.
+function ensureImageAddon() {
+  let cv = findOpencv();
+  if (!cv && isRoot) {
+    aptInstall(['libopencv-dev'], 'the data loader\'s OpenCV pixel operations');
+    cv = findOpencv();
+  }
+  if (!cv) {
+    log(`OpenCV not found: the data loader uses its TypeScript pixel ports (slower). For OpenCV, run as root: apt-get update && ${OPENCV_HINT.replace('apt-get install', 'apt-get install -y --no-install-recommends')}`);
+    return;
+  }
+  try {
+    buildImageAddon(cv, log);
+  } catch (e) {
+    fail(e.message);
+  }
+}
+
 if (!args.has('--native-only')) ensureNodeModules();
 if (!args.has('--native-only')) aptInstall(['fonts-dejavu-core'], 'fonts for plots and labels');
 // Deployment tests: Chromium drives the browser demo; python3-onnx's checker validates exported ONNX files.
@@ -111,3 +132,4 @@ if (!args.has('--native-only')) aptInstall(['chromium', 'python3-onnx'], 'the br
 if (!args.has('--native-only')) aptInstall(['ffmpeg'], 'video sources for detect (ffmpeg)');
 if (args.has('--bench')) aptInstall(['python3-torch'], 'the PyTorch baselines of the benchmarks');
 ensureAddon(withGlooHeaders(ensureLibtorch()));
+ensureImageAddon();

@@ -1,9 +1,11 @@
-// Image decoding for datasets: sharp (libvips) for JPEG/PNG/WebP/TIFF, our own decoder for BMP, which libvips
-// lacks. Files are read into memory first so that libvips never serves a stale cached copy of a path that
+// Image decoding for datasets: OpenCV's imdecode for JPEG and PNG when the image addon is built (cv2.imread's
+// decoder, so YOLOv5's pixels, without leaving the calling thread), else sharp (libvips) for JPEG/PNG/WebP/TIFF;
+// our own decoder for BMP, which libvips lacks. Files are read into memory first so that libvips never serves a stale cached copy of a path that
 // changed on disk, and so that empty files get a clear message.
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { decodeBmp, isBmp, parseBmpHeader } from './bmp-decode.ts';
+import { pixelBackend } from './pixel-backend.ts';
 
 /** Decoded image: height·width·3 bytes, HWC, RGB, EXIF orientation applied. */
 export interface DecodedImage {
@@ -39,6 +41,10 @@ const DECODABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'bmp']);
 /** EXIF orientations 5–8 rotate by ±90°, so width and height swap. */
 function swapsAxes(orientation: number | undefined): boolean {
   return orientation !== undefined && orientation >= 5 && orientation <= 8;
+}
+
+function isPng(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
 }
 
 function isJpeg(bytes: Uint8Array): boolean {
@@ -119,6 +125,13 @@ export async function decodeImageBytes(bytes: Uint8Array, name = 'image buffer')
     } catch (e) {
       throw new ImageReadError(name, (e as Error).message);
     }
+  }
+  // libjpeg under OpenCV decodes a truncated JPEG to a grey-filled image with only a warning on stderr, so
+  // OpenCV gets complete JPEGs only (ending in the end-of-image marker, which entropy-coded data cannot contain);
+  // sharp reports the others (or reads them, when the marker alone is missing).
+  if ((isJpeg(bytes) && endsWithJpegEoi(bytes)) || isPng(bytes)) {
+    const decoded = pixelBackend().decode?.(bytes);
+    if (decoded) return decoded;
   }
   return decodeWithSharp(name, bytes);
 }

@@ -2,7 +2,7 @@
 // `auto`, only up to the next stride multiple).
 import { roundHalfEven } from '../compat/python.ts';
 import { PAD_VALUE, padImage, type RgbImage } from './image-buffer.ts';
-import { resizeImage } from './resize.ts';
+import { resizeImage, type Interpolation } from './resize.ts';
 
 export interface LetterboxOptions {
   /** Border grey level (YOLOv5: 114). */
@@ -14,6 +14,8 @@ export interface LetterboxOptions {
   /** Allow enlarging (default true); false only shrinks. */
   scaleup?: boolean;
   stride?: number;
+  /** The resize to use (default: the TypeScript port of cv2.resize; the loader passes OpenCV's when built). */
+  resize?: (im: RgbImage, width: number, height: number, interpolation: Interpolation) => RgbImage;
 }
 
 export interface LetterboxGeometry {
@@ -93,7 +95,7 @@ export function letterbox(
 ): LetterboxResult {
   const g = letterboxGeometry(im.height, im.width, newShape, opts);
   const resized =
-    im.width !== g.newUnpad[0] || im.height !== g.newUnpad[1] ? resizeImage(im, g.newUnpad[0], g.newUnpad[1], 'linear') : im;
+    im.width !== g.newUnpad[0] || im.height !== g.newUnpad[1] ? (opts.resize ?? resizeImage)(im, g.newUnpad[0], g.newUnpad[1], 'linear') : im;
   const image = padImage(resized, g.top, g.bottom, g.left, g.right, opts.color ?? PAD_VALUE);
   return { image, ratio: g.ratio, pad: g.pad };
 }

@@ -25,6 +25,8 @@ export interface LoaderOptions extends Omit<YoloDatasetOptions, 'batchSize'> {
   prefetch?: number;
   /** Distributed training: this rank's share of each epoch's order (DistributedSampler). */
   shard?: Shard;
+  /** Where the image cache reports (YOLOv5's "Caching images" / "not caching images" lines); default: silent. */
+  log?: (line: string) => void;
 }
 
 /** Domain separator of the epoch-order generator (items use 1, see batch.ts). */
@@ -95,7 +97,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.dropLast = opts.dropLast ?? false;
     this.prefetch = Math.max(1, opts.prefetch ?? 2);
     if (opts.shard) checkShard(opts.shard);
-    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, shard: _shard, ...datasetOptions } = opts;
+    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, shard: _shard, log: _l, ...datasetOptions } = opts;
     this.dataset = new YoloDataset(source, { ...datasetOptions, batchSize });
   }
 
@@ -156,16 +158,36 @@ export class DataLoader implements AsyncIterable<Batch> {
     return this.started;
   }
 
+  /** Fills the image cache before the first batch: RAM (when it fits, checked first as YOLOv5 does) or disk. */
+  private async fillCache(): Promise<void> {
+    const log = this.opts.log ?? (() => {});
+    const dataset = this.dataset;
+    if (dataset.cache === 'ram') {
+      const check = dataset.checkCacheRam();
+      if (!check.fits) {
+        log(check.message);
+        dataset.dropRamCache();
+        return;
+      }
+      await dataset.cacheImages({ shared: this.workers > 0 });
+      log(`Caching images (${(check.requiredBytes / 2 ** 30).toFixed(1)}GB ram)`);
+    } else if (dataset.cache === 'disk') {
+      const bytes = await dataset.cacheImagesToDisk();
+      log(`Caching images (${(bytes / 2 ** 30).toFixed(1)}GB disk)`);
+    }
+  }
+
   private async spawn(): Promise<void> {
-    if (this.opts.cache === 'ram') await this.dataset.cacheImages({ shared: this.workers > 0 });
+    await this.fillCache();
     if (this.workers === 0) return;
-    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, readImage: _r, shard: _shard, ...options } = this.opts;
+    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, readImage: _r, pixels: _px, shard: _shard, log: _l, ...options } = this.opts;
+    const cache = this.dataset.cache;
     const data: LoaderWorkerData = {
       entry: WORKER_ENTRY,
       // Only what the dataset reads (a DatasetIndex carries more).
       source: { imFiles: source.imFiles, labels: source.labels, shapes: source.shapes },
-      options: { ...options, batchSize },
-      cache: this.opts.cache === 'ram' ? this.dataset.cachedImages() : undefined,
+      options: { ...options, batchSize, cache },
+      cache: cache === 'ram' ? this.dataset.cachedImages() : undefined,
     };
     for (let w = 0; w < this.workers; w++) {
       const worker = new Worker(WORKER_BOOT, { workerData: data });

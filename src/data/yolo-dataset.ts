@@ -8,9 +8,10 @@ import { flipImageLeftRight, flipImageUpDown, flipLabelsLeftRight, flipLabelsUpD
 import { randomPerspective } from './augment/random-perspective.ts';
 import { resolveHyp, type AugmentationHyp } from './hyp.ts';
 import { assertRgbImage, hwcToChw, type RgbImage } from './image-buffer.ts';
+import { checkCacheRam, hasImageNpy, npyPathOf, readImageNpy, resizedSize, writeImageNpy, type RamCacheCheck } from './image-cache.ts';
 import { letterbox } from './letterbox.ts';
+import { pixelBackend, type PixelOps } from './pixel-backend.ts';
 import { computeRectBatches } from './rect-batches.ts';
-import { resizeImage } from './resize.ts';
 import type { SeededRandom } from './seeded-random.ts';
 
 /** The parts of a DatasetIndex (src/data/dataset-index.ts) the dataset needs. */
@@ -34,13 +35,20 @@ export interface YoloDatasetOptions {
   stride?: number;
   /** Extra stride fraction added to rect shapes (YOLOv5 val uses 0.5). */
   pad?: number;
-  /** Keep resized images in memory after the first load. */
-  cache?: 'ram';
+  /**
+   * 'ram': keep resized images in memory after the first load; 'disk': read each image from the `.npy` beside it
+   * (written by cacheImagesToDisk(), YOLOv5's format) instead of decoding it.
+   */
+  cache?: ImageCacheMode;
   /** Map every class to 0. */
   singleCls?: boolean;
   /** Custom image reader (default: decodeImage from image-decode.ts). Not transferable to loader workers. */
   readImage?: (path: string) => Promise<RgbImage>;
+  /** Pixel operations (default: pixelBackend(), OpenCV when built). Loader workers pick their own. */
+  pixels?: PixelOps;
 }
+
+export type ImageCacheMode = 'ram' | 'disk';
 
 /** How a validation image maps back to its original: YOLOv5's ((h0, w0), ((h/h0, w/w0), (dw, dh))). */
 export interface ItemShapes {
@@ -87,10 +95,12 @@ export class YoloDataset implements MosaicSource {
   readonly stride: number;
   readonly pad: number;
   readonly hyp: AugmentationHyp;
-  readonly cache: 'ram' | undefined;
+  /** The image cache in use (undefined once dropRamCache() turned a RAM cache off). */
+  cache: ImageCacheMode | undefined;
   /** Rect mode: batch index of each image and [h, w] shape of each batch. */
   readonly batchIndex: Int32Array | undefined;
   readonly batchShapes: Array<[number, number]> | undefined;
+  readonly pixels: PixelOps;
   private readonly readImage: (path: string) => Promise<RgbImage>;
   private readonly ims: Array<CachedImage | undefined>;
 
@@ -112,6 +122,7 @@ export class YoloDataset implements MosaicSource {
     this.hyp = resolveHyp(opts.hyp);
     this.cache = opts.cache;
     this.readImage = opts.readImage ?? decodeWithSharedDecoder;
+    this.pixels = opts.pixels ?? pixelBackend();
     if (!Number.isInteger(this.imgSize) || this.imgSize < this.stride) {
       throw new Error(`YoloDataset: imgSize ${this.imgSize} must be an integer ≥ stride ${this.stride}`);
     }
@@ -152,8 +163,10 @@ export class YoloDataset implements MosaicSource {
     return loaded;
   }
 
-  private async readAndResize(index: number): Promise<LoadedImage> {
+  /** The image at its original size: the disk cache's `.npy` when there is one, else the decoded file. */
+  private async readOriginal(index: number): Promise<RgbImage> {
     const path = this.imFiles[index]!;
+    if (this.cache === 'disk' && hasImageNpy(path)) return readImageNpy(npyPathOf(path), path);
     let im: RgbImage;
     try {
       im = await this.readImage(path);
@@ -162,15 +175,53 @@ export class YoloDataset implements MosaicSource {
       const reason = (e as Error).message;
       throw new Error(reason.includes(path) ? `Image Not Found or unreadable: ${reason}` : `Image Not Found or unreadable ${path}: ${reason}`);
     }
+    return im;
+  }
+
+  private async readAndResize(index: number): Promise<LoadedImage> {
+    let im = await this.readOriginal(index);
     const h0 = im.height;
     const w0 = im.width;
     const r = this.imgSize / Math.max(h0, w0);
     if (r !== 1) {
       const interp = this.augment || r > 1 ? 'linear' : 'area';
       // v7.0 truncates (int(w0·r)); a 1-pixel floor keeps extreme aspect ratios from vanishing.
-      im = resizeImage(im, Math.max(1, Math.trunc(w0 * r)), Math.max(1, Math.trunc(h0 * r)), interp);
+      const [w, h] = resizedSize(w0, h0, this.imgSize);
+      im = this.pixels.resize(im, w, h, interp);
     }
     return { image: im, h0, w0 };
+  }
+
+  /** check_cache_ram: whether the RAM cache of this dataset fits in available memory (10 % margin). */
+  checkCacheRam(availableBytes?: number): RamCacheCheck {
+    return checkCacheRam(this.shapes, this.imgSize, availableBytes);
+  }
+
+  /** Turns the RAM cache off (YOLOv5 does when check_cache_ram fails); images are then decoded on every load. */
+  dropRamCache(): void {
+    if (this.cache !== 'ram') return;
+    this.cache = undefined;
+    this.ims.fill(undefined);
+  }
+
+  /**
+   * cache_images_to_disk: writes the `.npy` of every image that has none (decoded at its original size, BGR, as
+   * YOLOv5 writes them); returns the bytes of image data the cache holds.
+   */
+  async cacheImagesToDisk(): Promise<number> {
+    let bytes = 0;
+    for (let i = 0; i < this.size; i++) {
+      const path = this.imFiles[i]!;
+      const [w, h] = this.shapes[i]!;
+      if (!hasImageNpy(path)) {
+        const im = await this.readOriginal(i);
+        writeImageNpy(npyPathOf(path), im);
+        bytes += im.data.length;
+      } else {
+        bytes += w * h * 3;
+      }
+    }
+    return bytes;
   }
 
   /** Fills the RAM cache (all images), optionally in SharedArrayBuffers so loader workers can read them without copies. */
@@ -218,11 +269,11 @@ export class YoloDataset implements MosaicSource {
     let shapes: ItemShapes | null = null;
 
     if (this.mosaic && rng.random() < hyp.mosaic) {
-      const first = await loadMosaic(this, index, hyp, rng);
+      const first = await loadMosaic(this, index, hyp, rng, this.pixels);
       img = first.image;
       pixelLabels = first.targets;
       if (rng.random() < hyp.mixup) {
-        const second = await loadMosaic(this, rng.randint(0, this.size - 1), hyp, rng);
+        const second = await loadMosaic(this, rng.randint(0, this.size - 1), hyp, rng, this.pixels);
         const mixed = mixup(img, pixelLabels, second.image, second.targets, rng);
         img = mixed.image;
         pixelLabels = mixed.labels;
@@ -232,7 +283,7 @@ export class YoloDataset implements MosaicSource {
       const h = image.height;
       const w = image.width;
       const shape = this.rect ? this.batchShapes![this.batchIndex![index]!]! : this.imgSize;
-      const lb = letterbox(image, shape, { auto: false, scaleup: this.augment });
+      const lb = letterbox(image, shape, { auto: false, scaleup: this.augment, resize: this.pixels.resize });
       img = lb.image;
       shapes = { original: [h0, w0], ratio: [h / h0, w / w0], pad: lb.pad };
       const labels = this.labels[index]!;
@@ -248,7 +299,7 @@ export class YoloDataset implements MosaicSource {
         pixelLabels[r + 4] = gh * (cy + bh / 2) + lb.pad[1];
       }
       if (this.augment) {
-        const warped = randomPerspective(img, pixelLabels, hyp, rng);
+        const warped = randomPerspective(img, pixelLabels, hyp, rng, [0, 0], this.pixels);
         img = warped.image;
         pixelLabels = warped.targets;
       }
@@ -258,7 +309,7 @@ export class YoloDataset implements MosaicSource {
 
     if (this.augment) {
       // img is always a fresh buffer here (letterbox and mosaic allocate), so in-place edits never reach the cache.
-      augmentHsv(img, hyp.hsv_h, hyp.hsv_s, hyp.hsv_v, rng);
+      augmentHsv(img, hyp.hsv_h, hyp.hsv_s, hyp.hsv_v, rng, this.pixels.applyHsvGains);
       if (rng.random() < hyp.flipud) {
         flipImageUpDown(img);
         flipLabelsUpDown(labels);

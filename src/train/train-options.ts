@@ -24,7 +24,7 @@ export interface TrainOptions {
   existOk: boolean;
   /** true: the newest last.safetensors under --project; a string: that checkpoint. */
   resume: boolean | string;
-  cache: 'ram' | undefined;
+  cache: 'ram' | 'disk' | undefined;
   optimizer: OptimizerName;
   cosLr: boolean;
   patience: number;
@@ -49,10 +49,12 @@ export interface TrainOptions {
   ddpTimeout: number;
 }
 
-function cache(raw: unknown, name: string): 'ram' | undefined {
+/** YOLOv5's --cache: alone means ram; 'disk' writes a .npy beside each image. */
+function cache(raw: unknown, name: string): 'ram' | 'disk' | undefined {
   if (raw === true || raw === 'ram') return 'ram';
+  if (raw === 'disk') return 'disk';
   if (raw === false) return undefined;
-  throw new Error(`${name} takes 'ram' (disk caching is not supported), got '${String(raw)}'`);
+  throw new Error(`${name} takes 'ram' or 'disk', got '${String(raw)}'`);
 }
 
 function resume(raw: unknown, name: string): boolean | string {
@@ -80,7 +82,7 @@ export const TRAIN_OPTIONS: OptionTable<TrainOptions> = {
   workers: WORKERS_OPTION,
   ...runFolderOptions('runs/train'),
   resume: { flags: '--resume [last]', help: 'resume the newest run, or the given last.safetensors', default: false, read: resume },
-  cache: { flags: '--cache [ram]', help: 'keep decoded images in RAM', default: undefined, read: cache },
+  cache: { flags: '--cache [ram|disk]', help: "cache images: 'ram' (alone: ram) or 'disk' (a .npy beside each image)", default: undefined, read: cache },
   optimizer: { flags: '--optimizer <name>', help: 'SGD, Adam or AdamW', default: 'SGD', read: oneOf<OptimizerName>(['SGD', 'Adam', 'AdamW']) },
   cosLr: { flags: '--cos-lr', help: 'cosine LR schedule', default: false, read: flag },
   patience: { flags: '--patience <n>', help: 'early-stopping patience (epochs without improvement)', default: 100, read: nonNegativeInteger },

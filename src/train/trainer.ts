@@ -150,7 +150,7 @@ async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
     // DDP: each rank loads its share of every epoch (--batch / ranks per batch).
     const rankBatch = opt.batchSize / dist.worldSize;
     const shard = dist.worldSize > 1 ? { rank: dist.rank, worldSize: dist.worldSize } : undefined;
-    const loader = createLoader({ source: index, batchSize: rankBatch, imgSize: imgsz, stride: gs, augment: true, hyp, rect: false, cache: opt.cache, singleCls: opt.singleCls, workers: opt.workers, shuffle: true, seed: opt.seed, shard });
+    const loader = createLoader({ source: index, batchSize: rankBatch, imgSize: imgsz, stride: gs, augment: true, hyp, rect: false, cache: opt.cache, singleCls: opt.singleCls, workers: opt.workers, shuffle: true, seed: opt.seed, shard, log: dist.isMaster ? (line) => run.log(`train: ${line}`) : undefined });
     const valLoader = dist.isMaster ? await createValLoader({ data, batchSize: rankBatch * 2, imgsz, stride: gs, singleCls: opt.singleCls, workers: opt.workers }) : null;
     if (!run.resume && dist.isMaster) await prepareFreshModel({ run, model, names, imgsz }, index, hyp);
     // Loss gains scale with layers, classes and image size (train.py).

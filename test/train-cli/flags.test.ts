@@ -40,6 +40,21 @@ for (const [flag, value, name] of [
   });
 }
 
+test("--cache takes 'ram' (also alone) or 'disk'; anything else is refused naming the flag", async () => {
+  const r = await runCli([...baseArgs(data, project), '--cache', 'ssd', '--noplots'], base);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stderr, /^tsyolo: error: --cache takes 'ram' or 'disk', got 'ssd'/);
+});
+
+test('--cache disk writes a .npy beside each training image and says so', async () => {
+  const r = await runCli([...baseArgs(data, project), '--cache', 'disk', '--epochs', '1', '--noplots', '--noval', '--name', 'cachedisk'], base);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /train: Caching images \(0\.0GB disk\)/);
+  const images = join(base, 'digits', 'images', 'train');
+  const jpgs = readdirSync(images).filter((f) => f.endsWith('.jpg'));
+  assert.ok(jpgs.length > 0 && jpgs.every((f) => existsSync(join(images, f.replace(/\.jpg$/, '.npy')))), 'one .npy per image');
+});
+
 test('--img 31 is rounded up to a stride multiple (at least 2 strides) with YOLOv5’s warning', async () => {
   const r = await runCli([...withFlag('--img', '31'), '--epochs', '1', '--noplots', '--noval', '--name', 'img31'], base);
   assert.equal(r.code, 0, r.stderr);

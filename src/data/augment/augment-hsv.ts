@@ -125,14 +125,22 @@ export function applyHsvGains(im: RgbImage, gains: readonly [number, number, num
 
 /**
  * augment_hsv(im, hgain, sgain, vgain) in place: gains r = U(−1, 1)·[hgain, sgain, vgain] + 1. All gains 0
- * leaves the image untouched and draws no random numbers, as in YOLOv5.
+ * leaves the image untouched and draws no random numbers, as in YOLOv5. `apply` does the pixel work (the
+ * TypeScript port by default; the loader passes its PixelOps').
  */
-export function augmentHsv(im: RgbImage, hgain: number, sgain: number, vgain: number, rng: SeededRandom): void {
+export function augmentHsv(
+  im: RgbImage,
+  hgain: number,
+  sgain: number,
+  vgain: number,
+  rng: SeededRandom,
+  apply: (im: RgbImage, gains: readonly [number, number, number]) => void = applyHsvGains,
+): void {
   if (!hgain && !sgain && !vgain) return;
   const gains: [number, number, number] = [
     rng.uniform(-1, 1) * hgain + 1,
     rng.uniform(-1, 1) * sgain + 1,
     rng.uniform(-1, 1) * vgain + 1,
   ];
-  applyHsvGains(im, gains);
+  apply(im, gains);
 }

@@ -1,6 +1,7 @@
 // YOLOv5's load_mosaic(): four images tiled around a random centre on a 2s×2s grey canvas, then one
 // random_perspective that also crops the canvas back to s×s (border = −s/2).
 import { createImage, PAD_VALUE, pasteRegion, type RgbImage } from '../image-buffer.ts';
+import { TYPESCRIPT_PIXELS, type PixelOps } from '../pixel-ops.ts';
 import type { SeededRandom } from '../seeded-random.ts';
 import { randomPerspective, type PerspectiveParams } from './random-perspective.ts';
 
@@ -57,6 +58,7 @@ export async function loadMosaic(
   index: number,
   params: PerspectiveParams,
   rng: SeededRandom,
+  pixels: PixelOps = TYPESCRIPT_PIXELS,
 ): Promise<{ image: RgbImage; targets: Float32Array }> {
   const s = source.imgSize;
   const border = Math.floor(-s / 2); // Python: -img_size // 2
@@ -98,6 +100,6 @@ export async function loadMosaic(
     off += p.length;
   }
   // copy_paste needs polygon segments; box-only labels have none, so (as in YOLOv5) it changes nothing here.
-  const warped = randomPerspective(canvas, targets, params, rng, [border, border]);
+  const warped = randomPerspective(canvas, targets, params, rng, [border, border], pixels);
   return { image: warped.image, targets: warped.targets };
 }

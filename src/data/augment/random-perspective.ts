@@ -2,8 +2,8 @@
 // The matrix is M = T·S·R·P·C (centre, perspective, rotation+scale, shear, translation — applied right to left).
 import type { RgbImage } from '../image-buffer.ts';
 import { PAD_VALUE } from '../image-buffer.ts';
+import { TYPESCRIPT_PIXELS, type PixelOps } from '../pixel-ops.ts';
 import type { SeededRandom } from '../seeded-random.ts';
-import { warpAffine, warpPerspective } from './warp.ts';
 
 export interface PerspectiveParams {
   /** Rotation range ±degrees. */
@@ -168,6 +168,7 @@ export function randomPerspective(
   params: PerspectiveParams,
   rng: SeededRandom,
   border: readonly [number, number] = [0, 0],
+  pixels: PixelOps = TYPESCRIPT_PIXELS,
 ): { image: RgbImage; targets: Float32Array } {
   const height = im.height + border[0] * 2;
   const width = im.width + border[1] * 2;
@@ -177,8 +178,8 @@ export function randomPerspective(
   let image = im;
   if (border[0] !== 0 || border[1] !== 0 || !isIdentity) {
     image = params.perspective
-      ? warpPerspective(im, M, width, height, PAD_VALUE)
-      : warpAffine(im, M.subarray(0, 6), width, height, PAD_VALUE);
+      ? pixels.warpPerspective(im, M, width, height, PAD_VALUE)
+      : pixels.warpAffine(im, M.subarray(0, 6), width, height, PAD_VALUE);
   }
   return { image, targets: transformBoxes(targets, M, scale, width, height, params.perspective !== 0) };
 }
