@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+import { applyEngineEnvironment } from './engine-environment.ts';
 import { type NativeBinding, OP_NAMES } from './native.generated.ts';
 
 export type { DTypeCode, Handle, NativeBinding } from './native.generated.ts';
@@ -44,6 +45,7 @@ let loaded: NativeBinding | undefined;
 /** Loads the addon now (later calls return it at once). Throws NativeEngineError when it is missing or broken. */
 export function loadNative(): NativeBinding {
   if (loaded) return loaded;
+  applyEngineEnvironment();
   loaded = openAddon(ADDON_PATH);
   // From now on `native.x` is the addon's own function: no indirection per op.
   Object.assign(native, loaded);
