@@ -1,6 +1,6 @@
 // npm run bench — runs every benchmark (engine, model, data, train, infer, and deploy when bench/deploy.ts exists),
 // each in its own process, then writes bench/report.md: one table of tsyolo against its baselines and goals (plus
-// bench:soak's and bench:train-e2e's rows when their JSON exists; they are run on their own), with
+// bench:soak's, bench:train-e2e's and bench:ddp's rows when their JSON exists; they are run on their own), with
 // the machine and the date. `--no-run` only re-renders the report from the JSON files already in bench/results.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -146,6 +146,34 @@ function trainE2eRows(j: Json): Row[] {
 }
 
 /** A results layout report.ts does not know: every object with a numeric `ratio` becomes a row. */
+/** bench:ddp (reported when its JSON exists; run on its own: it trains twice and starts rank processes). */
+function ddpRows(j: Json): Row[] {
+  const s = j.settings;
+  const rows: Row[] = [
+    {
+      benchmark: 'ddp',
+      measure: `${s.cfg} training @${s.img}, batch ${s.batch} total: 2 ranks × 1 thread vs 1 process × 2 threads`,
+      tsyolo: `${fmt(j.ddp.imagesPerSecond)} img/s`,
+      baseline: `${fmt(j.single.imagesPerSecond)} img/s`,
+      ratio: j.speedup,
+      goal: '—',
+      met: null,
+    },
+  ];
+  for (const r of j.allreduce as Json[]) {
+    rows.push({
+      benchmark: 'ddp',
+      measure: `all-reduce of ${r.model}'s gradients (${r.megabytes} MB) per step, 2 ranks on 127.0.0.1`,
+      tsyolo: `${fmt(r.medianMs)} ms`,
+      baseline: `~${r.estimatedMs['1Gbit_8machines']} ms (ring, 8 machines on 1 Gbit/s, estimate)`,
+      ratio: null,
+      goal: '—',
+      met: null,
+    });
+  }
+  return rows;
+}
+
 function genericRows(name: string, j: Json): Row[] {
   const rows: Row[] = [];
   const fileGoal = typeof j.goal === 'object' && j.goal ? j.goal : null;
@@ -164,6 +192,13 @@ function genericRows(name: string, j: Json): Row[] {
   walk(j, '');
   return rows;
 }
+
+/** Benchmarks `npm run bench` does not run (too long, or they need more than this machine), reported when present. */
+const RUN_ON_THEIR_OWN: Array<[string, (j: Json) => Row[]]> = [
+  ['train-e2e', trainE2eRows],
+  ['soak', soakRows],
+  ['ddp', ddpRows],
+];
 
 function readResult(name: BenchName): Json | null {
   const file = resultFile(name);
@@ -207,18 +242,12 @@ export function render(failed: BenchName[] = []): string {
       throw new Error(`bench/results/${b}.json does not have the layout report.ts expects: ${(e as Error).message}`);
     }
   }
-  if (existsSync(resultFile('train-e2e'))) {
+  for (const [name, toRows] of RUN_ON_THEIR_OWN) {
+    if (!existsSync(resultFile(name))) continue;
     try {
-      rows.push(...trainE2eRows(JSON.parse(readFileSync(resultFile('train-e2e'), 'utf8')) as Json));
+      rows.push(...toRows(JSON.parse(readFileSync(resultFile(name), 'utf8')) as Json));
     } catch (e) {
-      throw new Error(`bench/results/train-e2e.json does not have the layout report.ts expects: ${(e as Error).message}`);
-    }
-  }
-  if (existsSync(resultFile('soak'))) {
-    try {
-      rows.push(...soakRows(JSON.parse(readFileSync(resultFile('soak'), 'utf8')) as Json));
-    } catch (e) {
-      throw new Error(`bench/results/soak.json does not have the layout report.ts expects: ${(e as Error).message}`);
+      throw new Error(`bench/results/${name}.json does not have the layout report.ts expects: ${(e as Error).message}`);
     }
   }
   const machine = (BENCHES.map((b) => results[b]?.machine).find((m) => m && typeof m === 'object' && 'cpuModel' in m) as MachineDescription | undefined) ?? describeMachine();

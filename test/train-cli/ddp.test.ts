@@ -1,6 +1,6 @@
 // `tsyolo train --nproc-per-node 2` on 127.0.0.1: one run folder whose checkpoint validates; a rank killed with
 // SIGKILL ends the other with an error naming it, a non-zero exit and no half-written checkpoint, and --resume with
-// two ranks finishes that run; Ctrl-C stops every rank with exit 130; --nnodes 2 with two launchers (node ranks 0
+// two ranks finishes that run; a hung rank ends the other after the timeout; Ctrl-C stops every rank with exit 130; --nnodes 2 with two launchers (node ranks 0
 // and 1) trains as one run. Every child has a hard time limit.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -79,6 +79,27 @@ test('a rank killed with SIGKILL ends the other with an error naming it; no half
   assert.match(resumed.stdout, new RegExp(`from epoch ${epoch + 1} to 6 total epochs`));
   assert.deepEqual(readResults(join(project, 'exp', 'results.csv')).rows.map((row) => row[0]), [0, 1, 2, 3, 4, 5]);
   assert.equal(checkpointMeta(last).epoch, '-1', 'the finished run strips last');
+});
+
+test('a rank that hangs (SIGSTOP) ends the other after --ddp-timeout with an error naming it; the launcher then ends the hung rank', async () => {
+  const project = join(base, 'runs', 'hang');
+  const weights = join(project, 'exp', 'weights');
+  const last = join(weights, 'last.safetensors');
+  const args = (await ddpArgs(project, 20)).map((a, i, all) => (all[i - 1] === '--ddp-timeout' ? '30' : a));
+  const run = startCli(args, base);
+  await waitForEpoch(last, 0, run.done, 120_000);
+  const ranks = rankPids(run.child.pid!);
+  const t0 = Date.now();
+  process.kill(ranks.get(1)!, 'SIGSTOP');
+  const r = await run.done;
+  const seconds = (Date.now() - t0) / 1000;
+  assert.ok(seconds < 30 + 2 * 10 + 30, `ended ${seconds.toFixed(0)} s after the hang: the timeout, the launcher's grace periods, slack`);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /error: rank 0: \w+ \(#\d+\) failed on rank 0 of 2: rank 1 did not arrive \(its last step: .*\); .*30000 ms/, r.stderr);
+  assert.match(r.stderr, new RegExp(`rank 1 \\(local rank 1, pid ${ranks.get(1)}\\) was killed by SIGKILL`));
+  assert.throws(() => process.kill(ranks.get(1)!, 0), /ESRCH/, 'the hung rank was ended');
+  assert.deepEqual(leftoverTemps(weights), []);
+  loadModel(last).model.dispose();
 });
 
 test('Ctrl-C (SIGINT to the launcher) stops every rank: exit 130, the last completed epoch kept for --resume', async () => {
