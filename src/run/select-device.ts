@@ -9,7 +9,7 @@ export function selectDevice(device: string, flag = '--device'): string {
   if (d === '') return available > 0 ? 'cuda:0' : 'cpu';
   const index = d === 'cuda' ? '0' : d.replace(/^cuda:/, '');
   if (!/^\d+$/.test(index)) {
-    const hint = index.includes(',') ? ' (several devices: tsyolo trains on one)' : '';
+    const hint = index.includes(',') ? ' (several devices: `tsyolo train --nproc-per-node N` trains one rank per device)' : '';
     throw new Error(`${flag} '${device}' is not a device${hint}; use cpu, 0, cuda or cuda:N`);
   }
   if (Number(index) >= available) {

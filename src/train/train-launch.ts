@@ -33,6 +33,12 @@ function readRankResult(dir: string): TrainResult | null {
 export async function launchTraining(input: TrainInput): Promise<TrainResult> {
   const { log: _log, write, onRunFolder: _onRunFolder, ...options } = input;
   const o = resolveOptions(TRAIN_OPTIONS, { nprocPerNode: options.nprocPerNode, nnodes: options.nnodes, nodeRank: options.nodeRank, masterAddr: options.masterAddr, masterPort: options.masterPort });
+  // Refused here, before any rank starts (a resumed run's batch comes from its checkpoint: the ranks check that).
+  const worldSize = o.nprocPerNode * o.nnodes;
+  const batch = resolveOptions(TRAIN_OPTIONS, { batchSize: options.batchSize }).batchSize;
+  if (!options.resume && batch % worldSize !== 0) {
+    throw new Error(`--batch ${batch} must be a multiple of the ${worldSize} ranks (--nproc-per-node ${o.nprocPerNode} × --nnodes ${o.nnodes}): it is the total, split across ranks`);
+  }
   const out = write ?? ((s: string) => void process.stdout.write(s));
   const dir = mkdtempSync(join(tmpdir(), 'tsyolo-ddp-'));
   try {

@@ -37,6 +37,23 @@ function leftoverTemps(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.includes('.tmp-')) : [];
 }
 
+test('bad DDP flags are refused before any rank starts or any run folder is made, in one line naming the flag', async () => {
+  const project = join(base, 'runs', 'bad');
+  const cases: Array<[string[], RegExp]> = [
+    [['--batch', '5'], /--batch 5 must be a multiple of the 2 ranks \(--nproc-per-node 2 × --nnodes 1\)/],
+    [['--nnodes', '2', '--node-rank', '2'], /--node-rank must be in 0\.\.1 \(--nnodes 2\), got 2/],
+    [['--nproc-per-node', '0'], /--nproc-per-node/],
+  ];
+  for (const [flags, message] of cases) {
+    const args = [...(await ddpArgs(project, 1)), ...flags];
+    const r = await runCli(args, base);
+    assert.equal(r.code, 1, `${flags.join(' ')}: ${r.stdout}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(!existsSync(project), `${flags.join(' ')} made ${project}`);
+  }
+});
+
 test('2 ranks × 2 epochs: one run folder, rank 0 alone logs, the checkpoint validates', async () => {
   const project = join(base, 'runs', 'two');
   const r = await runCli(await ddpArgs(project, 2), base);
