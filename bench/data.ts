@@ -5,7 +5,7 @@
 // 2. the loader alone (2 workers, batch 32, full training augmentation) in images/s, cache none / ram / disk.
 // Writes bench/results/data.json.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
@@ -18,7 +18,7 @@ import { collate } from '../src/data/batch.ts';
 import { buildDatasetIndex } from '../src/data/dataset-index.ts';
 import { generateDigits } from '../src/data/digits.ts';
 import { DEFAULT_HYP } from '../src/data/hyp.ts';
-import { hwcToChw, type RgbImage } from '../src/data/image-buffer.ts';
+import type { RgbImage } from '../src/data/image-buffer.ts';
 import { decodeImage } from '../src/data/image-decode.ts';
 import { letterbox } from '../src/data/letterbox.ts';
 import { createLoader } from '../src/data/loader.ts';
@@ -26,6 +26,7 @@ import { pixelBackend, setPixelBackend, type PixelBackendName } from '../src/dat
 import { resizeImage } from '../src/data/resize.ts';
 import { SeededRandom } from '../src/data/seeded-random.ts';
 import { YoloDataset, type DatasetItem, type LabelledImages } from '../src/data/yolo-dataset.ts';
+import { describeMachine } from './machine.ts';
 
 const IMG = 320;
 const WORKERS = 2;
@@ -65,6 +66,7 @@ async function stageCosts(dataset: YoloDataset, pngFile: string): Promise<Record
   for (let i = 0; i < 64; i++) decoded.push(await decodeImage(files[i]!));
   const big = resizeImage(decoded[0]!, 640, 480, 'linear'); // a 640×480 camera-sized input
   const hyp = DEFAULT_HYP;
+  const px = pixelBackend();
   const mosaicSource = {
     imgSize: IMG,
     size: decoded.length,
@@ -74,18 +76,24 @@ async function stageCosts(dataset: YoloDataset, pngFile: string): Promise<Record
   const rng = new SeededRandom(0);
   const canvas = resizeImage(decoded[0]!, 2 * IMG, 2 * IMG, 'linear');
   const items: DatasetItem[] = [];
-  for (let i = 0; i < BATCH; i++) items.push(await dataset.getItem(i, new SeededRandom(1, i)));
+  const itemDataset = new YoloDataset({ imFiles: dataset.imFiles, labels: dataset.labels, shapes: dataset.shapes }, { imgSize: IMG, augment: true, pixels: px });
+  for (let i = 0; i < BATCH; i++) items.push(await itemDataset.getItem(i, new SeededRandom(1, i)));
+  const first64 = { imFiles: dataset.imFiles.slice(0, 64), labels: dataset.labels.slice(0, 64), shapes: dataset.shapes.slice(0, 64) };
+  const cachedDataset = new YoloDataset(first64, { imgSize: IMG, augment: true, pixels: px, cache: 'ram' });
+  await cachedDataset.cacheImages();
   const ms: Record<string, number> = {
     decodeJpeg320: await perCall(STAGE_REPEATS, (k) => decodeImage(files[k % files.length]!)),
     decodePng320: await perCall(STAGE_REPEATS, () => decodeImage(pngFile)),
-    resize640x480To320Linear: await perCall(STAGE_REPEATS, () => resizeImage(big, 320, 240, 'linear')),
-    resize640x480To320Area: await perCall(STAGE_REPEATS, () => resizeImage(big, 320, 240, 'area')),
-    mosaicWithWarp: await perCall(STAGE_REPEATS, (k) => loadMosaic(mosaicSource, k % decoded.length, hyp, rng)),
-    warpAffine640To320: await perCall(STAGE_REPEATS, () => randomPerspective(canvas, new Float32Array(0), hyp, rng, [-IMG / 2, -IMG / 2])),
-    hsv320: await perCall(STAGE_REPEATS, (k) => augmentHsv(decoded[k % decoded.length]!, hyp.hsv_h, hyp.hsv_s, hyp.hsv_v, rng)),
+    resize640x480To320Linear: await perCall(STAGE_REPEATS, () => px.resize(big, 320, 240, 'linear')),
+    resize640x480To320Area: await perCall(STAGE_REPEATS, () => px.resize(big, 320, 240, 'area')),
+    mosaicWithWarp: await perCall(STAGE_REPEATS, (k) => loadMosaic(mosaicSource, k % decoded.length, hyp, rng, px)),
+    warpAffine640To320: await perCall(STAGE_REPEATS, () => randomPerspective(canvas, new Float32Array(0), hyp, rng, [-IMG / 2, -IMG / 2], px)),
+    hsv320: await perCall(STAGE_REPEATS, (k) => augmentHsv(decoded[k % decoded.length]!, hyp.hsv_h, hyp.hsv_s, hyp.hsv_v, rng, px.applyHsvGains)),
     flipLr320: await perCall(STAGE_REPEATS, (k) => flipImageLeftRight(decoded[k % decoded.length]!)),
-    letterbox640x480To320: await perCall(STAGE_REPEATS, () => letterbox(big, IMG, { auto: false })),
-    hwcToChw320: await perCall(STAGE_REPEATS, (k) => hwcToChw(decoded[k % decoded.length]!)),
+    letterbox640x480To320: await perCall(STAGE_REPEATS, () => letterbox(big, IMG, { auto: false, resize: px.resize })),
+    hwcToChw320: await perCall(STAGE_REPEATS, (k) => px.hwcToChw(decoded[k % decoded.length]!)),
+    wholeItemDecoding: await perCall(100, (k) => itemDataset.getItem((k * 37) % itemDataset.size, new SeededRandom(2, k))),
+    wholeItemRamCache: await perCall(100, (k) => cachedDataset.getItem((k * 37) % 64, new SeededRandom(2, k))),
     collatePerImage: (await perCall(50, () => collate(items))) / BATCH,
     transferPerImage: (await transferMs(BATCH * 3 * IMG * IMG)) / BATCH,
   };
@@ -143,9 +151,11 @@ try {
       }
     }
   }
-  const cpu = cpus();
   const out = {
-    machine: `${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length} cores, Node ${process.version}, load average ${load.toFixed(2)} at start`,
+    machine: describeMachine(),
+    loadAverageAtStart: load,
+    loadAverage: loadavg().map((v) => Math.round(v * 100) / 100),
+    date: new Date().toISOString(),
     dataset: `the digit scenes (800 × ${IMG}×${IMG} JPEGs, src/data/digits.ts), --img ${IMG}, full training augmentation (hyp.scratch-low)`,
     stageMsPerImage: stages,
     results: loader,

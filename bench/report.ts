@@ -54,12 +54,28 @@ function dataRows(j: Json, train: Json | null): Row[] {
     const ratio = consumer && r.img === train?.settings?.img ? Math.round((r.imagesPerSecond / consumer) * 100) / 100 : null;
     return {
       benchmark: 'data',
-      measure: `loader @${r.img}, ${r.workers} workers, cache ${r.cache}`,
+      measure: `loader @${r.img}, ${r.workers} workers${r.batch ? `, batch ${r.batch}` : ''}, cache ${r.cache}${r.pixels ? `, ${r.pixels} pixels` : ''}`,
       tsyolo: `${fmt(r.imagesPerSecond)} img/s`,
       baseline: ratio !== null ? `${fmt(consumer!)} img/s (fastest tsyolo training step)` : '—',
       ...(ratio !== null ? goalRow(ratio, 1, false) : { ratio: null, goal: '—', met: null }),
     };
   });
+}
+
+/** bench:data's per-image stage costs (one thread), one column per pixel backend. */
+function dataStageLines(j: Json): string[] {
+  const stages = j.stageMsPerImage as Record<string, Record<string, number>> | undefined;
+  if (!stages || Object.keys(stages).length === 0) return [];
+  const backends = Object.keys(stages);
+  const names = Object.keys(stages[backends[0]!]!);
+  return [
+    '',
+    `**Data loader stages** (bench:data, ms per image in one thread, ${j.dataset ?? 'digits @320'}):`,
+    '',
+    `| stage | ${backends.join(' | ')} |`,
+    `|---|${backends.map(() => '---').join('|')}|`,
+    ...names.map((n) => `| ${n} | ${backends.map((b) => fmt(stages[b]![n]!, 2)).join(' | ')} |`),
+  ];
 }
 
 function trainRows(j: Json): Row[] {
@@ -271,6 +287,7 @@ export function render(failed: BenchName[] = []): string {
     '|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.benchmark} | ${r.measure} | ${r.tsyolo} | ${r.baseline} | ${r.ratio ?? '—'} | ${r.goal} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} |`),
   ];
+  if (results.data) lines.push(...dataStageLines(results.data));
   if (missing.length || failed.length) {
     lines.push('');
     if (missing.length) lines.push(`No results for: ${missing.join(', ')}.`);

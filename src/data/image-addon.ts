@@ -17,6 +17,8 @@ export interface ImageAddon {
   cvtColor(src: Uint8Array, width: number, height: number, code: number, dst: Uint8Array): void;
   /** cv::LUT with a 256×channels interleaved table into dst (which may be src). */
   lut(src: Uint8Array, width: number, height: number, channels: number, table: Uint8Array, dst: Uint8Array): void;
+  /** HWC → planar CHW into dst at dstOffset (cv::split). */
+  split(src: Uint8Array, width: number, height: number, channels: number, dst: Uint8Array, dstOffset: number): void;
   /** Decoded bytes in OpenCV's channel order (BGR), or null when OpenCV cannot decode them. */
   imdecode(bytes: Uint8Array, flags: number): { data: Uint8Array; width: number; height: number; channels: number } | null;
   setNumThreads(n: number): void;
@@ -31,7 +33,7 @@ export interface ImageAddon {
   };
 }
 
-const OPS = ['resize', 'warpAffine', 'warpPerspective', 'cvtColor', 'lut', 'imdecode', 'setNumThreads'] as const;
+const OPS = ['resize', 'warpAffine', 'warpPerspective', 'cvtColor', 'lut', 'split', 'imdecode', 'setNumThreads'] as const;
 
 let loaded: { addon: ImageAddon } | { reason: string } | undefined;
 

@@ -45,6 +45,11 @@ export function opencvPixels(cv: ImageAddon): PixelOps {
       cv.lut(d, im.width, im.height, 3, table, d);
       cv.cvtColor(d, im.width, im.height, k.COLOR_HSV2RGB, d);
     },
+    hwcToChw(im: RgbImage, out?: Uint8Array, offset = 0): Uint8Array {
+      const dst = out ?? new Uint8Array(im.width * im.height * 3);
+      if (im.width > 0 && im.height > 0) cv.split(im.data, im.width, im.height, 3, dst, offset);
+      return dst;
+    },
     decode(bytes: Uint8Array): RgbImage | undefined {
       const im = cv.imdecode(bytes, k.IMREAD_COLOR);
       if (!im || im.channels !== 3) return undefined;

@@ -4,7 +4,7 @@
 // cv2's own pixels, the ports agree to within rounding (see test/data/opencv-parity.test.ts).
 import { applyHsvGains } from './augment/augment-hsv.ts';
 import { warpAffine, warpPerspective } from './augment/warp.ts';
-import type { RgbImage } from './image-buffer.ts';
+import { hwcToChw, type RgbImage } from './image-buffer.ts';
 import { resizeImage, type Interpolation } from './resize.ts';
 
 export type PixelBackendName = 'opencv' | 'typescript';
@@ -19,6 +19,8 @@ export interface PixelOps {
   warpPerspective(im: RgbImage, M: ArrayLike<number>, width: number, height: number, border: number): RgbImage;
   /** augment_hsv's pixel part in place: RGB → HSV, the gains' lookup tables, HSV → RGB. */
   applyHsvGains(im: RgbImage, gains: readonly [number, number, number]): void;
+  /** HWC → planar CHW (YOLOv5's img.transpose((2, 0, 1))), into `out` at `offset` when given. */
+  hwcToChw(im: RgbImage, out?: Uint8Array, offset?: number): Uint8Array;
   /**
    * cv2.imdecode(bytes, IMREAD_COLOR) as RGB (what cv2.imread gives YOLOv5, channels swapped), or undefined when
    * this backend does not decode or the bytes are not decodable; the caller then decodes with sharp, whose
@@ -34,4 +36,5 @@ export const TYPESCRIPT_PIXELS: PixelOps = {
   warpAffine,
   warpPerspective,
   applyHsvGains,
+  hwcToChw,
 };

@@ -7,7 +7,7 @@ import { augmentHsv } from './augment/augment-hsv.ts';
 import { flipImageLeftRight, flipImageUpDown, flipLabelsLeftRight, flipLabelsUpDown } from './augment/flip.ts';
 import { randomPerspective } from './augment/random-perspective.ts';
 import { resolveHyp, type AugmentationHyp } from './hyp.ts';
-import { assertRgbImage, hwcToChw, type RgbImage } from './image-buffer.ts';
+import { assertRgbImage, type RgbImage } from './image-buffer.ts';
 import { checkCacheRam, hasImageNpy, npyPathOf, readImageNpy, resizedSize, writeImageNpy, type RamCacheCheck } from './image-cache.ts';
 import { letterbox } from './letterbox.ts';
 import { pixelBackend, type PixelOps } from './pixel-backend.ts';
@@ -321,7 +321,7 @@ export class YoloDataset implements MosaicSource {
     }
 
     return {
-      image: hwcToChw(img),
+      image: this.pixels.hwcToChw(img),
       height: img.height,
       width: img.width,
       labels,

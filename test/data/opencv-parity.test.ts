@@ -122,3 +122,15 @@ test('the image addon loads in worker threads (two at once) and names the op and
   assert.deepEqual(a, here);
   assert.deepEqual(b, here);
 });
+
+test('hwcToChw through cv::split equals the TypeScript transpose, written at an offset of a larger buffer', () => {
+  const input = fixture('input');
+  const n = input.data.length;
+  const want = new Uint8Array(n + 10);
+  TYPESCRIPT_PIXELS.hwcToChw(input, want, 7);
+  const got = new Uint8Array(n + 10);
+  opencv().hwcToChw(input, got, 7);
+  assert.deepEqual(got, want);
+  assert.equal(want[7 + input.width * input.height], input.data[1]); // the G plane starts with the first pixel's G
+  assert.throws(() => addon().split(input.data, input.width, input.height, 3, new Uint8Array(n), 1), /image\.split: dst \(\d+ bytes\) has no room/);
+});

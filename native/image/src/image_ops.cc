@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -140,6 +141,25 @@ Napi::Value Lut(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// split(src, width, height, channels, dst, dstOffset): HWC → planar CHW (cv::split), written into dst at dstOffset
+// so a batch can be assembled without an intermediate copy.
+Napi::Value Split(const Napi::CallbackInfo& info) {
+  const std::string op = "split";
+  int w = IntArg(info, 1, op, "width", 1, kMaxSide), h = IntArg(info, 2, op, "height", 1, kMaxSide);
+  int c = IntArg(info, 3, op, "channels", 1, 4);
+  cv::Mat src = ImageArg(info, 0, w, h, c, op, "src");
+  Napi::Uint8Array dst = BytesArg(info, 4, op, "dst");
+  double offset = NumberArg(info, 5, op, "dstOffset");
+  size_t plane = static_cast<size_t>(w) * h;
+  if (!(offset >= 0) || offset != static_cast<double>(static_cast<size_t>(offset)) || static_cast<size_t>(offset) + plane * c > dst.ByteLength()) {
+    Fail(info.Env(), op, "dst (" + std::to_string(dst.ByteLength()) + " bytes) has no room for " + std::to_string(plane * c) + " bytes at offset " + std::to_string(offset));
+  }
+  std::vector<cv::Mat> planes;
+  for (int k = 0; k < c; k++) planes.emplace_back(h, w, CV_8UC1, dst.Data() + static_cast<size_t>(offset) + k * plane);
+  Guarded(info.Env(), op, [&] { cv::split(src, planes); });
+  return info.Env().Undefined();
+}
+
 // imdecode(bytes, flags) → { data, width, height, channels } (OpenCV's channel order: BGR), or null when OpenCV
 // cannot decode the bytes.
 Napi::Value Imdecode(const Napi::CallbackInfo& info) {
@@ -172,6 +192,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("warpPerspective", Napi::Function::New(env, WarpPerspective, "warpPerspective"));
   exports.Set("cvtColor", Napi::Function::New(env, CvtColor3, "cvtColor"));
   exports.Set("lut", Napi::Function::New(env, Lut, "lut"));
+  exports.Set("split", Napi::Function::New(env, Split, "split"));
   exports.Set("imdecode", Napi::Function::New(env, Imdecode, "imdecode"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("opencvVersion", Napi::String::New(env, cv::getVersionString()));
