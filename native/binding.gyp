@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tsyolo_native",
-      "sources": ["src/addon.cc", "src/bindings.generated.cc", "src/tensor_ops.cc", "src/distributed_ops.cc"],
+      "sources": ["src/addon.cc", "src/bindings.generated.cc", "src/tensor_ops.cc", "src/distributed_ops.cc", "src/allocator_ops.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node ../scripts/find-libtorch.mjs include)"

@@ -206,6 +206,8 @@ export const OPS: readonly string[] = [
   'cudaIsAvailable() -> bool',
   'cudaDeviceCount() -> int',
   'version() -> str',
+  // glibc malloc_trim(0): the free pages of every malloc arena back to the OS (false elsewhere or when none were).
+  'releaseFreeMemory() -> bool',
 
   // ---------------------------------------------------------------- distributed (c10d; bodies in distributed_ops.cc)
   // Stores and process groups are integer ids; every blocking call has a timeout in ms.

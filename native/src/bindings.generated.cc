@@ -1324,6 +1324,12 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value ReleaseFreeMemory(const Napi::CallbackInfo& info) {
+  return Guard(info, "releaseFreeMemory", [&](Napi::Env env) -> Napi::Value {
+    return ReturnBool(env, ops::ReleaseFreeMemory());
+  });
+}
+
 Napi::Value GlooAvailable(const Napi::CallbackInfo& info) {
   return Guard(info, "glooAvailable", [&](Napi::Env env) -> Napi::Value {
     return ReturnBool(env, ops::GlooAvailable());
@@ -1615,6 +1621,7 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaIsAvailable", Napi::Function::New(env, CudaIsAvailable, "cudaIsAvailable"));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount, "cudaDeviceCount"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));
+  exports.Set("releaseFreeMemory", Napi::Function::New(env, ReleaseFreeMemory, "releaseFreeMemory"));
   exports.Set("glooAvailable", Napi::Function::New(env, GlooAvailable, "glooAvailable"));
   exports.Set("ncclAvailable", Napi::Function::New(env, NcclAvailable, "ncclAvailable"));
   exports.Set("tcpStoreCreate", Napi::Function::New(env, TcpStoreCreate, "tcpStoreCreate"));

@@ -212,6 +212,7 @@ int64_t GetNumThreads();
 bool CudaIsAvailable();
 int64_t CudaDeviceCount();
 std::string Version();
+bool ReleaseFreeMemory();
 bool GlooAvailable();
 bool NcclAvailable();
 int64_t TcpStoreCreate(const std::string& host, int64_t port, int64_t worldSize, bool isServer, int64_t timeoutMs);

@@ -169,6 +169,7 @@ export const OP_NAMES = [
   'cudaIsAvailable',
   'cudaDeviceCount',
   'version',
+  'releaseFreeMemory',
   'glooAvailable',
   'ncclAvailable',
   'tcpStoreCreate',
@@ -503,6 +504,8 @@ export interface NativeBinding {
   cudaDeviceCount(): number;
   /** `version() -> str` */
   version(): string;
+  /** `releaseFreeMemory() -> bool` */
+  releaseFreeMemory(): boolean;
   /** `glooAvailable() -> bool` */
   glooAvailable(): boolean;
   /** `ncclAvailable() -> bool` */

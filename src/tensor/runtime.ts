@@ -17,6 +17,14 @@ export const cuda = {
 export function libtorchVersion(): string {
   return native.version();
 }
+/**
+ * Hands the free pages of every malloc arena back to the OS (glibc's malloc_trim(0); false where there is none or
+ * nothing was returned). The addon keeps freed tensor memory resident so steps reuse it; call this between phases
+ * (the trainer does once per epoch), never per step.
+ */
+export function releaseFreeMemory(): boolean {
+  return native.releaseFreeMemory();
+}
 /** Number of tensors alive in the engine (for leak checks). */
 export function liveTensorCount(): number {
   return native.liveCount();

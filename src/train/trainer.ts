@@ -16,7 +16,7 @@ import { plotResults } from '../plot/results-plot.ts';
 import { checkImgSize } from '../run/check-img-size.ts';
 import { tensor } from '../tensor/create.ts';
 import { interpolateBilinear } from '../tensor/functional.ts';
-import { noGrad } from '../tensor/runtime.ts';
+import { noGrad, releaseFreeMemory } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { loadCheckpoint } from '../yolo/checkpoint.ts';
@@ -353,6 +353,8 @@ async function masterEndEpoch(loop: Loop, epoch: number, mloss: number[], lrs: n
     save(loop, run.last, epoch);
     if (loop.bestFitness === fi) save(loop, run.best, epoch);
   }
+  // The epoch's freed batches and activations would otherwise stay resident in the malloc arenas (#13 item 6).
+  releaseFreeMemory();
   if (stop) {
     run.log(`Stopping training early as no improvement observed in last ${stopper.patience} epochs. Best results observed at epoch ${stopper.bestEpoch}, best model saved as best.safetensors.`);
   }
