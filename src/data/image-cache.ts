@@ -3,7 +3,7 @@
 //   10 % margin. YOLOv5 extrapolates from 30 sampled images; the index already knows every image's size, so the
 //   figure here is exact.
 // - disk: cache_images_to_disk — one `.npy` beside each image (Path.with_suffix('.npy')) holding the decoded image
-//   at its original size in OpenCV's BGR order, exactly as np.save(cv2.imread(f)) writes it, so YOLOv5 and tsyolo
+//   at its original size in OpenCV's BGR order (the dataset swaps channels with its PixelOps), exactly as np.save(cv2.imread(f)) writes it, so YOLOv5 and tsyolo
 //   can share a dataset folder's caches. Written atomically; an existing file is reused, as YOLOv5 does.
 import { existsSync, readFileSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
@@ -66,30 +66,19 @@ export function npyPathOf(imageFile: string): string {
   return (ext ? imageFile.slice(0, -ext.length) : imageFile) + '.npy';
 }
 
-/** RGB ↔ BGR in a new buffer (the swap is its own inverse). */
-function swapRedBlue(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i += 3) {
-    out[i] = data[i + 2]!;
-    out[i + 1] = data[i + 1]!;
-    out[i + 2] = data[i]!;
-  }
-  return out;
+/** Writes a BGR image (callers swap RGB first) as YOLOv5's disk cache: an (h, w, 3) uint8 array, atomically. */
+export function writeImageNpy(path: string, bgr: RgbImage): void {
+  writeNpyFile(path, { dtype: 'uint8', shape: [bgr.height, bgr.width, 3], data: bgr.data });
 }
 
-/** Writes `im` (RGB) as YOLOv5's disk cache: an (h, w, 3) uint8 BGR array, atomically. */
-export function writeImageNpy(path: string, im: RgbImage): void {
-  writeNpyFile(path, { dtype: 'uint8', shape: [im.height, im.width, 3], data: swapRedBlue(im.data) });
-}
-
-/** Reads a disk-cache `.npy` (h, w, 3) uint8 BGR back to RGB; anything else is an error naming the file. */
+/** Reads a disk-cache `.npy` (h, w, 3) uint8 as stored (BGR); anything else is an error naming the file. */
 export function readImageNpy(path: string, imageFile: string): RgbImage {
   const t = parseNpy(new Uint8Array(readFileSync(path)), path);
   const [h, w, c] = t.shape;
   if (t.dtype !== 'uint8' || t.shape.length !== 3 || c !== 3 || !h || !w) {
     throw new Error(`${path}: not an image cache (want an (h, w, 3) uint8 array, got ${t.dtype} (${t.shape.join(', ')})); delete it to re-create it from ${imageFile}`);
   }
-  return { data: swapRedBlue(t.data as Uint8Array), width: w, height: h };
+  return { data: t.data as Uint8Array, width: w, height: h };
 }
 
 /** True when the disk cache of `imageFile` exists. */

@@ -45,6 +45,9 @@ export function opencvPixels(cv: ImageAddon): PixelOps {
       cv.lut(d, im.width, im.height, 3, table, d);
       cv.cvtColor(d, im.width, im.height, k.COLOR_HSV2RGB, d);
     },
+    swapRedBlue(im: RgbImage): void {
+      if (im.width > 0 && im.height > 0) cv.cvtColor(im.data, im.width, im.height, k.COLOR_BGR2RGB, im.data);
+    },
     hwcToChw(im: RgbImage, out?: Uint8Array, offset = 0): Uint8Array {
       const dst = out ?? new Uint8Array(im.width * im.height * 3);
       if (im.width > 0 && im.height > 0) cv.split(im.data, im.width, im.height, 3, dst, offset);

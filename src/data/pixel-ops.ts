@@ -19,6 +19,8 @@ export interface PixelOps {
   warpPerspective(im: RgbImage, M: ArrayLike<number>, width: number, height: number, border: number): RgbImage;
   /** augment_hsv's pixel part in place: RGB → HSV, the gains' lookup tables, HSV → RGB. */
   applyHsvGains(im: RgbImage, gains: readonly [number, number, number]): void;
+  /** RGB ↔ BGR in place (cv2.cvtColor(im, COLOR_BGR2RGB)): the disk cache holds YOLOv5's BGR. */
+  swapRedBlue(im: RgbImage): void;
   /** HWC → planar CHW (YOLOv5's img.transpose((2, 0, 1))), into `out` at `offset` when given. */
   hwcToChw(im: RgbImage, out?: Uint8Array, offset?: number): Uint8Array;
   /**
@@ -37,4 +39,12 @@ export const TYPESCRIPT_PIXELS: PixelOps = {
   warpPerspective,
   applyHsvGains,
   hwcToChw,
+  swapRedBlue(im: RgbImage): void {
+    const d = im.data;
+    for (let i = 0; i < d.length; i += 3) {
+      const r = d[i]!;
+      d[i] = d[i + 2]!;
+      d[i + 2] = r;
+    }
+  },
 };

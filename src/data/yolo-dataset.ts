@@ -166,7 +166,11 @@ export class YoloDataset implements MosaicSource {
   /** The image at its original size: the disk cache's `.npy` when there is one, else the decoded file. */
   private async readOriginal(index: number): Promise<RgbImage> {
     const path = this.imFiles[index]!;
-    if (this.cache === 'disk' && hasImageNpy(path)) return readImageNpy(npyPathOf(path), path);
+    if (this.cache === 'disk' && hasImageNpy(path)) {
+      const im = readImageNpy(npyPathOf(path), path);
+      this.pixels.swapRedBlue(im); // stored BGR, as YOLOv5 writes it
+      return im;
+    }
     let im: RgbImage;
     try {
       im = await this.readImage(path);
@@ -214,7 +218,9 @@ export class YoloDataset implements MosaicSource {
       const path = this.imFiles[i]!;
       const [w, h] = this.shapes[i]!;
       if (!hasImageNpy(path)) {
-        const im = await this.readOriginal(i);
+        const decoded = await this.readOriginal(i);
+        const im = { ...decoded, data: decoded.data.slice() }; // a custom readImage may hand out a buffer it keeps
+        this.pixels.swapRedBlue(im);
         writeImageNpy(npyPathOf(path), im);
         bytes += im.data.length;
       } else {

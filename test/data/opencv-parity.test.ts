@@ -123,7 +123,7 @@ test('the image addon loads in worker threads (two at once) and names the op and
   assert.deepEqual(b, here);
 });
 
-test('hwcToChw through cv::split equals the TypeScript transpose, written at an offset of a larger buffer', () => {
+test('hwcToChw through cv::split equals the TypeScript transpose (written at an offset of a larger buffer); so does the RGB ↔ BGR swap', () => {
   const input = fixture('input');
   const n = input.data.length;
   const want = new Uint8Array(n + 10);
@@ -132,5 +132,11 @@ test('hwcToChw through cv::split equals the TypeScript transpose, written at an 
   opencv().hwcToChw(input, got, 7);
   assert.deepEqual(got, want);
   assert.equal(want[7 + input.width * input.height], input.data[1]); // the G plane starts with the first pixel's G
+  const swapped = { ...input, data: input.data.slice() };
+  const swappedTs = { ...input, data: input.data.slice() };
+  opencv().swapRedBlue(swapped);
+  TYPESCRIPT_PIXELS.swapRedBlue(swappedTs);
+  assert.deepEqual(swapped.data, swappedTs.data);
+  assert.deepEqual([...swapped.data.subarray(0, 3)], [input.data[2], input.data[1], input.data[0]]);
   assert.throws(() => addon().split(input.data, input.width, input.height, 3, new Uint8Array(n), 1), /image\.split: dst \(\d+ bytes\) has no room/);
 });
