@@ -1,4 +1,4 @@
-// npm run bench — runs every benchmark (engine, model, data, train, infer, and deploy when bench/deploy.ts exists),
+// npm run bench — runs every benchmark (engine, model, data, train, infer, video, and deploy when bench/deploy.ts exists),
 // each in its own process, then writes bench/report.md: one table of tsyolo against its baselines and goals (plus
 // bench:soak's, bench:train-e2e's and bench:ddp's rows when their JSON exists; they are run on their own), with
 // the machine and the date. `--no-run` only re-renders the report from the JSON files already in bench/results.
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describeMachine, type MachineDescription } from './machine.ts';
 
-const BENCHES = ['engine', 'model', 'data', 'train', 'infer', 'deploy'] as const;
+const BENCHES = ['engine', 'model', 'data', 'train', 'infer', 'deploy', 'video'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const benchFile = (name: string) => fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
@@ -116,6 +116,18 @@ function deployRows(j: Json): Row[] {
     tsyolo: `${fmt(r.onnxruntimeMs)} ms`,
     baseline: `${fmt(r.libtorchMs)} ms (libtorch)`,
     ...(Number.isFinite(goal) ? goalRow(Math.round(r.ratio * 1000) / 1000, goal, true) : { ratio: Math.round(r.ratio * 1000) / 1000, goal: '—', met: null }),
+  }));
+}
+
+/** video.json as bench/video.ts writes it: detect on a video against the same frames as PNG images. */
+function videoRows(j: Json): Row[] {
+  return (j.rows as Json[]).map((r) => ({
+    benchmark: 'video',
+    measure: `${r.measure}, ${j.settings.frames} frames`,
+    tsyolo: `${fmt(r.videoFps)} fps (video)`,
+    baseline: `${fmt(r.imagesFps)} fps (same frames as PNGs)`,
+    // A speed-up (video fps ÷ images fps): higher is better.
+    ...goalRow(Math.round(r.ratio * 1000) / 1000, j.goal.ratio, false),
   }));
 }
 
@@ -253,6 +265,7 @@ export function render(failed: BenchName[] = []): string {
       else if (b === 'data') rows.push(...dataRows(j, results.train));
       else if (b === 'train') rows.push(...trainRows(j));
       else if (b === 'infer') rows.push(...inferRows(j));
+      else if (b === 'video') rows.push(...videoRows(j));
       else rows.push(...(Array.isArray(j.rows) && j.rows.every((r: Json) => 'onnxruntimeMs' in r) ? deployRows(j) : genericRows(b, j)));
     } catch (e) {
       throw new Error(`bench/results/${b}.json does not have the layout report.ts expects: ${(e as Error).message}`);

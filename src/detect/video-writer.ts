@@ -34,9 +34,19 @@ export class VideoWriter {
   /** Appends one RGB frame (waits while ffmpeg's pipe is full). */
   async write(rgb: Uint8Array): Promise<void> {
     if (rgb.length !== this.#frameBytes) throw new Error(`${this.path}: frame of ${rgb.length} bytes, expected ${this.#frameBytes}`);
-    if (!this.#stdin.write(rgb)) await new Promise<void>((resolve, reject) => {
-      this.#stdin.once('drain', resolve);
-      this.#stdin.once('error', reject);
+    if (this.#stdin.write(rgb)) return;
+    // Both listeners go when either fires: one left per full pipe would pile up over a long video.
+    await new Promise<void>((resolve, reject) => {
+      const drained = () => {
+        this.#stdin.off('error', failed);
+        resolve();
+      };
+      const failed = (e: Error) => {
+        this.#stdin.off('drain', drained);
+        reject(e);
+      };
+      this.#stdin.once('drain', drained);
+      this.#stdin.once('error', failed);
     });
   }
 
