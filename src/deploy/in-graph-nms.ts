@@ -35,6 +35,8 @@ export function inGraphNmsWarning(baked: OnnxNmsSettings, wanted: NmsOptions): s
   if (wanted.iouThres !== undefined && wanted.iouThres !== baked.iouThres) issues.push(`--iou-thres ${wanted.iouThres} differs`);
   if ((wanted.agnostic ?? false) !== baked.agnostic) issues.push(wanted.agnostic ? 'class-agnostic NMS was asked for' : 'class-aware NMS was asked for');
   if (wanted.multiLabel) issues.push('it keeps one class per box (no multi-label)');
+  // After class-agnostic NMS a box of another class may already have suppressed one of the kept classes.
+  if (baked.agnostic && wanted.classes) issues.push('--classes filters after its class-agnostic NMS, not before');
   if (issues.length === 0) return null;
   const own = `conf-thres ${baked.confThres}, iou-thres ${baked.iouThres}, max-det ${baked.maxDet}${baked.agnostic ? ', agnostic' : ''}`;
   return `WARNING ⚠️ the model has NMS inside (${own}): ${issues.join(', ')}; the model's own NMS is used`;

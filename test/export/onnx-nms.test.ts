@@ -156,6 +156,7 @@ test('loadDetector, detect and val use the model’s own NMS; val warns that its
     logs.join('\n'),
   );
   assert.equal(inGraphNmsWarning({ confThres: 0.25, iouThres: 0.45, maxDet: 100, agnostic: false }, { confThres: 0.5, iouThres: 0.45 }), null, 'a higher conf is applied exactly');
+  assert.match(inGraphNmsWarning({ confThres: 0.25, iouThres: 0.45, maxDet: 100, agnostic: true }, { agnostic: true, classes: [1] }) ?? '', /\(conf-thres 0\.25, iou-thres 0\.45, max-det 100, agnostic\): --classes filters after its class-agnostic NMS, not before;/);
 
   const bad = cli('export', '--weights', weights, '--include', 'onnx', '--agnostic-nms');
   assert.equal(bad.status, 1);
