@@ -2,14 +2,19 @@
 // make_opencv_fixtures.py with python3-opencv, the calls YOLOv5 v7.0 makes): OpenCV through the image addon must
 // give cv2's bytes exactly; the TypeScript ports (the fallback without OpenCV) stay within rounding of them.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { parseNpy } from '../../src/io/npy.ts';
 import { imageAddonProblem, loadImageAddon, type ImageAddon } from '../../src/data/image-addon.ts';
 import type { RgbImage } from '../../src/data/image-buffer.ts';
+import { buildDatasetIndex } from '../../src/data/dataset-index.ts';
+import { generateDigits } from '../../src/data/digits.ts';
 import { decodeImageBytes } from '../../src/data/image-decode.ts';
+import { createLoader } from '../../src/data/loader.ts';
 import { opencvPixels } from '../../src/data/opencv-pixels.ts';
 import { setPixelBackend } from '../../src/data/pixel-backend.ts';
 import { TYPESCRIPT_PIXELS, type PixelOps } from '../../src/data/pixel-ops.ts';
@@ -139,4 +144,38 @@ test('hwcToChw through cv::split equals the TypeScript transpose (written at an 
   assert.deepEqual(swapped.data, swappedTs.data);
   assert.deepEqual([...swapped.data.subarray(0, 3)], [input.data[2], input.data[1], input.data[0]]);
   assert.throws(() => addon().split(input.data, input.width, input.height, 3, new Uint8Array(n), 1), /image\.split: dst \(\d+ bytes\) has no room/);
+});
+
+test('TSYOLO_PIXELS=typescript: loader workers run the TypeScript ports (the fallback), within 1 of OpenCV', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsyolo-pixels-'));
+  try {
+    await generateDigits({ out: dir, train: 8, val: 0, img: 64, seed: 2 });
+    const source = await buildDatasetIndex([join(dir, 'images', 'train')], { cache: false });
+    const first = async (workers: number, pixels?: PixelOps): Promise<Uint8Array> => {
+      const loader = createLoader({ source, imgSize: 64, augment: true, batchSize: 8, workers, seed: 1, ...(pixels ? { pixels } : {}) });
+      try {
+        for await (const b of loader) return b.images;
+        throw new Error('no batch');
+      } finally {
+        await loader.close();
+      }
+    };
+    const before = process.env.TSYOLO_PIXELS;
+    process.env.TSYOLO_PIXELS = 'typescript'; // inherited by the workers started below
+    let fromWorker: Uint8Array;
+    try {
+      fromWorker = await first(1);
+    } finally {
+      if (before === undefined) delete process.env.TSYOLO_PIXELS;
+      else process.env.TSYOLO_PIXELS = before;
+    }
+    assert.deepEqual(fromWorker, await first(0, TYPESCRIPT_PIXELS));
+    const withOpencv = await first(0, opencv());
+    assert.notDeepEqual(fromWorker, withOpencv);
+    let maxDiff = 0;
+    for (let i = 0; i < withOpencv.length; i++) maxDiff = Math.max(maxDiff, Math.abs(withOpencv[i]! - fromWorker[i]!));
+    assert.ok(maxDiff <= 1, `the ports differ from OpenCV by ${maxDiff}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
