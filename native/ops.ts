@@ -226,6 +226,9 @@ export const OPS: readonly string[] = [
   'processGroupRelease(int group) -> bool',
   // In place on a contiguous tensor; allreduce sums (averaging is TypeScript's).
   'allreduce(int group, Tensor tensor, int timeoutMs) -> ()',
+  // torch.distributed.nn's all_reduce: a new tensor, the sum over ranks, whose backward sums the gradients over ranks
+  // (every rank must run the same backward). For SyncBatchNorm's statistics.
+  'allreduceWithGrad(int group, Tensor tensor, int timeoutMs) -> Tensor',
   'broadcast(int group, Tensor tensor, int rootRank, int timeoutMs) -> ()',
   'barrier(int group, int timeoutMs) -> ()',
 ];

@@ -1440,6 +1440,15 @@ Napi::Value Allreduce(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value AllreduceWithGrad(const Napi::CallbackInfo& info) {
+  return Guard(info, "allreduceWithGrad", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_group = IntArg(info, 0);
+    decltype(auto) arg_tensor = TensorArg(info, 1);
+    decltype(auto) arg_timeoutMs = IntArg(info, 2);
+    return ReturnTensor(env, ops::AllreduceWithGrad(arg_group, arg_tensor, arg_timeoutMs));
+  });
+}
+
 Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   return Guard(info, "broadcast", [&](Napi::Env env) -> Napi::Value {
     decltype(auto) arg_group = IntArg(info, 0);
@@ -1635,6 +1644,7 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   exports.Set("processGroupNcclCreate", Napi::Function::New(env, ProcessGroupNcclCreate, "processGroupNcclCreate"));
   exports.Set("processGroupRelease", Napi::Function::New(env, ProcessGroupRelease, "processGroupRelease"));
   exports.Set("allreduce", Napi::Function::New(env, Allreduce, "allreduce"));
+  exports.Set("allreduceWithGrad", Napi::Function::New(env, AllreduceWithGrad, "allreduceWithGrad"));
   exports.Set("broadcast", Napi::Function::New(env, Broadcast, "broadcast"));
   exports.Set("barrier", Napi::Function::New(env, Barrier, "barrier"));
 }

@@ -2,6 +2,7 @@
 // NCCL ones when libtorch has CUDA). Generic collectives on tensors; averaging, bucketing and rank bookkeeping are
 // TypeScript's (src/distributed). Stores and groups cross to JavaScript as integer ids.
 #include <ATen/ATen.h>
+#include <torch/csrc/autograd/custom_function.h>
 
 #include <chrono>
 #include <memory>
@@ -181,6 +182,28 @@ void Allreduce(int64_t group, const at::Tensor& tensor, int64_t timeoutMs) {
   Finish(Groups().Get(group)->allreduce(tensors, opts), "allreduce", opts.timeout);
 }
 
+namespace {
+// Sum over ranks in the forward and in the backward: the gradient of a replicated sum reaches every rank's input.
+struct AllreduceSumFunction : public torch::autograd::Function<AllreduceSumFunction> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& input, int64_t group, int64_t timeoutMs) {
+    ctx->saved_data["group"] = group;
+    ctx->saved_data["timeoutMs"] = timeoutMs;
+    at::Tensor out = input.detach().clone(at::MemoryFormat::Contiguous);
+    Allreduce(group, out, timeoutMs);
+    return out;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    at::Tensor g = grads[0].clone(at::MemoryFormat::Contiguous);
+    Allreduce(ctx->saved_data["group"].toInt(), g, ctx->saved_data["timeoutMs"].toInt());
+    return {g, at::Tensor(), at::Tensor()};
+  }
+};
+}  // namespace
+
+at::Tensor AllreduceWithGrad(int64_t group, const at::Tensor& tensor, int64_t timeoutMs) {
+  return AllreduceSumFunction::apply(tensor, group, timeoutMs);
+}
+
 void Broadcast(int64_t group, const at::Tensor& tensor, int64_t rootRank, int64_t timeoutMs) {
   CheckCollectiveTensor(tensor, "broadcast");
   c10d::BroadcastOptions opts;
@@ -219,6 +242,7 @@ int64_t ProcessGroupGlooCreate(int64_t, int64_t, int64_t, const std::string&, in
 int64_t ProcessGroupNcclCreate(int64_t, int64_t, int64_t, int64_t) { NoGloo(); }
 bool ProcessGroupRelease(int64_t) { NoGloo(); }
 void Allreduce(int64_t, const at::Tensor&, int64_t) { NoGloo(); }
+at::Tensor AllreduceWithGrad(int64_t, const at::Tensor&, int64_t) { NoGloo(); }
 void Broadcast(int64_t, const at::Tensor&, int64_t, int64_t) { NoGloo(); }
 void Barrier(int64_t, int64_t) { NoGloo(); }
 

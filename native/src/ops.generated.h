@@ -226,6 +226,7 @@ int64_t ProcessGroupGlooCreate(int64_t store, int64_t rank, int64_t worldSize, c
 int64_t ProcessGroupNcclCreate(int64_t store, int64_t rank, int64_t worldSize, int64_t timeoutMs);
 bool ProcessGroupRelease(int64_t group);
 void Allreduce(int64_t group, const at::Tensor& tensor, int64_t timeoutMs);
+at::Tensor AllreduceWithGrad(int64_t group, const at::Tensor& tensor, int64_t timeoutMs);
 void Broadcast(int64_t group, const at::Tensor& tensor, int64_t rootRank, int64_t timeoutMs);
 void Barrier(int64_t group, int64_t timeoutMs);
 

@@ -2,7 +2,7 @@
 // changed in place, as in torch.distributed. A failed or timed-out collective throws a DistributedError naming the
 // ranks that had not arrived: before each collective a rank records its progress in the store.
 import { native } from '../native/binding.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 import { DEFAULT_TIMEOUT_MS, type TCPStore } from './store.ts';
 
 export type Backend = 'gloo' | 'nccl';
@@ -57,6 +57,11 @@ export class ProcessGroup {
     this.#collective('allreduce', () => native.allreduce(this.#id, tensor.handle, this.timeoutMs));
     if (op === 'avg') tensor.mul_(1 / this.worldSize);
     return tensor;
+  }
+
+  /** A new tensor: the sum over ranks, whose gradient is summed over ranks too (torch.distributed.nn.all_reduce). */
+  allreduceWithGrad(tensor: Tensor): Tensor {
+    return new Tensor(this.#collective('allreduce with grad', () => native.allreduceWithGrad(this.#id, tensor.handle, this.timeoutMs)));
   }
 
   /** Copies rank `src`'s tensor into every rank's, in place. */

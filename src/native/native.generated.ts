@@ -183,6 +183,7 @@ export const OP_NAMES = [
   'processGroupNcclCreate',
   'processGroupRelease',
   'allreduce',
+  'allreduceWithGrad',
   'broadcast',
   'barrier',
 ] as const;
@@ -532,6 +533,8 @@ export interface NativeBinding {
   processGroupRelease(group: number): boolean;
   /** `allreduce(int group, Tensor tensor, int timeoutMs) -> ()` */
   allreduce(group: number, tensor: Handle, timeoutMs: number): void;
+  /** `allreduceWithGrad(int group, Tensor tensor, int timeoutMs) -> Tensor` */
+  allreduceWithGrad(group: number, tensor: Handle, timeoutMs: number): Handle;
   /** `broadcast(int group, Tensor tensor, int rootRank, int timeoutMs) -> ()` */
   broadcast(group: number, tensor: Handle, rootRank: number, timeoutMs: number): void;
   /** `barrier(int group, int timeoutMs) -> ()` */

@@ -1,14 +1,23 @@
-import { ones, zeros } from '../tensor/create.ts';
+import { cat, ones, tensor, zeros } from '../tensor/create.ts';
 import { batchNorm } from '../tensor/functional.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { Module } from './module.ts';
+
+/** A differentiable sum over data-parallel ranks (torch.distributed.nn's all_reduce): what SyncBatchNorm needs. */
+export type ReplicaSum = (t: Tensor) => Tensor;
 
 /** nn.BatchNorm2d: affine weight/bias, running_mean/running_var/num_batches_tracked buffers. */
 export class BatchNorm2d extends Module {
   readonly numFeatures: number;
   eps: number;
   momentum: number;
+  /**
+   * Set (by convertSyncBatchNorm) under data-parallel training: training batches are normalised with the statistics
+   * of every rank's batch together, as nn.SyncBatchNorm does. Kept on the layer instead of swapping its class, because
+   * blocks hold their layers in fields.
+   */
+  replicaSum: ReplicaSum | null = null;
 
   constructor(numFeatures: number, o: { eps?: number; momentum?: number } = {}) {
     super();
@@ -36,6 +45,7 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    if (this.training && this.replicaSum) return this.#syncForward(x, this.replicaSum);
     if (this.training) noGrad(() => this.getBuffer('num_batches_tracked')!.add_(1));
     return batchNorm(x, this.runningMean, this.runningVar, {
       weight: this.weight,
@@ -45,4 +55,37 @@ export class BatchNorm2d extends Module {
       eps: this.eps,
     });
   }
+
+  /** Training forward over all ranks' batches: one differentiable sum of (Σx, Σx², n), statistics in float64. */
+  #syncForward(x: Tensor, replicaSum: ReplicaSum): Tensor {
+    const c = this.numFeatures;
+    const x64 = x.to('float64');
+    const local = cat([x64.sum([0, 2, 3]), x64.mul(x64).sum([0, 2, 3]), tensor([x.numel / c], { dtype: 'float64' })]);
+    const total = replicaSum(local);
+    const count = total.narrow(0, 2 * c, 1);
+    const mean = total.narrow(0, 0, c).div(count);
+    const variance = total.narrow(0, c, c).div(count).sub(mean.mul(mean));
+    const scale = variance.add(this.eps).sqrt().reciprocal().to('float32').mul(this.weight).view(1, c, 1, 1);
+    const shift = mean.to('float32').view(1, c, 1, 1);
+    noGrad(() => {
+      const n = count.item();
+      const m = this.momentum;
+      this.runningMean.mul_(1 - m).add_(mean.to('float32'), m);
+      this.runningVar.mul_(1 - m).add_(variance.mul(n / Math.max(n - 1, 1)).to('float32'), m);
+      this.getBuffer('num_batches_tracked')!.add_(1);
+    });
+    return x.sub(shift).mul(scale).add(this.bias.view(1, c, 1, 1));
+  }
+}
+
+/** torch's SyncBatchNorm.convert_sync_batchnorm: every BatchNorm2d in `model` normalises over all ranks; returns how many. */
+export function convertSyncBatchNorm(model: Module, replicaSum: ReplicaSum): number {
+  let n = 0;
+  for (const m of model.modules()) {
+    if (m instanceof BatchNorm2d) {
+      m.replicaSum = replicaSum;
+      n++;
+    }
+  }
+  return n;
 }

@@ -7,6 +7,7 @@ import { selectDevice } from '../run/select-device.ts';
 import { tensor } from '../tensor/create.ts';
 import { setNumThreads } from '../tensor/runtime.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { convertSyncBatchNorm } from '../nn/batchnorm2d.ts';
 import type { Module } from '../nn/module.ts';
 
 export interface TrainDistributed {
@@ -27,6 +28,8 @@ export interface TrainDistributed {
   averageGradients(params: Tensor[]): void;
   /** The master's decision (early stopping) for every rank. */
   shareFlag(master: boolean): boolean;
+  /** --sync-bn: the model's BatchNorm layers normalise over every rank's batch; returns how many. */
+  syncBatchNorm(model: Module): number;
   close(): void;
 }
 
@@ -41,6 +44,7 @@ export const SINGLE_PROCESS: TrainDistributed = {
   broadcastModel: () => {},
   averageGradients: () => {},
   shareFlag: (master) => master,
+  syncBatchNorm: () => 0,
   close: () => {},
 };
 
@@ -110,6 +114,9 @@ class RankGroup implements TrainDistributed {
     } finally {
       t.dispose();
     }
+  }
+  syncBatchNorm(model: Module): number {
+    return convertSyncBatchNorm(model, (t) => this.#group.allreduceWithGrad(t));
   }
   close(): void {
     this.#group.close();

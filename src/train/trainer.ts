@@ -144,7 +144,8 @@ async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
     model.toChannelsLast();
     const optimizer = smartOptimizer(model, opt.optimizer, hyp.lr0, hyp.momentum, hyp.weight_decay, run.log);
     const lf = opt.cosLr ? oneCycleLr(1, hyp.lrf, opt.epochs) : linearLr(hyp.lrf, opt.epochs);
-    if (opt.syncBn && dist.worldSize > 1) run.log('WARNING ⚠️ --sync-bn: tsyolo has no SyncBatchNorm yet; BatchNorm statistics stay per rank');
+    // YOLOv5 v7.0 converts only under CUDA DDP; tsyolo's SyncBatchNorm also runs over Gloo on the CPU.
+    if (opt.syncBn && dist.worldSize > 1 && dist.syncBatchNorm(model) > 0) run.log('Using SyncBatchNorm()');
     // The master verifies the labels first and writes the cache the other ranks then read.
     const index = await dist.masterFirst(() => trainIndex(run, data, nc));
     // DDP: each rank loads its share of every epoch (--batch / ranks per batch).

@@ -54,13 +54,14 @@ test('bad DDP flags are refused before any rank starts or any run folder is made
   }
 });
 
-test('2 ranks × 2 epochs: one run folder, rank 0 alone logs, the checkpoint validates', async () => {
+test('2 ranks × 2 epochs (--sync-bn): one run folder, rank 0 alone logs, the checkpoint validates', async () => {
   const project = join(base, 'runs', 'two');
-  const r = await runCli(await ddpArgs(project, 2), base);
+  const r = await runCli([...(await ddpArgs(project, 2)), '--sync-bn'], base);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.deepEqual(readdirSync(project), ['exp'], 'both ranks train into one run folder');
   assert.match(r.stdout, /DDP: 2 ranks \(gloo\), rendezvous at 127\.0\.0\.1:\d+, 1 torch thread per rank/);
   assert.equal(r.stdout.match(/Starting training for 2 epochs/g)?.length, 1, 'only rank 0 logs');
+  assert.match(r.stdout, /Using SyncBatchNorm\(\)/);
   // 16 images, --batch 8: 4 per rank, so 2 batches per epoch on each rank.
   assert.match(r.stdout, /2\/2 \[/);
   assert.deepEqual(readResults(join(project, 'exp', 'results.csv')).rows.map((row) => row[0]), [0, 1]);

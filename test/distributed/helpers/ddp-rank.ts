@@ -5,12 +5,12 @@
 //          trainer's loss scaling and averageGradients; prints hashes of the parameters before and after.
 // 'grads': ranks take halves of one batch (BatchNorm in eval mode, equal label counts per half), loss × WORLD_SIZE,
 //          averageGradients; rank 0 also computes one process's gradients on the whole batch and prints the
-//          relative differences.
+//          relative differences. 'syncbn-grads': the same with BatchNorm training, synchronised (--sync-bn).
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { readRankEnvironment } from '../../../src/distributed/environment.ts';
 import { DEFAULT_HYP } from '../../../src/data/hyp.ts';
-import { BatchNorm2d } from '../../../src/nn/index.ts';
+import { BatchNorm2d, convertSyncBatchNorm } from '../../../src/nn/batchnorm2d.ts';
 import * as torch from '../../../src/tensor/index.ts';
 import { ComputeLoss } from '../../../src/train/loss.ts';
 import { smartOptimizer } from '../../../src/train/optimizer.ts';
@@ -68,23 +68,43 @@ try {
     dist.averageGradients(params);
     optimizer.step();
     report({ rank: env.rank, before, broadcast, after: paramHash(model) });
-  } else if (scenario === 'grads') {
+  } else if (scenario === 'grads' || scenario === 'syncbn-grads') {
+    // 'grads': BatchNorm in eval mode; 'syncbn-grads': BatchNorm training over both ranks' halves (--sync-bn)
+    // against plain BatchNorm over the whole batch in one process.
+    const sync = scenario === 'syncbn-grads';
     const evalBn = (m: DetectionModel) => {
       m.train();
-      for (const mod of m.modules()) if (mod instanceof BatchNorm2d) mod.eval();
+      if (!sync) for (const mod of m.modules()) if (mod instanceof BatchNorm2d) mod.eval();
       return m;
     };
     const model = evalBn(loadModel(FIXTURE).model);
+    if (sync) dist.syncBatchNorm(model);
     const half = BATCH / env.worldSize;
     const mine = batch(env.rank * half, half);
     gradients(model, mine.x, mine.targets, env.worldSize);
     const params = [...model.parameters()];
     dist.averageGradients(params);
     if (env.rank === 0) {
+      // The reference: one process on the whole batch through the same BatchNorm code (with --sync-bn: its
+      // synchronised form over a single rank, whose sum over ranks is the identity).
       const single = evalBn(loadModel(FIXTURE).model);
+      if (sync) convertSyncBatchNorm(single, (t) => t);
       const whole = batch(0, BATCH);
       gradients(single, whole.x, whole.targets, 1);
       const reference = [...single.parameters()];
+      // With --sync-bn, also how far the synchronised form is from libtorch's own batch_norm (rounding only).
+      let nativeRel = 0;
+      if (sync) {
+        const plain = loadModel(FIXTURE).model.train();
+        gradients(plain, whole.x, whole.targets, 1);
+        let d2 = 0;
+        let r2 = 0;
+        for (const [k, p] of [...plain.parameters()].entries()) {
+          d2 += p.grad!.sub(reference[k]!.grad!).norm().item() ** 2;
+          r2 += p.grad!.norm().item() ** 2;
+        }
+        nativeRel = Math.sqrt(d2 / r2);
+      }
       let maxRel = 0;
       let diff2 = 0;
       let ref2 = 0;
@@ -97,7 +117,14 @@ try {
         ref2 += n * n;
         if (n > 0) maxRel = Math.max(maxRel, d / n);
       }
-      report({ rank: 0, tensors: params.length, maxRel, globalRel: Math.sqrt(diff2 / ref2) });
+      // BatchNorm's running statistics after the step: equal to one process's when they were synchronised.
+      let statsRel = 0;
+      const own = model.stateDict();
+      for (const [k, t] of single.stateDict()) {
+        if (!k.endsWith('running_mean') && !k.endsWith('running_var')) continue;
+        statsRel = Math.max(statsRel, own.get(k)!.sub(t).norm().item() / Math.max(t.norm().item(), 1e-12));
+      }
+      report({ rank: 0, tensors: params.length, maxRel, globalRel: Math.sqrt(diff2 / ref2), statsRel, nativeRel });
     } else report({ rank: env.rank });
   }
   dist.close();
