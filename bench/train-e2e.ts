@@ -18,10 +18,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { generateDigits } from '../src/data/digits.ts';
+import { applyEngineEnvironment, cpuFlags } from '../src/native/engine-environment.ts';
 import { describeMachine } from './machine.ts';
 import { type TreeMemoryPeak, watchTreeMemory } from './process-tree-memory.ts';
 
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+/** The environment both sides start from: taken before this process loads libtorch, which adds tsyolo's defaults. */
+const GIVEN_ENV: NodeJS.ProcessEnv = { ...process.env };
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH_DIR, '..');
 const WORK = join(tmpdir(), 'tsyolo-bench-train-e2e');
@@ -160,13 +163,13 @@ async function benchModel(name: string, setting: ModelSetting, yolov5Dir: string
     pytorch: async (k: number) => {
       const run = `yolov5-${name}-${k}`;
       const args = [join(yolov5Dir, 'train.py'), ...flags(data.yolov5), '--project', project, '--name', run];
-      const env = { ...process.env, PYTHONPATH: BENCH_DIR };
+      const env = { ...GIVEN_ENV, PYTHONPATH: BENCH_DIR };
       return runSide(PYTHON, args, env, join(project, run), join(WORK, `${run}.log`));
     },
     tsyolo: async (k: number) => {
       const run = `tsyolo-${name}-${k}`;
       const args = [join(REPO, 'bin', 'tsyolo.js'), 'train', ...flags(data.tsyolo), '--project', project, '--name', run];
-      const r = await runSide(process.execPath, args, process.env, join(project, run), join(WORK, `${run}.log`));
+      const r = await runSide(process.execPath, args, GIVEN_ENV, join(project, run), join(WORK, `${run}.log`));
       return { ...r, phases: parsePhases(r.log) };
     },
   };
@@ -239,7 +242,10 @@ async function main(): Promise<void> {
       order: 'PyTorch, tsyolo, PyTorch, tsyolo (one process tree each)',
       epochTime: 'seconds between consecutive results.csv rows (training + that epoch\'s validation), median over the epochs after the first of both runs',
       memory: 'peak over the run of the summed RSS / PSS of the process and all its children, sampled every 250 ms',
-      tsyoloEnvironment: Object.fromEntries(['ATEN_CPU_CAPABILITY', 'OMP_NUM_THREADS', 'OMP_WAIT_POLICY'].map((k) => [k, process.env[k] ?? null])),
+      // What tsyolo's engine sets before libtorch loads on this machine (src/native/engine-environment.ts), over the
+      // environment both sides were given.
+      tsyoloEngineEnvironment: applyEngineEnvironment({ ...GIVEN_ENV }, cpuFlags()),
+      givenEnvironment: Object.fromEntries(['ATEN_CPU_CAPABILITY', 'OMP_NUM_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT'].map((k) => [k, GIVEN_ENV[k] ?? null])),
     },
     loadAverage: { start: loadStart, end: loadavg().map((v) => round(v, 2)) },
     goal: { ratio: GOAL_RATIO, meaning: 'PyTorch s/epoch ÷ tsyolo s/epoch ≥ goal for yolov5n-shufflenetv2; tsyolo peak memory ≤ PyTorch\'s' },
