@@ -150,7 +150,7 @@ function trainE2eRows(j: Json): Row[] {
   const goal = j.goal.ratio as number;
   const rows: Row[] = [];
   for (const r of j.results as Json[]) {
-    const scope = `${r.trainImages} scenes @320, batch 32, 2 workers, ${r.epochs} epochs`;
+    const scope = `${r.trainImages} scenes @320, batch 32, 2 workers, ${r.epochs} epochs${r.note ? `; ${r.note}` : ''}; load average ${j.loadAverage?.start?.[0] ?? '?'} at the start`;
     const phases = Object.entries(r.tsyoloPhasesPerEpochS ?? {}).map(([p, s]) => `${p} ${fmt(s as number)}`).join(', ');
     rows.push(
       {

@@ -9,7 +9,8 @@
 // YOLOv5: --yolov5-dir DIR or YOLOV5_DIR (a v7.0 checkout with the offline edits of the reference set-up). The
 // checkout is copied to a scratch folder where the seed's ShuffleNetV2 blocks (bench/model_torch.py's statement of
 // them) are registered, as the reference set-up describes; the checkout itself is not touched.
-// Models: BENCH_E2E_MODELS=yolov5n-shufflenetv2 (or yolov5s) runs one. BENCH_E2E_QUICK=1 checks the harness on 64
+// Models: BENCH_E2E_MODELS=yolov5n-shufflenetv2 (or yolov5s) runs one, BENCH_E2E_LOADER=0 skips the loader; the
+// figures not re-run stay from the previous file (each row has its date). BENCH_E2E_QUICK=1 checks the harness on 64
 // scenes, 2 epochs, one run per side (figures meaningless). Writes bench/results/train-e2e.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -230,9 +231,14 @@ async function main(): Promise<void> {
   const yolov5Dir = prepareYolov5();
   const loadStart = loadavg().map((v) => round(v, 2));
   console.log(`train-e2e: ${names.join(', ')}; flags ${COMMON_FLAGS.join(' ')}; YOLOv5 from ${yolov5Dir}; work folder ${WORK}`);
-  const rows = [];
-  for (const n of names) rows.push(await benchModel(n, MODELS[n]!, yolov5Dir));
-  const loader = process.env.BENCH_E2E_LOADER === '0' ? undefined : loaderAlone();
+  const out = join(BENCH_DIR, 'results', 'train-e2e.json');
+  // A partial run (one model, or no loader) keeps the other figures of the previous file, each with its date.
+  const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { results?: Array<{ model: string }>; loader?: unknown }) : {};
+  const rows: Array<{ model: string; date?: string }> = [];
+  for (const n of names) rows.push({ ...(await benchModel(n, MODELS[n]!, yolov5Dir)), date: new Date().toISOString() });
+  for (const old of previous.results ?? []) if (!rows.some((r) => r.model === old.model)) rows.push(old);
+  rows.sort((a, b) => Object.values(MODELS).findIndex((m) => m.cfg === a.model) - Object.values(MODELS).findIndex((m) => m.cfg === b.model));
+  const loader = process.env.BENCH_E2E_LOADER === '0' ? previous.loader : loaderAlone();
   const result = {
     benchmark: 'training end to end: YOLOv5 v7.0 train.py vs tsyolo train, same command line and data, CPU',
     machine: describeMachine(PYTHON),
@@ -254,7 +260,6 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
   };
   mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
-  const out = join(BENCH_DIR, 'results', 'train-e2e.json');
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`written to ${out}`);
 }
