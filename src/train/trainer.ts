@@ -161,7 +161,7 @@ async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
     hyp.obj *= (imgsz / 640) ** 2 * (3 / nl);
     const loop: Loop = {
       run, dist, data, names, model, optimizer, lf, hyp, loader, valLoader, imgsz, gs, accumulate,
-      ema: new ModelEMA(model),
+      ema: channelsLastEma(model),
       computeLoss: new ComputeLoss(model, hyp),
       stopper: new EarlyStopping(opt.patience),
       nb: loader.length,
@@ -180,6 +180,14 @@ async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
     model.dispose();
     throw e;
   }
+}
+
+/** The EMA copy in the model's channels_last layout: its update then runs on like-strided tensors, and the per-epoch
+ * validation's convolutions take libtorch's channels_last path, as training's do. */
+function channelsLastEma(model: DetectionModel): ModelEMA {
+  const ema = new ModelEMA(model);
+  ema.ema.toChannelsLast();
+  return ema;
 }
 
 /** --resume: weights, EMA, optimizer buffers and the loop's counters as the checkpoint left them. */
@@ -397,7 +405,7 @@ async function finish(loop: Loop): Promise<Metrics> {
   run.log(`Optimizer stripped from ${run.last}\nOptimizer stripped from ${run.best}\n\nValidating ${run.best}...`);
   const bestModel = loadCheckpoint(run.best).model;
   try {
-    bestModel.fuse().eval();
+    bestModel.fuse().eval().toChannelsLast();
     const { opt } = run;
     const r = await val({ data: loop.data, model: libtorchBackend(bestModel, { device: run.device }), weightsFile: run.best, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, iouThres: 0.6, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, plots: !opt.noplots, verbose: true, training: true, log: run.log });
     if (!opt.noplots && existsSync(join(run.saveDir, 'results.csv'))) await plotResults(join(run.saveDir, 'results.csv'));
