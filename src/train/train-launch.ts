@@ -2,6 +2,7 @@
 // machine's ranks, like torchrun. Each rank runs train-rank.ts with the same options; rank 0's result comes back
 // through a file, its output through this process's `write`.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,9 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 function rankCommand(): [string, ...string[]] {
   const entry = fileURLToPath(new URL(FROM_SOURCE ? './train-rank.ts' : './train-rank.js', import.meta.url));
-  return FROM_SOURCE ? [process.execPath, '--import', import.meta.resolve('tsx'), entry] : [process.execPath, entry];
+  // createRequire, not the ESM-only resolver: the CommonJS build keeps only the module URL.
+  const tsxLoader = () => createRequire(import.meta.url).resolve('tsx');
+  return FROM_SOURCE ? [process.execPath, '--import', tsxLoader(), entry] : [process.execPath, entry];
 }
 
 function readRankResult(dir: string): TrainResult | null {
