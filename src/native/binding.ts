@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-import { applyEngineEnvironment } from './engine-environment.ts';
+import { applyEngineEnvironment, engineThreadCount } from './engine-environment.ts';
 import { type NativeBinding, OP_NAMES } from './native.generated.ts';
 
 export type { DTypeCode, Handle, NativeBinding } from './native.generated.ts';
@@ -47,6 +47,8 @@ export function loadNative(): NativeBinding {
   if (loaded) return loaded;
   applyEngineEnvironment();
   loaded = openAddon(ADDON_PATH);
+  const threads = engineThreadCount();
+  if (threads !== undefined) loaded.setNumThreads(threads);
   // From now on `native.x` is the addon's own function: no indirection per op.
   Object.assign(native, loaded);
   return loaded;

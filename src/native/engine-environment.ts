@@ -1,6 +1,7 @@
 // Settings libtorch's libraries read from the environment once, when they load: they must be in place before the
 // addon is opened (loadNative calls this first). A value the user set is always kept.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /** The x86 flags ATen's AVX-512 kernels need (the checks its own detection would make). */
 const AVX512_FLAGS = ['avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'fma'];
@@ -33,4 +34,30 @@ export function applyEngineEnvironment(env: NodeJS.ProcessEnv = process.env, fla
   if (env.GOMP_SPINCOUNT === undefined) setDefault('OMP_WAIT_POLICY', 'PASSIVE');
   if (AVX512_FLAGS.every((f) => flags.has(f))) setDefault('ATEN_CPU_CAPABILITY', 'avx512');
   return set;
+}
+
+/** Hardware threads per physical core from /proc/cpuinfo ("siblings" ÷ "cpu cores"); 1 when it does not say. */
+export function threadsPerCore(cpuinfo?: string): number {
+  let text = cpuinfo;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return 1;
+    }
+  }
+  const siblings = Number(/^siblings\s*:\s*(\d+)/m.exec(text)?.[1]);
+  const cores = Number(/^cpu cores\s*:\s*(\d+)/m.exec(text)?.[1]);
+  return siblings > 0 && cores > 0 && siblings >= cores ? Math.round(siblings / cores) : 1;
+}
+
+/**
+ * libtorch's intra-op threads when the user chose none: one per physical core this process may run on, which is
+ * what libtorch means to default to. On some virtual machines its CPU probe counts too few cores (the 2-core
+ * machine this was measured on got 1 thread, halving the speed of a training step), so tsyolo sets the count
+ * itself. OMP_NUM_THREADS or MKL_NUM_THREADS, when set, are libtorch's to read: undefined then.
+ */
+export function engineThreadCount(env: NodeJS.ProcessEnv = process.env, cpus = availableParallelism(), perCore = threadsPerCore()): number | undefined {
+  if (env.OMP_NUM_THREADS !== undefined || env.MKL_NUM_THREADS !== undefined) return undefined;
+  return Math.max(1, Math.floor(cpus / perCore));
 }
