@@ -12,6 +12,9 @@
 // Models: BENCH_E2E_MODELS=yolov5n-shufflenetv2 (or yolov5s) runs one, BENCH_E2E_LOADER=0 skips the loader; the
 // figures not re-run stay from the previous file (each row has its date). BENCH_E2E_QUICK=1 checks the harness on 64
 // scenes, 2 epochs, one run per side (figures meaningless). Writes bench/results/train-e2e.json.
+// Threads: each side as it sets itself up. YOLOv5's utils/general.py sets OMP_NUM_THREADS to cpu_count − 1 (1 on a
+// 2-core machine); tsyolo runs libtorch on one thread per physical core. BENCH_E2E_PYTORCH_THREADS=N adds a
+// reference row where the scratch copy of YOLOv5 calls torch.set_num_threads(N) (its row's `variant` says so).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { generateDigits } from '../src/data/digits.ts';
-import { applyEngineEnvironment, cpuFlags } from '../src/native/engine-environment.ts';
+import { applyEngineEnvironment, cpuFlags, engineThreadCount } from '../src/native/engine-environment.ts';
 import { describeMachine } from './machine.ts';
 import { type TreeMemoryPeak, watchTreeMemory } from './process-tree-memory.ts';
 
@@ -30,6 +33,12 @@ const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH_DIR, '..');
 const WORK = join(tmpdir(), 'tsyolo-bench-train-e2e');
 const GOAL_RATIO = 1.5; // PyTorch seconds per epoch ÷ tsyolo seconds per epoch
+/** Opt-in reference: YOLOv5 with this many torch threads instead of its own setting. */
+const PYTORCH_THREADS = process.env.BENCH_E2E_PYTORCH_THREADS ? Number(process.env.BENCH_E2E_PYTORCH_THREADS) : undefined;
+if (PYTORCH_THREADS !== undefined && !(Number.isInteger(PYTORCH_THREADS) && PYTORCH_THREADS > 0)) {
+  throw new Error(`BENCH_E2E_PYTORCH_THREADS must be a positive integer, got '${process.env.BENCH_E2E_PYTORCH_THREADS}'`);
+}
+const VARIANT = PYTORCH_THREADS === undefined ? undefined : `YOLOv5 with torch.set_num_threads(${PYTORCH_THREADS})`;
 
 interface ModelSetting {
   cfg: string;
@@ -86,6 +95,10 @@ function prepareYolov5(): string {
     const common = join(dir, 'models', 'common.py');
     const blocks = '\n# bench:train-e2e: the seed\'s ShuffleNetV2 blocks, from tsyolo\'s bench/model_torch.py\nfrom model_torch import ConvMaxpool as Conv_maxpool, Shuffle as ShuffleNetV2_InvertedResidual  # noqa\n';
     writeFileSync(common, readFileSync(common, 'utf8') + blocks);
+  }
+  if (PYTORCH_THREADS !== undefined) {
+    const general = join(dir, 'utils', 'general.py');
+    writeFileSync(general, `${readFileSync(general, 'utf8')}\n# bench:train-e2e BENCH_E2E_PYTORCH_THREADS\ntorch.set_num_threads(${PYTORCH_THREADS})\n`);
   }
   return dir;
 }
@@ -201,6 +214,7 @@ async function benchModel(name: string, setting: ModelSetting, yolov5Dir: string
   const phases = Object.fromEntries(phaseNames.map((p) => [p, round(median(runs.tsyolo.map((r) => r.phases?.[p] ?? NaN)), 2)]));
   const row = {
     model: s.cfg,
+    ...(VARIANT ? { variant: VARIANT } : {}),
     trainImages: s.train,
     valImages: s.val,
     epochs: s.epochs,
@@ -214,6 +228,12 @@ async function benchModel(name: string, setting: ModelSetting, yolov5Dir: string
   };
   console.log(`${s.cfg}: per epoch PyTorch ${pytorch.medianEpochS} s, tsyolo ${tsyolo.medianEpochS} s → ${row.ratio}× (whole command ${row.ratioWall}×); peak PSS ${pytorch.peakPssMb} / ${tsyolo.peakPssMb} MB`);
   return row;
+}
+
+/** torch.get_num_threads() once YOLOv5's utils/general.py has set its environment, as train.py runs. */
+function pytorchThreads(yolov5Dir: string): number | string {
+  const r = spawnSync(PYTHON, ['-c', 'import torch, utils.general; print(torch.get_num_threads())'], { cwd: yolov5Dir, env: { ...GIVEN_ENV, PYTHONPATH: BENCH_DIR }, encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.trim().split('\n').pop()) : `unknown (${r.stderr.trim().split('\n').pop()})`;
 }
 
 /** The loader alone: bench/data.ts as it is (its own images and cache modes), its rows copied here. */
@@ -234,9 +254,11 @@ async function main(): Promise<void> {
   const out = join(BENCH_DIR, 'results', 'train-e2e.json');
   // A partial run (one model, or no loader) keeps the other figures of the previous file, each with its date.
   const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { results?: Array<{ model: string }>; loader?: unknown }) : {};
-  const rows: Array<{ model: string; date?: string }> = [];
+  const rows: Array<{ model: string; variant?: string; date?: string }> = [];
   for (const n of names) rows.push({ ...(await benchModel(n, MODELS[n]!, yolov5Dir)), date: new Date().toISOString() });
-  for (const old of previous.results ?? []) if (!rows.some((r) => r.model === old.model)) rows.push(old);
+  for (const old of (previous.results ?? []) as Array<{ model: string; variant?: string }>) {
+    if (!rows.some((r) => r.model === old.model && r.variant === old.variant)) rows.push(old);
+  }
   rows.sort((a, b) => Object.values(MODELS).findIndex((m) => m.cfg === a.model) - Object.values(MODELS).findIndex((m) => m.cfg === b.model));
   const loader = process.env.BENCH_E2E_LOADER === '0' ? previous.loader : loaderAlone();
   const result = {
@@ -251,6 +273,11 @@ async function main(): Promise<void> {
       // What tsyolo's engine sets before libtorch loads on this machine (src/native/engine-environment.ts), over the
       // environment both sides were given.
       tsyoloEngineEnvironment: applyEngineEnvironment({ ...GIVEN_ENV }, cpuFlags()),
+      threads: {
+        tsyolo: engineThreadCount({ ...GIVEN_ENV }) ?? `OMP_NUM_THREADS/MKL_NUM_THREADS as given`,
+        pytorch: pytorchThreads(yolov5Dir),
+        meaning: 'torch intra-op threads each side runs its training step with, as each sets itself up',
+      },
       givenEnvironment: Object.fromEntries(['ATEN_CPU_CAPABILITY', 'OMP_NUM_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT'].map((k) => [k, GIVEN_ENV[k] ?? null])),
     },
     loadAverage: { start: loadStart, end: loadavg().map((v) => round(v, 2)) },

@@ -58,6 +58,14 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
+/** An epoch's batch requests: those sent so far, in order. */
+interface EpochInFlight {
+  epoch: number;
+  batches: number[][];
+  inFlight: Array<Promise<Batch>>;
+  sent: number;
+}
+
 interface WorkerSlot {
   worker: Worker;
   /** Requests sent and not answered; the worker keeps the process alive only while this is > 0. */
@@ -83,6 +91,8 @@ export class DataLoader implements AsyncIterable<Batch> {
   private nextTaskId = 0;
   private failure: Error | undefined;
   private closed = false;
+  /** Batches of a coming epoch requested ahead of its iteration (prefetchEpoch). */
+  private ahead: EpochInFlight | undefined;
 
   constructor(opts: LoaderOptions) {
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`createLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
@@ -133,17 +143,40 @@ export class DataLoader implements AsyncIterable<Batch> {
       for (const indices of batches) yield await buildBatch(this.dataset, indices, this.seed, epoch);
       return;
     }
-    const window = this.workers * this.prefetch;
-    const inFlight: Array<Promise<Batch>> = [];
-    let sent = 0;
-    for (let k = 0; k < batches.length; k++) {
-      while (sent < batches.length && sent < k + window) {
-        inFlight[sent] = this.dispatch(sent % this.workers, { indices: batches[sent]!, seed: this.seed, epoch });
-        sent++;
-      }
+    const ahead = this.ahead?.epoch === epoch ? this.ahead : { epoch, batches, inFlight: [], sent: 0 };
+    this.ahead = undefined;
+    const { inFlight } = ahead;
+    for (let k = 0; k < ahead.batches.length; k++) {
+      this.fillWindow(ahead, k);
       const batch = await inFlight[k]!;
       delete inFlight[k];
       yield batch;
+    }
+  }
+
+  /**
+   * Starts building the first batches of `epoch` now, so that iterating it later begins without waiting: the
+   * trainer calls this before validating, as YOLOv5's InfiniteDataLoader keeps its workers busy across epochs.
+   * Iterating any other epoch next discards them. The promise settles once those batches are built (or failed:
+   * the iteration reports errors); callers need not wait for it.
+   */
+  async prefetchEpoch(epoch: number): Promise<void> {
+    if (!Number.isInteger(epoch) || epoch < 0) throw new Error(`prefetchEpoch: epoch must be an integer ≥ 0, got ${epoch}`);
+    if (this.workers === 0 || this.closed || this.failure) return;
+    const ahead: EpochInFlight = { epoch, batches: this.epochBatches(epoch), inFlight: [], sent: 0 };
+    this.ahead = ahead;
+    await this.start();
+    if (this.ahead !== ahead) return;
+    this.fillWindow(ahead, 0);
+    await Promise.allSettled(ahead.inFlight);
+  }
+
+  /** Sends requests until `window` batches from position k are in flight. */
+  private fillWindow(e: EpochInFlight, k: number): void {
+    const window = this.workers * this.prefetch;
+    while (e.sent < e.batches.length && e.sent < k + window) {
+      e.inFlight[e.sent] = this.dispatch(e.sent % this.workers, { indices: e.batches[e.sent]!, seed: this.seed, epoch: e.epoch });
+      e.sent++;
     }
   }
 

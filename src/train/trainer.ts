@@ -380,6 +380,8 @@ async function runEpochs(loop: Loop): Promise<{ stoppedBy: TrainResult['stoppedB
       run.log(`Saved ${run.last} (resume with: tsyolo train --resume ${run.last})`);
       return { stoppedBy: 'interrupted', epoch };
     }
+    // The workers build the next epoch's first batches while this one is validated and saved.
+    if (epoch + 1 < run.opt.epochs) void loop.loader.prefetchEpoch(epoch + 1);
     if (await endEpoch(loop, epoch, mloss, lrs)) return { stoppedBy: 'early-stopping', epoch: epoch + 1 };
   }
   return { stoppedBy: 'completed', epoch: run.opt.epochs };

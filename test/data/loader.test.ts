@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,39 @@ test('same seed and workers → identical batches; 0 and 2 workers agree; epochs
   assert.notDeepEqual(nextEpoch.map((x) => x.paths), a.map((x) => x.paths));
   const otherSeed = await collect({ workers: 0, seed: 4 });
   assert.notDeepEqual(otherSeed[0]!.images, a[0]!.images);
+});
+
+test('prefetchEpoch: the next epoch is built ahead (served after its files are gone), identical to building it on demand', async () => {
+  const expected = await collect({ workers: 2, seed: 5, epoch: 1 });
+  const expected2 = await collect({ workers: 2, seed: 5, epoch: 2 });
+  const copy = mkdtempSync(join(tmpdir(), 'loader-prefetch-'));
+  const files = source.imFiles.map((f, i) => join(copy, `im${i}.png`));
+  source.imFiles.forEach((f, i) => writeFileSync(files[i]!, readFileSync(f)));
+  const loader = createLoader({ source: { ...source, imFiles: files }, imgSize: 64, augment: true, batchSize: 4, shuffle: true, workers: 2, seed: 5 });
+  try {
+    // Asking for an epoch that is then not iterated only costs work: epoch 2 is built on demand, correctly.
+    void loader.prefetchEpoch(3);
+    loader.setEpoch(2);
+    const got2: Batch[] = [];
+    for await (const b of loader) got2.push(b);
+    assert.deepEqual(got2.map((b) => b.images), expected2.map((b) => b.images));
+    await loader.prefetchEpoch(1);
+    // Window 2 workers × 2 ≥ the epoch's 3 batches: all of epoch 1 is built now, so its files are no longer read.
+    rmSync(copy, { recursive: true, force: true });
+    loader.setEpoch(1);
+    const got: Batch[] = [];
+    for await (const b of loader) got.push(b);
+    assert.equal(got.length, expected.length);
+    got.forEach((b, k) => {
+      assert.deepEqual(b.paths, expected[k]!.paths.map((p) => files[source.imFiles.indexOf(p)]));
+      assert.deepEqual(b.images, expected[k]!.images);
+      assert.deepEqual(b.targets, expected[k]!.targets);
+    });
+  } finally {
+    await loader.close();
+    rmSync(copy, { recursive: true, force: true });
+  }
+  await assert.rejects(createLoader({ source, batchSize: 4 }).prefetchEpoch(-1), /prefetchEpoch: epoch must be an integer ≥ 0, got -1/);
 });
 
 test('rect validation loader: batch shapes from the aspect-ratio sort, shapes for rescaling', async () => {
