@@ -269,7 +269,7 @@ async function main(): Promise<void> {
       data: 'tsyolo digit scenes (generateDigits, seed 0, 320 px), one copy per side',
       order: 'PyTorch, tsyolo, PyTorch, tsyolo (one process tree each)',
       epochTime: 'seconds between consecutive results.csv rows (training + that epoch\'s validation), median over the epochs after the first of both runs',
-      memory: 'peak over the run of the summed RSS / PSS of the process and all its children, sampled every 250 ms',
+      memory: 'peak over the run of the summed RSS of the process and all its children (/proc/PID/status, every 250 ms) and of their summed PSS (smaps_rollup, every 5 s: reading it walks the page tables, ~70 ms for a tsyolo process, and every 250 ms it slowed tsyolo\'s epoch by ~18 %)',
       // What tsyolo's engine sets before libtorch loads on this machine (src/native/engine-environment.ts), over the
       // environment both sides were given.
       tsyoloEngineEnvironment: applyEngineEnvironment({ ...GIVEN_ENV }, cpuFlags()),

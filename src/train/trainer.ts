@@ -302,6 +302,9 @@ async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[];
       const next = await loop.timer.timeAsync('data wait', () => batches.next());
       if (next.done) break;
       const batch = next.value;
+      // The val loader's workers build the validation batches during the last step, while the training workers
+      // have nothing left to build.
+      if (i === nb - 1 && loop.valLoader && (!run.opt.noval || epoch + 1 === run.opt.epochs)) void loop.valLoader.prefetchEpoch(0);
       const items = step(loop, batch, epoch, i);
       for (let k = 0; k < 3; k++) mloss[k] = (mloss[k]! * i + items[k]!) / (i + 1);
       bar.update(`${formatTrainRow(epoch, run.opt.epochs, gpuMem(run.device), mloss, batch.targets.length / 6, batch.shape[3])}: ${formatBar(i + 1, nb, (performance.now() - t0) / 1000)}`);
