@@ -138,12 +138,11 @@ export class DataLoader implements AsyncIterable<Batch> {
     if (this.closed) throw new Error('DataLoader: iterated after close()');
     await this.start();
     const epoch = this.epoch;
-    const batches = this.epochBatches(epoch);
     if (this.workers === 0) {
-      for (const indices of batches) yield await buildBatch(this.dataset, indices, this.seed, epoch);
+      for (const indices of this.epochBatches(epoch)) yield await buildBatch(this.dataset, indices, this.seed, epoch);
       return;
     }
-    const ahead = this.ahead?.epoch === epoch ? this.ahead : { epoch, batches, inFlight: [], sent: 0 };
+    const ahead = this.ahead?.epoch === epoch ? this.ahead : { epoch, batches: this.epochBatches(epoch), inFlight: [], sent: 0 };
     this.ahead = undefined;
     const { inFlight } = ahead;
     for (let k = 0; k < ahead.batches.length; k++) {

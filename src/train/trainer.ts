@@ -304,7 +304,7 @@ async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[];
       const batch = next.value;
       // The val loader's workers build the validation batches during the last step, while the training workers
       // have nothing left to build.
-      if (i === nb - 1 && loop.valLoader && (!run.opt.noval || epoch + 1 === run.opt.epochs)) void loop.valLoader.prefetchEpoch(0);
+      if (i === nb - 1 && loop.valLoader && validatesEpoch(loop, epoch)) void loop.valLoader.prefetchEpoch(0);
       const items = step(loop, batch, epoch, i);
       for (let k = 0; k < 3; k++) mloss[k] = (mloss[k]! * i + items[k]!) / (i + 1);
       bar.update(`${formatTrainRow(epoch, run.opt.epochs, gpuMem(run.device), mloss, batch.targets.length / 6, batch.shape[3])}: ${formatBar(i + 1, nb, (performance.now() - t0) / 1000)}`);
@@ -345,6 +345,16 @@ async function validateEpoch(loop: Loop): Promise<void> {
   loop.valLosses = r.losses;
 }
 
+/** The last epoch, or one after which early stopping may end the run (train.py's final_epoch). */
+function isFinalEpoch(loop: Loop, epoch: number): boolean {
+  return epoch + 1 === loop.run.opt.epochs || loop.stopper.possibleStop;
+}
+
+/** Whether the end of `epoch` validates: always, unless --noval, which still validates the final epoch. */
+function validatesEpoch(loop: Loop, epoch: number): boolean {
+  return !loop.run.opt.noval || isFinalEpoch(loop, epoch);
+}
+
 /** Validation, fitness, the results.csv row, checkpoints (the master's); true when early stopping ends the run. */
 async function endEpoch(loop: Loop, epoch: number, mloss: number[], lrs: number[]): Promise<boolean> {
   // The other ranks wait here, in the collective that hands them the master's early-stopping decision.
@@ -354,8 +364,8 @@ async function endEpoch(loop: Loop, epoch: number, mloss: number[], lrs: number[
 async function masterEndEpoch(loop: Loop, epoch: number, mloss: number[], lrs: number[]): Promise<boolean> {
   const { run, stopper } = loop;
   loop.ema.updateAttr(loop.model);
-  const finalEpoch = epoch + 1 === run.opt.epochs || stopper.possibleStop;
-  if (!run.opt.noval || finalEpoch) await loop.timer.timeAsync('val', () => validateEpoch(loop));
+  const finalEpoch = isFinalEpoch(loop, epoch);
+  if (validatesEpoch(loop, epoch)) await loop.timer.timeAsync('val', () => validateEpoch(loop));
   const fi = fitness(loop.metrics);
   const stop = stopper.step(epoch, fi);
   if (fi > loop.bestFitness) loop.bestFitness = fi;
