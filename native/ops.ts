@@ -172,6 +172,23 @@ export const OPS: readonly string[] = [
   'maxPool2d(Tensor self, int[] kernelSize, int[] stride, int[] padding, int[] dilation, bool ceilMode) -> Tensor',
   'upsampleNearest2d(Tensor self, int[] outputSize) -> Tensor',
   'upsampleBilinear2d(Tensor self, int[] outputSize, bool alignCorners) -> Tensor',
+  'softmax(Tensor self, int dim) -> Tensor',
+  'matmul(Tensor self, Tensor other) -> Tensor',
+  'linear(Tensor input, Tensor weight, Tensor? bias) -> Tensor',
+  'conv1d(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor',
+  'groupNorm(Tensor input, int numGroups, Tensor? weight, Tensor? bias, float eps) -> Tensor',
+  'layerNorm(Tensor input, int[] normalizedShape, Tensor? weight, Tensor? bias, float eps) -> Tensor',
+  'adaptiveAvgPool2d(Tensor self, int[] outputSize) -> Tensor',
+  'adaptiveMaxPool2d(Tensor self, int[] outputSize) -> Tensor',
+  'avgPool2d(Tensor self, int[] kernelSize, int[] stride, int[] padding, bool ceilMode, bool countIncludePad) -> Tensor',
+  // F.unfold: (N, C, H, W) → (N, C·kh·kw, L) sliding blocks
+  'im2col(Tensor self, int[] kernelSize, int[] dilation, int[] padding, int[] stride) -> Tensor',
+  'pixelShuffle(Tensor self, int upscaleFactor) -> Tensor',
+  'pixelUnshuffle(Tensor self, int downscaleFactor) -> Tensor',
+  'gelu(Tensor self) -> Tensor',
+  'hardsigmoid(Tensor self) -> Tensor',
+  'mish(Tensor self) -> Tensor',
+  'softplus(Tensor self) -> Tensor',
   // reduction: 0 none, 1 mean, 2 sum (ATen's Reduction enum)
   'binaryCrossEntropyWithLogits(Tensor self, Tensor target, Tensor? weight, Tensor? posWeight, int reduction) -> Tensor',
 
@@ -203,6 +220,9 @@ export const OPS: readonly string[] = [
   'manualSeed(int seed) -> ()',
   'setNumThreads(int n) -> ()',
   'getNumThreads() -> int',
+  // torch.use_deterministic_algorithms(mode, warn_only) and its query
+  'setDeterministicAlgorithms(bool enabled, bool warnOnly) -> ()',
+  'deterministicAlgorithms() -> bool',
   'cudaIsAvailable() -> bool',
   'cudaDeviceCount() -> int',
   'version() -> str',

@@ -20,13 +20,13 @@ export {
   type ChannelContext,
 } from './yolo/registry.ts';
 export { attr, type EmitContext, type OnnxEmitter, type OnnxGraph } from './nn/onnx-emit.ts';
-export { Conv, DWConv, autopad, defaultActivation } from './yolo/modules/conv.ts';
-export { Bottleneck, C3 } from './yolo/modules/bottleneck.ts';
-export { SPPF, SPP } from './yolo/modules/spp.ts';
-export { Focus } from './yolo/modules/focus.ts';
-export { Concat } from './yolo/modules/concat.ts';
-export { Detect } from './yolo/modules/detect.ts';
-export { ConvMaxpool, ShuffleNetV2InvertedResidual, channelShuffle } from './yolo/modules/shufflenet.ts';
+export { Conv, DWConv, autopad, defaultActivation } from './yolo/modules/common/conv.ts';
+export { Bottleneck, C3 } from './yolo/modules/common/bottleneck.ts';
+export { SPPF, SPP } from './yolo/modules/common/spp.ts';
+export { Focus } from './yolo/modules/common/focus.ts';
+export { Concat } from './yolo/modules/common/concat.ts';
+export { Detect } from './yolo/modules/heads/detect.ts';
+export { ConvMaxpool, ShuffleNetV2InvertedResidual, channelShuffle } from './yolo/modules/backbone/shufflenet.ts';
 export { DetectionModel, type DetectionModelOptions } from './yolo/detection-model.ts';
 export { loadModel, type LoadModelOptions } from './yolo/load-model.ts';
 export { loadModelConfig, type ModelConfig } from './yolo/model-config.ts';

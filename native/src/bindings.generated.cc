@@ -1091,6 +1091,149 @@ Napi::Value UpsampleBilinear2d(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  return Guard(info, "softmax", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    decltype(auto) arg_dim = IntArg(info, 1);
+    return ReturnTensor(env, ops::Softmax(arg_self, arg_dim));
+  });
+}
+
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  return Guard(info, "matmul", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    decltype(auto) arg_other = TensorArg(info, 1);
+    return ReturnTensor(env, ops::Matmul(arg_self, arg_other));
+  });
+}
+
+Napi::Value Linear(const Napi::CallbackInfo& info) {
+  return Guard(info, "linear", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_input = TensorArg(info, 0);
+    decltype(auto) arg_weight = TensorArg(info, 1);
+    decltype(auto) arg_bias = OptionalTensorArg(info, 2);
+    return ReturnTensor(env, ops::Linear(arg_input, arg_weight, arg_bias));
+  });
+}
+
+Napi::Value Conv1d(const Napi::CallbackInfo& info) {
+  return Guard(info, "conv1d", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_input = TensorArg(info, 0);
+    decltype(auto) arg_weight = TensorArg(info, 1);
+    decltype(auto) arg_bias = OptionalTensorArg(info, 2);
+    decltype(auto) arg_stride = IntListArg(info, 3);
+    decltype(auto) arg_padding = IntListArg(info, 4);
+    decltype(auto) arg_dilation = IntListArg(info, 5);
+    decltype(auto) arg_groups = IntArg(info, 6);
+    return ReturnTensor(env, ops::Conv1d(arg_input, arg_weight, arg_bias, arg_stride, arg_padding, arg_dilation, arg_groups));
+  });
+}
+
+Napi::Value GroupNorm(const Napi::CallbackInfo& info) {
+  return Guard(info, "groupNorm", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_input = TensorArg(info, 0);
+    decltype(auto) arg_numGroups = IntArg(info, 1);
+    decltype(auto) arg_weight = OptionalTensorArg(info, 2);
+    decltype(auto) arg_bias = OptionalTensorArg(info, 3);
+    decltype(auto) arg_eps = NumberArg(info, 4);
+    return ReturnTensor(env, ops::GroupNorm(arg_input, arg_numGroups, arg_weight, arg_bias, arg_eps));
+  });
+}
+
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  return Guard(info, "layerNorm", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_input = TensorArg(info, 0);
+    decltype(auto) arg_normalizedShape = IntListArg(info, 1);
+    decltype(auto) arg_weight = OptionalTensorArg(info, 2);
+    decltype(auto) arg_bias = OptionalTensorArg(info, 3);
+    decltype(auto) arg_eps = NumberArg(info, 4);
+    return ReturnTensor(env, ops::LayerNorm(arg_input, arg_normalizedShape, arg_weight, arg_bias, arg_eps));
+  });
+}
+
+Napi::Value AdaptiveAvgPool2d(const Napi::CallbackInfo& info) {
+  return Guard(info, "adaptiveAvgPool2d", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    decltype(auto) arg_outputSize = IntListArg(info, 1);
+    return ReturnTensor(env, ops::AdaptiveAvgPool2d(arg_self, arg_outputSize));
+  });
+}
+
+Napi::Value AdaptiveMaxPool2d(const Napi::CallbackInfo& info) {
+  return Guard(info, "adaptiveMaxPool2d", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    decltype(auto) arg_outputSize = IntListArg(info, 1);
+    return ReturnTensor(env, ops::AdaptiveMaxPool2d(arg_self, arg_outputSize));
+  });
+}
+
+Napi::Value AvgPool2d(const Napi::CallbackInfo& info) {
+  return Guard(info, "avgPool2d", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    decltype(auto) arg_kernelSize = IntListArg(info, 1);
+    decltype(auto) arg_stride = IntListArg(info, 2);
+    decltype(auto) arg_padding = IntListArg(info, 3);
+    decltype(auto) arg_ceilMode = BoolArg(info, 4);
+    decltype(auto) arg_countIncludePad = BoolArg(info, 5);
+    return ReturnTensor(env, ops::AvgPool2d(arg_self, arg_kernelSize, arg_stride, arg_padding, arg_ceilMode, arg_countIncludePad));
+  });
+}
+
+Napi::Value Im2col(const Napi::CallbackInfo& info) {
+  return Guard(info, "im2col", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    decltype(auto) arg_kernelSize = IntListArg(info, 1);
+    decltype(auto) arg_dilation = IntListArg(info, 2);
+    decltype(auto) arg_padding = IntListArg(info, 3);
+    decltype(auto) arg_stride = IntListArg(info, 4);
+    return ReturnTensor(env, ops::Im2col(arg_self, arg_kernelSize, arg_dilation, arg_padding, arg_stride));
+  });
+}
+
+Napi::Value PixelShuffle(const Napi::CallbackInfo& info) {
+  return Guard(info, "pixelShuffle", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    decltype(auto) arg_upscaleFactor = IntArg(info, 1);
+    return ReturnTensor(env, ops::PixelShuffle(arg_self, arg_upscaleFactor));
+  });
+}
+
+Napi::Value PixelUnshuffle(const Napi::CallbackInfo& info) {
+  return Guard(info, "pixelUnshuffle", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    decltype(auto) arg_downscaleFactor = IntArg(info, 1);
+    return ReturnTensor(env, ops::PixelUnshuffle(arg_self, arg_downscaleFactor));
+  });
+}
+
+Napi::Value Gelu(const Napi::CallbackInfo& info) {
+  return Guard(info, "gelu", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    return ReturnTensor(env, ops::Gelu(arg_self));
+  });
+}
+
+Napi::Value Hardsigmoid(const Napi::CallbackInfo& info) {
+  return Guard(info, "hardsigmoid", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    return ReturnTensor(env, ops::Hardsigmoid(arg_self));
+  });
+}
+
+Napi::Value Mish(const Napi::CallbackInfo& info) {
+  return Guard(info, "mish", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    return ReturnTensor(env, ops::Mish(arg_self));
+  });
+}
+
+Napi::Value Softplus(const Napi::CallbackInfo& info) {
+  return Guard(info, "softplus", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    return ReturnTensor(env, ops::Softplus(arg_self));
+  });
+}
+
 Napi::Value BinaryCrossEntropyWithLogits(const Napi::CallbackInfo& info) {
   return Guard(info, "binaryCrossEntropyWithLogits", [&](Napi::Env env) -> Napi::Value {
     decltype(auto) arg_self = TensorArg(info, 0);
@@ -1303,6 +1446,21 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Guard(info, "getNumThreads", [&](Napi::Env env) -> Napi::Value {
     return ReturnInt(env, ops::GetNumThreads());
+  });
+}
+
+Napi::Value SetDeterministicAlgorithms(const Napi::CallbackInfo& info) {
+  return Guard(info, "setDeterministicAlgorithms", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_enabled = BoolArg(info, 0);
+    decltype(auto) arg_warnOnly = BoolArg(info, 1);
+    ops::SetDeterministicAlgorithms(arg_enabled, arg_warnOnly);
+    return env.Undefined();
+  });
+}
+
+Napi::Value DeterministicAlgorithms(const Napi::CallbackInfo& info) {
+  return Guard(info, "deterministicAlgorithms", [&](Napi::Env env) -> Napi::Value {
+    return ReturnBool(env, ops::DeterministicAlgorithms());
   });
 }
 
@@ -1603,6 +1761,22 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
   exports.Set("upsampleNearest2d", Napi::Function::New(env, UpsampleNearest2d, "upsampleNearest2d"));
   exports.Set("upsampleBilinear2d", Napi::Function::New(env, UpsampleBilinear2d, "upsampleBilinear2d"));
+  exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
+  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("linear", Napi::Function::New(env, Linear, "linear"));
+  exports.Set("conv1d", Napi::Function::New(env, Conv1d, "conv1d"));
+  exports.Set("groupNorm", Napi::Function::New(env, GroupNorm, "groupNorm"));
+  exports.Set("layerNorm", Napi::Function::New(env, LayerNorm, "layerNorm"));
+  exports.Set("adaptiveAvgPool2d", Napi::Function::New(env, AdaptiveAvgPool2d, "adaptiveAvgPool2d"));
+  exports.Set("adaptiveMaxPool2d", Napi::Function::New(env, AdaptiveMaxPool2d, "adaptiveMaxPool2d"));
+  exports.Set("avgPool2d", Napi::Function::New(env, AvgPool2d, "avgPool2d"));
+  exports.Set("im2col", Napi::Function::New(env, Im2col, "im2col"));
+  exports.Set("pixelShuffle", Napi::Function::New(env, PixelShuffle, "pixelShuffle"));
+  exports.Set("pixelUnshuffle", Napi::Function::New(env, PixelUnshuffle, "pixelUnshuffle"));
+  exports.Set("gelu", Napi::Function::New(env, Gelu, "gelu"));
+  exports.Set("hardsigmoid", Napi::Function::New(env, Hardsigmoid, "hardsigmoid"));
+  exports.Set("mish", Napi::Function::New(env, Mish, "mish"));
+  exports.Set("softplus", Napi::Function::New(env, Softplus, "softplus"));
   exports.Set("binaryCrossEntropyWithLogits", Napi::Function::New(env, BinaryCrossEntropyWithLogits, "binaryCrossEntropyWithLogits"));
   exports.Set("setRequiresGrad", Napi::Function::New(env, SetRequiresGrad, "setRequiresGrad"));
   exports.Set("backward", Napi::Function::New(env, Backward, "backward"));
@@ -1627,6 +1801,8 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed, "manualSeed"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("setDeterministicAlgorithms", Napi::Function::New(env, SetDeterministicAlgorithms, "setDeterministicAlgorithms"));
+  exports.Set("deterministicAlgorithms", Napi::Function::New(env, DeterministicAlgorithms, "deterministicAlgorithms"));
   exports.Set("cudaIsAvailable", Napi::Function::New(env, CudaIsAvailable, "cudaIsAvailable"));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount, "cudaDeviceCount"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));

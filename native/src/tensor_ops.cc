@@ -239,6 +239,41 @@ at::Tensor UpsampleNearest2d(const at::Tensor& self, const std::vector<int64_t>&
 at::Tensor UpsampleBilinear2d(const at::Tensor& self, const std::vector<int64_t>& outputSize, bool alignCorners) {
   return at::upsample_bilinear2d(self, outputSize, alignCorners);
 }
+at::Tensor Softmax(const at::Tensor& self, int64_t dim) { return at::softmax(self, dim); }
+at::Tensor Matmul(const at::Tensor& self, const at::Tensor& other) { return at::matmul(self, other); }
+at::Tensor Linear(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias) {
+  return at::linear(input, weight, bias);
+}
+at::Tensor Conv1d(const at::Tensor& input, const at::Tensor& weight, const c10::optional<at::Tensor>& bias, const std::vector<int64_t>& stride,
+                  const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, int64_t groups) {
+  return at::conv1d(input, weight, bias, stride, padding, dilation, groups);
+}
+at::Tensor GroupNorm(const at::Tensor& input, int64_t numGroups, const c10::optional<at::Tensor>& weight,
+                     const c10::optional<at::Tensor>& bias, double eps) {
+  return at::group_norm(input, numGroups, weight, bias, eps, /*cudnn_enabled=*/true);
+}
+at::Tensor LayerNorm(const at::Tensor& input, const std::vector<int64_t>& normalizedShape, const c10::optional<at::Tensor>& weight,
+                     const c10::optional<at::Tensor>& bias, double eps) {
+  return at::layer_norm(input, normalizedShape, weight, bias, eps, /*cudnn_enable=*/true);
+}
+at::Tensor AdaptiveAvgPool2d(const at::Tensor& self, const std::vector<int64_t>& outputSize) { return at::adaptive_avg_pool2d(self, outputSize); }
+at::Tensor AdaptiveMaxPool2d(const at::Tensor& self, const std::vector<int64_t>& outputSize) {
+  return std::get<0>(at::adaptive_max_pool2d(self, outputSize));
+}
+at::Tensor AvgPool2d(const at::Tensor& self, const std::vector<int64_t>& kernelSize, const std::vector<int64_t>& stride,
+                     const std::vector<int64_t>& padding, bool ceilMode, bool countIncludePad) {
+  return at::avg_pool2d(self, kernelSize, stride, padding, ceilMode, countIncludePad);
+}
+at::Tensor Im2col(const at::Tensor& self, const std::vector<int64_t>& kernelSize, const std::vector<int64_t>& dilation,
+                  const std::vector<int64_t>& padding, const std::vector<int64_t>& stride) {
+  return at::im2col(self, kernelSize, dilation, padding, stride);
+}
+at::Tensor PixelShuffle(const at::Tensor& self, int64_t upscaleFactor) { return at::pixel_shuffle(self, upscaleFactor); }
+at::Tensor PixelUnshuffle(const at::Tensor& self, int64_t downscaleFactor) { return at::pixel_unshuffle(self, downscaleFactor); }
+at::Tensor Gelu(const at::Tensor& self) { return at::gelu(self); }
+at::Tensor Hardsigmoid(const at::Tensor& self) { return at::hardsigmoid(self); }
+at::Tensor Mish(const at::Tensor& self) { return at::mish(self); }
+at::Tensor Softplus(const at::Tensor& self) { return at::softplus(self); }
 at::Tensor BinaryCrossEntropyWithLogits(const at::Tensor& self, const at::Tensor& target, const c10::optional<at::Tensor>& weight,
                                         const c10::optional<at::Tensor>& posWeight, int64_t reduction) {
   return at::binary_cross_entropy_with_logits(self, target, weight, posWeight, reduction);
@@ -280,6 +315,8 @@ void Normal_(const at::Tensor& self, double mean, double stdDev) { self.normal_(
 void ManualSeed(int64_t seed) { at::manual_seed(static_cast<uint64_t>(seed)); }
 void SetNumThreads(int64_t n) { at::set_num_threads(static_cast<int>(n)); }
 int64_t GetNumThreads() { return at::get_num_threads(); }
+void SetDeterministicAlgorithms(bool enabled, bool warnOnly) { at::globalContext().setDeterministicAlgorithms(enabled, warnOnly); }
+bool DeterministicAlgorithms() { return at::globalContext().deterministicAlgorithms(); }
 bool CudaIsAvailable() { return at::globalContext().hasCUDA(); }
 int64_t CudaDeviceCount() { return at::globalContext().hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0; }
 std::string Version() {

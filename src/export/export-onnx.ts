@@ -6,7 +6,7 @@
 import { pyRepr } from '../compat/python.ts';
 import type { Module } from '../nn/module.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
-import { SEGMENT_PROTO_OUTPUT, Segment } from '../yolo/modules/segment.ts';
+import { SEGMENT_PROTO_OUTPUT, Segment } from '../yolo/modules/heads/segment.ts';
 import { type EmitContext, onnxEmitterFor } from './emitter-registry.ts';
 import { checkNmsSettings, emitNms, NMS_COLUMNS, NMS_OUTPUT, nmsMetadata, type OnnxNmsSettings } from './nms-onnx.ts';
 import { type Dim, GraphBuilder, type ValueInfo } from './onnx-graph.ts';

@@ -142,6 +142,22 @@ export const OP_NAMES = [
   'maxPool2d',
   'upsampleNearest2d',
   'upsampleBilinear2d',
+  'softmax',
+  'matmul',
+  'linear',
+  'conv1d',
+  'groupNorm',
+  'layerNorm',
+  'adaptiveAvgPool2d',
+  'adaptiveMaxPool2d',
+  'avgPool2d',
+  'im2col',
+  'pixelShuffle',
+  'pixelUnshuffle',
+  'gelu',
+  'hardsigmoid',
+  'mish',
+  'softplus',
   'binaryCrossEntropyWithLogits',
   'setRequiresGrad',
   'backward',
@@ -166,6 +182,8 @@ export const OP_NAMES = [
   'manualSeed',
   'setNumThreads',
   'getNumThreads',
+  'setDeterministicAlgorithms',
+  'deterministicAlgorithms',
   'cudaIsAvailable',
   'cudaDeviceCount',
   'version',
@@ -451,6 +469,38 @@ export interface NativeBinding {
   upsampleNearest2d(self: Handle, outputSize: readonly number[]): Handle;
   /** `upsampleBilinear2d(Tensor self, int[] outputSize, bool alignCorners) -> Tensor` */
   upsampleBilinear2d(self: Handle, outputSize: readonly number[], alignCorners: boolean): Handle;
+  /** `softmax(Tensor self, int dim) -> Tensor` */
+  softmax(self: Handle, dim: number): Handle;
+  /** `matmul(Tensor self, Tensor other) -> Tensor` */
+  matmul(self: Handle, other: Handle): Handle;
+  /** `linear(Tensor input, Tensor weight, Tensor? bias) -> Tensor` */
+  linear(input: Handle, weight: Handle, bias: Handle | null): Handle;
+  /** `conv1d(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor` */
+  conv1d(input: Handle, weight: Handle, bias: Handle | null, stride: readonly number[], padding: readonly number[], dilation: readonly number[], groups: number): Handle;
+  /** `groupNorm(Tensor input, int numGroups, Tensor? weight, Tensor? bias, float eps) -> Tensor` */
+  groupNorm(input: Handle, numGroups: number, weight: Handle | null, bias: Handle | null, eps: number): Handle;
+  /** `layerNorm(Tensor input, int[] normalizedShape, Tensor? weight, Tensor? bias, float eps) -> Tensor` */
+  layerNorm(input: Handle, normalizedShape: readonly number[], weight: Handle | null, bias: Handle | null, eps: number): Handle;
+  /** `adaptiveAvgPool2d(Tensor self, int[] outputSize) -> Tensor` */
+  adaptiveAvgPool2d(self: Handle, outputSize: readonly number[]): Handle;
+  /** `adaptiveMaxPool2d(Tensor self, int[] outputSize) -> Tensor` */
+  adaptiveMaxPool2d(self: Handle, outputSize: readonly number[]): Handle;
+  /** `avgPool2d(Tensor self, int[] kernelSize, int[] stride, int[] padding, bool ceilMode, bool countIncludePad) -> Tensor` */
+  avgPool2d(self: Handle, kernelSize: readonly number[], stride: readonly number[], padding: readonly number[], ceilMode: boolean, countIncludePad: boolean): Handle;
+  /** `im2col(Tensor self, int[] kernelSize, int[] dilation, int[] padding, int[] stride) -> Tensor` */
+  im2col(self: Handle, kernelSize: readonly number[], dilation: readonly number[], padding: readonly number[], stride: readonly number[]): Handle;
+  /** `pixelShuffle(Tensor self, int upscaleFactor) -> Tensor` */
+  pixelShuffle(self: Handle, upscaleFactor: number): Handle;
+  /** `pixelUnshuffle(Tensor self, int downscaleFactor) -> Tensor` */
+  pixelUnshuffle(self: Handle, downscaleFactor: number): Handle;
+  /** `gelu(Tensor self) -> Tensor` */
+  gelu(self: Handle): Handle;
+  /** `hardsigmoid(Tensor self) -> Tensor` */
+  hardsigmoid(self: Handle): Handle;
+  /** `mish(Tensor self) -> Tensor` */
+  mish(self: Handle): Handle;
+  /** `softplus(Tensor self) -> Tensor` */
+  softplus(self: Handle): Handle;
   /** `binaryCrossEntropyWithLogits(Tensor self, Tensor target, Tensor? weight, Tensor? posWeight, int reduction) -> Tensor` */
   binaryCrossEntropyWithLogits(self: Handle, target: Handle, weight: Handle | null, posWeight: Handle | null, reduction: number): Handle;
   /** `setRequiresGrad(Tensor self, bool requiresGrad) -> ()` */
@@ -499,6 +549,10 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
   /** `getNumThreads() -> int` */
   getNumThreads(): number;
+  /** `setDeterministicAlgorithms(bool enabled, bool warnOnly) -> ()` */
+  setDeterministicAlgorithms(enabled: boolean, warnOnly: boolean): void;
+  /** `deterministicAlgorithms() -> bool` */
+  deterministicAlgorithms(): boolean;
   /** `cudaIsAvailable() -> bool` */
   cudaIsAvailable(): boolean;
   /** `cudaDeviceCount() -> int` */

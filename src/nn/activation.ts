@@ -46,3 +46,37 @@ export class Hardsigmoid extends Module {
     return out;
   }
 }
+
+/** nn.Sigmoid. */
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+}
+/** nn.Tanh. */
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
+}
+/** nn.GELU (exact, erf form). */
+export class GELU extends Module {
+  forward(x: Tensor): Tensor {
+    return x.gelu();
+  }
+}
+/** nn.Mish: x · tanh(softplus(x)). */
+export class Mish extends Module {
+  forward(x: Tensor): Tensor {
+    return x.mish();
+  }
+}
+/** nn.Softmax(dim). */
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.softmax(this.dim);
+  }
+}

@@ -1,8 +1,10 @@
 export { Module } from './module.ts';
 export { Conv2d, type Conv2dOptions } from './conv2d.ts';
 export { BatchNorm2d } from './batchnorm2d.ts';
-export { MaxPool2d, Upsample, AdaptiveAvgPool2d } from './pooling.ts';
-export { SiLU, ReLU, LeakyReLU, Hardswish, Identity, ReLU6, Hardsigmoid } from './activation.ts';
+export { MaxPool2d, Upsample, AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, type AdaptiveOutputSize } from './pooling.ts';
+export { GroupNorm, LayerNorm } from './normalization.ts';
+export { Conv1d } from './conv1d.ts';
+export { SiLU, ReLU, LeakyReLU, Hardswish, Identity, ReLU6, Hardsigmoid, Sigmoid, Tanh, GELU, Mish, Softmax } from './activation.ts';
 export { Linear } from './linear.ts';
 export { Dropout } from './dropout.ts';
 export { ZeroPad2d } from './padding.ts';

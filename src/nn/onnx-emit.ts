@@ -67,3 +67,28 @@ export function splitNode(ctx: EmitContext, x: string, sizes: readonly number[],
 export function concatChannels(ctx: EmitContext, xs: readonly string[], scope: string): string {
   return ctx.graph.node('Concat', xs, scope, { axis: attr.int(1) });
 }
+
+/** A Reduce* node over `axes` (ReduceSum takes its axes as an input from opset 13, the others from opset 18). */
+export function reduceNode(
+  ctx: EmitContext,
+  op: 'ReduceMean' | 'ReduceMax' | 'ReduceSum' | 'ReduceMin',
+  x: string,
+  axes: readonly number[],
+  keepdims: boolean,
+  scope: string,
+): string {
+  const g = ctx.graph;
+  const axesAsInput = op === 'ReduceSum' ? ctx.opset >= 13 : ctx.opset >= 18;
+  return axesAsInput
+    ? g.node(op, [x, g.int64Constant(`${scope}.axes`, axes)], scope, { keepdims: attr.int(keepdims ? 1 : 0) })
+    : g.node(op, [x], scope, { axes: attr.ints(axes), keepdims: attr.int(keepdims ? 1 : 0) });
+}
+
+/** softmax along `axis` for any rank: Softmax itself from opset 13 (before that it flattens to 2-d), else exp(x − max) / Σ. */
+export function softmaxNode(ctx: EmitContext, x: string, axis: number, scope: string): string {
+  const g = ctx.graph;
+  if (ctx.opset >= 13 || axis === -1) return g.node('Softmax', [x], scope, { axis: attr.int(axis) });
+  const shifted = g.node('Sub', [x, reduceNode(ctx, 'ReduceMax', x, [axis], true, scope)], scope);
+  const e = g.node('Exp', [shifted], scope);
+  return g.node('Div', [e, reduceNode(ctx, 'ReduceSum', e, [axis], true, scope)], scope);
+}

@@ -1,4 +1,4 @@
-import { interpolateNearest, maxPool2d } from '../tensor/functional.ts';
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, interpolateNearest, maxPool2d } from '../tensor/functional.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { Module } from './module.ts';
 
@@ -32,13 +32,51 @@ export class Upsample extends Module {
   }
 }
 
-/** nn.AdaptiveAvgPool2d(1): the mean over each channel's plane (the only output size the blocks use). */
+/** An adaptive pooling output size: a number, or [h, w] with null (Python's None) keeping that input size. */
+export type AdaptiveOutputSize = number | [number | null, number | null];
+
+function checkAdaptiveSize(what: string, size: AdaptiveOutputSize): void {
+  const parts = typeof size === 'number' ? [size] : size;
+  if (!Array.isArray(parts) || parts.length < 1 || parts.length > 2 || !parts.every((v) => v === null || (Number.isInteger(v) && v > 0))) {
+    throw new Error(`${what} output_size must be a positive integer or [h, w] with None for 'keep', got ${JSON.stringify(size)}`);
+  }
+}
+
+/** nn.AdaptiveAvgPool2d(output_size); (1) is the channel mean, (None, 1) / (1, None) pool one axis (coordinate attention). */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize = 1) {
+  constructor(readonly outputSize: AdaptiveOutputSize = 1) {
     super();
-    if (outputSize !== 1) throw new Error(`AdaptiveAvgPool2d output size ${outputSize} is not supported (only 1)`);
+    checkAdaptiveSize('AdaptiveAvgPool2d', outputSize);
   }
   forward(x: Tensor): Tensor {
-    return x.mean([2, 3], true);
+    if (this.outputSize === 1) return x.mean([2, 3], true);
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+}
+
+/** nn.AdaptiveMaxPool2d(output_size) (values only, as return_indices=False). */
+export class AdaptiveMaxPool2d extends Module {
+  constructor(readonly outputSize: AdaptiveOutputSize = 1) {
+    super();
+    checkAdaptiveSize('AdaptiveMaxPool2d', outputSize);
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveMaxPool2d(x, this.outputSize);
+  }
+}
+
+/** nn.AvgPool2d. */
+export class AvgPool2d extends Module {
+  constructor(
+    readonly kernelSize: number,
+    readonly stride: number = kernelSize,
+    readonly padding = 0,
+    readonly ceilMode = false,
+    readonly countIncludePad = true,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, this.stride, this.padding, this.ceilMode, this.countIncludePad);
   }
 }

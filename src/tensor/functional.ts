@@ -81,6 +81,63 @@ export function interpolateBilinear(x: Tensor, size: [number, number], alignCorn
   return new Tensor(native.upsampleBilinear2d(x.handle, size, alignCorners));
 }
 
+/** F.linear: x·Wᵀ + b over the last dimension. */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  return new Tensor(native.linear(x.handle, weight.handle, bias?.handle ?? null));
+}
+
+/** F.conv1d on (N, C, L); weight (out, in / groups, k). */
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: { stride?: number; padding?: number; dilation?: number; groups?: number } = {}): Tensor {
+  return new Tensor(native.conv1d(x.handle, weight.handle, bias?.handle ?? null, [o.stride ?? 1], [o.padding ?? 0], [o.dilation ?? 1], o.groups ?? 1));
+}
+
+/** F.group_norm: statistics per sample over each group of channels (and all spatial positions). */
+export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  return new Tensor(native.groupNorm(x.handle, numGroups, weight?.handle ?? null, bias?.handle ?? null, eps));
+}
+
+/** F.layer_norm over the trailing `normalizedShape` dimensions. */
+export function layerNorm(x: Tensor, normalizedShape: number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  return new Tensor(native.layerNorm(x.handle, normalizedShape, weight?.handle ?? null, bias?.handle ?? null, eps));
+}
+
+/** An output size for adaptive pooling: a number, or [h, w] where null (Python's None) keeps that input size. */
+export type AdaptiveSize = number | [number | null, number | null];
+
+function adaptiveSize(x: Tensor, size: AdaptiveSize): [number, number] {
+  const [h, w] = typeof size === 'number' ? [size, size] : size;
+  return [h ?? x.shape[x.shape.length - 2]!, w ?? x.shape[x.shape.length - 1]!];
+}
+
+/** F.adaptive_avg_pool2d (None keeps an axis). */
+export function adaptiveAvgPool2d(x: Tensor, size: AdaptiveSize): Tensor {
+  return new Tensor(native.adaptiveAvgPool2d(x.handle, adaptiveSize(x, size)));
+}
+
+/** F.adaptive_max_pool2d's values (None keeps an axis). */
+export function adaptiveMaxPool2d(x: Tensor, size: AdaptiveSize): Tensor {
+  return new Tensor(native.adaptiveMaxPool2d(x.handle, adaptiveSize(x, size)));
+}
+
+export function avgPool2d(x: Tensor, kernelSize: Pair, stride?: Pair, padding: Pair = 0, ceilMode = false, countIncludePad = true): Tensor {
+  return new Tensor(native.avgPool2d(x.handle, pair(kernelSize), pair(stride ?? kernelSize), pair(padding), ceilMode, countIncludePad));
+}
+
+/** F.unfold: (N, C, H, W) → (N, C·kh·kw, L), the sliding k×k blocks as columns. */
+export function unfold(x: Tensor, kernelSize: Pair, o: { dilation?: Pair; padding?: Pair; stride?: Pair } = {}): Tensor {
+  return new Tensor(native.im2col(x.handle, pair(kernelSize), pair(o.dilation ?? 1), pair(o.padding ?? 0), pair(o.stride ?? 1)));
+}
+
+/** F.pixel_shuffle: (N, C·r², H, W) → (N, C, H·r, W·r). */
+export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
+  return new Tensor(native.pixelShuffle(x.handle, upscaleFactor));
+}
+
+/** F.pixel_unshuffle: (N, C, H·r, W·r) → (N, C·r², H, W). */
+export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
+  return new Tensor(native.pixelUnshuffle(x.handle, downscaleFactor));
+}
+
 const REDUCTIONS = { none: 0, mean: 1, sum: 2 } as const;
 
 export function binaryCrossEntropyWithLogits(

@@ -47,3 +47,12 @@ export function noGrad<T>(fn: () => T): T {
   native.setGradEnabled(prev);
   return result;
 }
+
+/** torch.use_deterministic_algorithms(enabled, warn_only): ops without a deterministic implementation then throw (or warn). */
+export function useDeterministicAlgorithms(enabled: boolean, o: { warnOnly?: boolean } = {}): void {
+  native.setDeterministicAlgorithms(enabled, o.warnOnly ?? false);
+}
+
+export function areDeterministicAlgorithmsEnabled(): boolean {
+  return native.deterministicAlgorithms();
+}

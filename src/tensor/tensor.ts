@@ -304,6 +304,26 @@ export class Tensor {
   sigmoid(): Tensor {
     return new Tensor(native.sigmoid(this.handle));
   }
+  /** torch.softmax along `dim`. */
+  softmax(dim: number): Tensor {
+    return new Tensor(native.softmax(this.handle, dim));
+  }
+  /** torch.matmul (batched, broadcasting). */
+  matmul(other: Tensor): Tensor {
+    return new Tensor(native.matmul(this.handle, other.handle));
+  }
+  gelu(): Tensor {
+    return new Tensor(native.gelu(this.handle));
+  }
+  hardsigmoid(): Tensor {
+    return new Tensor(native.hardsigmoid(this.handle));
+  }
+  mish(): Tensor {
+    return new Tensor(native.mish(this.handle));
+  }
+  softplus(): Tensor {
+    return new Tensor(native.softplus(this.handle));
+  }
   sqrt(): Tensor {
     return new Tensor(native.sqrt(this.handle));
   }

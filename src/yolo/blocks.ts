@@ -1,22 +1,22 @@
 // The built-in block families, registered explicitly (no import side effects): each file in modules/ holds its
 // classes, YAML specs, fuse hooks and ONNX emitters. A new family is one file plus one line here.
 import type { BlockFamily } from './block.ts';
-import { bottleneckBlocks } from './modules/bottleneck.ts';
-import { concatBlocks } from './modules/concat.ts';
-import { contractBlocks } from './modules/contract.ts';
-import { cspBlocks } from './modules/csp.ts';
-import { convBlocks } from './modules/conv.ts';
-import { convTransposeBlocks } from './modules/conv-transpose.ts';
-import { detectBlocks } from './modules/detect.ts';
-import { focusBlocks } from './modules/focus.ts';
-import { ghostBlocks } from './modules/ghost.ts';
-import { mixConvBlocks } from './modules/mixconv.ts';
-import { segmentBlocks } from './modules/segment.ts';
-import { shufflenetBlocks } from './modules/shufflenet.ts';
-import { sppBlocks } from './modules/spp.ts';
-import { torchNnBlocks } from './modules/torch-nn.ts';
-import { transformerBlocks } from './modules/transformer.ts';
-import { yolov5LiteBlocks } from './modules/yolov5-lite.ts';
+import { bottleneckBlocks } from './modules/common/bottleneck.ts';
+import { concatBlocks } from './modules/common/concat.ts';
+import { contractBlocks } from './modules/common/contract.ts';
+import { cspBlocks } from './modules/common/csp.ts';
+import { convBlocks } from './modules/common/conv.ts';
+import { convTransposeBlocks } from './modules/common/conv-transpose.ts';
+import { detectBlocks } from './modules/heads/detect.ts';
+import { focusBlocks } from './modules/common/focus.ts';
+import { ghostBlocks } from './modules/common/ghost.ts';
+import { mixConvBlocks } from './modules/common/mixconv.ts';
+import { segmentBlocks } from './modules/heads/segment.ts';
+import { shufflenetBlocks } from './modules/backbone/shufflenet.ts';
+import { sppBlocks } from './modules/common/spp.ts';
+import { torchNnBlocks } from './modules/common/torch-nn.ts';
+import { transformerBlocks } from './modules/common/transformer.ts';
+import { yolov5LiteBlocks } from './modules/backbone/yolov5-lite.ts';
 
 export const builtinBlockFamilies: readonly BlockFamily[] = [
   torchNnBlocks,

@@ -7,7 +7,7 @@ import { tensor, zeros } from '../tensor/create.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { Detect } from './modules/detect.ts';
+import { Detect } from './modules/heads/detect.ts';
 import type { ModelConfig } from './model-config.ts';
 import { type LayerInfo, parseModel } from './parse-model.ts';
 import { checkModelSize } from './size-guard.ts';

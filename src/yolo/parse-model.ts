@@ -7,8 +7,8 @@ import type { Module } from '../nn/module.ts';
 import { roundHalfEven } from '../compat/python.ts';
 import { type BuildContext, type ChannelContext, type ChannelRule, chAt, detectChannels, makeDivisible, type ModuleSpec } from './block.ts';
 import type { LayerRow, ModelConfig } from './model-config.ts';
-import { Conv } from './modules/conv.ts';
-import { BottleneckCSP } from './modules/csp.ts';
+import { Conv } from './modules/common/conv.ts';
+import { BottleneckCSP } from './modules/common/csp.ts';
 import { getModuleSpec, registeredModuleNames } from './registry.ts';
 import { parseActivation } from './yaml-activation.ts';
 

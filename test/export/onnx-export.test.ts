@@ -12,7 +12,7 @@ import type { Tensor } from '../../src/tensor/index.ts';
 import { exportOnnx } from '../../src/export/export-onnx.ts';
 import { floatToHalfBits } from '../../src/export/float16.ts';
 import { parseNamesRepr } from '../../src/deploy/model-metadata.ts';
-import { Conv } from '../../src/yolo/modules/conv.ts';
+import { Conv } from '../../src/yolo/modules/common/conv.ts';
 import { loadModel } from '../../src/yolo/load-model.ts';
 import { registerModule } from '../../src/yolo/registry.ts';
 

@@ -10,7 +10,7 @@ import { LeakyReLU, SiLU } from '../../src/nn/activation.ts';
 import { Module } from '../../src/nn/module.ts';
 import { single } from '../../src/nn/onnx-emit.ts';
 import { type Tensor } from '../../src/tensor/index.ts';
-import { Conv } from '../../src/yolo/modules/conv.ts';
+import { Conv } from '../../src/yolo/modules/common/conv.ts';
 import { loadModel } from '../../src/yolo/load-model.ts';
 import { emitterEntry, registerBlockFamily } from '../../src/yolo/registry.ts';
 

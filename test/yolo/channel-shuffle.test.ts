@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cat, manualSeed, randn, tidy } from '../../src/tensor/index.ts';
-import { catChannelShuffle, channelShuffle } from '../../src/yolo/modules/shufflenet.ts';
+import { catChannelShuffle, channelShuffle } from '../../src/yolo/modules/backbone/shufflenet.ts';
 
 for (const layout of ['nchw', 'channels_last'] as const) {
   test(`catChannelShuffle equals channel_shuffle(cat([a, b], 1), 2), ${layout}`, () => {

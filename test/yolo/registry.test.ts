@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Module } from '../../src/nn/module.ts';
 import { zeros, noGrad, type Tensor } from '../../src/tensor/index.ts';
-import { Conv } from '../../src/yolo/modules/conv.ts';
+import { Conv } from '../../src/yolo/modules/common/conv.ts';
 import { loadModel } from '../../src/yolo/load-model.ts';
 import { registerModule } from '../../src/yolo/registry.ts';
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { readNpyFile } from '../../src/io/npy.ts';
 import { fromHost, noGrad } from '../../src/tensor/index.ts';
 import { loadModel } from '../../src/yolo/load-model.ts';
-import { Segment } from '../../src/yolo/modules/segment.ts';
+import { Segment } from '../../src/yolo/modules/heads/segment.ts';
 import { assertV7Structure, readV7Expected, relativeDiff, v7Fixture } from './v7-fixture.ts';
 
 const fixture = v7Fixture;

@@ -1,13 +1,13 @@
 // YOLOv5-Lite's PP-LCNet blocks (v5Lite-c): CBH (conv + BN + Hardswish), LC_Block (depthwise CBH, optional
 // LC_SEModule, pointwise CBH) and Dense (1×1 conv + Hardswish + Dropout). fuse() folds CBH's BN, as YOLOv5-Lite's does.
-import { Hardswish } from '../../nn/activation.ts';
-import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { Dropout } from '../../nn/dropout.ts';
-import { fuseConvAndBn } from '../../nn/fuse.ts';
-import { Module } from '../../nn/module.ts';
-import { tidy } from '../../tensor/scope.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
+import { Hardswish } from '../../../nn/activation.ts';
+import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { Dropout } from '../../../nn/dropout.ts';
+import { fuseConvAndBn } from '../../../nn/fuse.ts';
+import { Module } from '../../../nn/module.ts';
+import { tidy } from '../../../tensor/scope.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
 import { LCSEModule } from './squeeze-excite.ts';
 
 export class CBH extends Module {

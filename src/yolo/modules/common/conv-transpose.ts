@@ -1,10 +1,10 @@
 // Transposed convolutions in YOLOv5 v7.0 YAMLs: nn.ConvTranspose2d and DWConvTranspose2d (models/common.py, a
 // ConvTranspose2d with groups = gcd(c1, c2)) — YAML specs and the ONNX ConvTranspose form. Neither is fused.
-import { ConvTranspose2d } from '../../nn/conv-transpose2d.ts';
-import { attr, type EmitContext, single } from '../../nn/onnx-emit.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
+import { ConvTranspose2d } from '../../../nn/conv-transpose2d.ts';
+import { attr, type EmitContext, single } from '../../../nn/onnx-emit.ts';
+import { type BlockFamily, emitterEntry } from '../../block.ts';
 import { emitConvNode } from './torch-nn.ts';
-import { intArg } from '../module-args.ts';
+import { intArg } from '../../module-args.ts';
 import { gcd } from './conv.ts';
 
 /** Depth-wise transposed convolution. */

@@ -1,10 +1,10 @@
 // YOLOv5-Lite's DWConvblock (the v5Lite-e and PicoDet heads): depthwise k×k conv + BN + ReLU, then pointwise 1×1
 // conv + BN + ReLU. The ReLUs are functional (F.relu), so they are no modules; YOLOv5-Lite's fuse() leaves the block.
-import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { Module } from '../../nn/module.ts';
-import { tidy } from '../../tensor/scope.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
+import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { Module } from '../../../nn/module.ts';
+import { tidy } from '../../../tensor/scope.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
 
 export class DWConvblock extends Module {
   readonly conv1: Conv2d;

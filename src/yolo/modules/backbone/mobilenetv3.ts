@@ -1,15 +1,15 @@
 // YOLOv5-Lite's MobileNetV3 bottleneck (yolov5-mbv3s / -mbv3l): [1×1 expand +] depthwise k×k + [SE] + 1×1 project,
 // residual when stride 1 and inp == oup. Its `Hswish` is relu6(x + 3)/6 (a hard sigmoid, used as the SE gate and as
 // the "hard-swish" activation alike, exactly as YOLOv5-Lite writes it).
-import { ReLU, ReLU6 } from '../../nn/activation.ts';
-import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { Sequential } from '../../nn/containers.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { Linear } from '../../nn/linear.ts';
-import { Module } from '../../nn/module.ts';
-import { AdaptiveAvgPool2d } from '../../nn/pooling.ts';
-import { tidy } from '../../tensor/scope.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
+import { ReLU, ReLU6 } from '../../../nn/activation.ts';
+import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
+import { Sequential } from '../../../nn/containers.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { Linear } from '../../../nn/linear.ts';
+import { Module } from '../../../nn/module.ts';
+import { AdaptiveAvgPool2d } from '../../../nn/pooling.ts';
+import { tidy } from '../../../tensor/scope.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
 
 export class Hswish extends Module {
   readonly relu: ReLU6;

@@ -1,10 +1,10 @@
 // Focus (YOLOv5 ≤ v5.0 stem): space-to-depth by 2, then Conv — class, YAML spec, ONNX form.
-import { Module } from '../../nn/module.ts';
-import { concatChannels, single } from '../../nn/onnx-emit.ts';
-import { cat } from '../../tensor/create.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
-import { intArg, optionalIntArg } from '../module-args.ts';
+import { Module } from '../../../nn/module.ts';
+import { concatChannels, single } from '../../../nn/onnx-emit.ts';
+import { cat } from '../../../tensor/create.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../../block.ts';
+import { intArg, optionalIntArg } from '../../module-args.ts';
 import { type ActArg, Conv, yamlAct } from './conv.ts';
 
 export class Focus extends Module {

@@ -2,13 +2,13 @@
 // coefficients per anchor (not sigmoided) and a Proto branch on the first level that makes the mask prototypes.
 // Classes, YAML spec, ONNX form: as v7.0 exports it, 'output0' holds the decoded rows with their mask coefficients
 // and 'output1' the prototypes.
-import { Module } from '../../nn/module.ts';
-import { single } from '../../nn/onnx-emit.ts';
-import { Upsample } from '../../nn/pooling.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, type ChannelContext, detectChannels, emitterEntry, makeDivisible } from '../block.ts';
-import { intArg } from '../module-args.ts';
-import { Conv, defaultActivation } from './conv.ts';
+import { Module } from '../../../nn/module.ts';
+import { single } from '../../../nn/onnx-emit.ts';
+import { Upsample } from '../../../nn/pooling.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, type ChannelContext, detectChannels, emitterEntry, makeDivisible } from '../../block.ts';
+import { intArg } from '../../module-args.ts';
+import { Conv, defaultActivation } from '../common/conv.ts';
 import { Detect, detectAnchorsArg, emitDetect } from './detect.ts';
 
 /** Mask prototypes: cv3(cv2(upsample(cv1(x)))), c_ hidden channels, c2 prototypes at twice the resolution. */

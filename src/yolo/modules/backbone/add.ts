@@ -1,7 +1,7 @@
 // YOLOv5-Lite's ADD: torch.add(x[0], x[1], alpha) — the v5Lite-e / PicoDet heads merge two equal-shaped maps by
 // addition instead of Concat. parse_model gives it half the summed input channels.
-import { Module } from '../../nn/module.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
+import { Module } from '../../../nn/module.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
 
 export class ADD extends Module {
   constructor(readonly alpha = 0.5) {

@@ -3,11 +3,11 @@
 // (Hswish, SELayer, mobilev3_bneck) and ESNet (GhostConv, ES_SEModule, ES_Bottleneck); the classes live in their
 // family files. Its parse_model puts all of them in the Conv branch (c1 = ch[from], c2 = make_divisible(args[0]·gw,
 // 8)), except ADD. conv_bn_relu_maxpool and Shuffle_Block are in shufflenet.ts (the seed's classes).
-import { Linear } from '../../nn/linear.ts';
-import type { Module } from '../../nn/module.ts';
-import { attr, concatChannels, type EmitContext, single, splitNode } from '../../nn/onnx-emit.ts';
-import { type BlockFamily, type ChannelContext, emitterEntry, type ModuleSpec } from '../block.ts';
-import { intArg } from '../module-args.ts';
+import { Linear } from '../../../nn/linear.ts';
+import type { Module } from '../../../nn/module.ts';
+import { attr, concatChannels, type EmitContext, single, splitNode } from '../../../nn/onnx-emit.ts';
+import { type BlockFamily, type ChannelContext, emitterEntry, type ModuleSpec } from '../../block.ts';
+import { intArg } from '../../module-args.ts';
 import { ADD } from './add.ts';
 import { DWConvblock } from './dwconvblock.ts';
 import { ESBottleneck, LiteGhostConv } from './esnet.ts';
@@ -16,7 +16,7 @@ import { Hswish, MobileV3Bneck, SELayer } from './mobilenetv3.ts';
 import { ConvBn, RepVGGBlock, SEBlock } from './repvgg.ts';
 import { emitChannelShuffle2 } from './shufflenet.ts';
 import { type ConvSqueezeExcite, ESSEModule, LCSEModule } from './squeeze-excite.ts';
-import { emitHardSigmoid } from './torch-nn.ts';
+import { emitHardSigmoid } from '../common/torch-nn.ts';
 
 /** YOLOv5-Lite writes flags as True/False or 0/1. */
 function flagArg(args: unknown[], i: number, what: string, fallback: boolean): boolean {

@@ -1,18 +1,18 @@
 // YOLOv5 v7.0's MixConv2d (models/experimental.py, https://arxiv.org/abs/1907.09595): one conv per kernel size over
 // the same input, their outputs concatenated, then BatchNorm + SiLU — class, YAML spec, ONNX form. Its BatchNorm
 // is not folded by YOLOv5's fuse(), so neither is it here.
-import { SiLU } from '../../nn/activation.ts';
-import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { ModuleList } from '../../nn/containers.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { Module } from '../../nn/module.ts';
-import { concatChannels, single } from '../../nn/onnx-emit.ts';
-import { roundHalfEven } from '../../compat/python.ts';
-import { cat, linspace } from '../../tensor/create.ts';
-import { tidy } from '../../tensor/scope.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
-import { boolArg, intArg, intListArg } from '../module-args.ts';
+import { SiLU } from '../../../nn/activation.ts';
+import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
+import { ModuleList } from '../../../nn/containers.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { Module } from '../../../nn/module.ts';
+import { concatChannels, single } from '../../../nn/onnx-emit.ts';
+import { roundHalfEven } from '../../../compat/python.ts';
+import { cat, linspace } from '../../../tensor/create.ts';
+import { tidy } from '../../../tensor/scope.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../../block.ts';
+import { boolArg, intArg, intListArg } from '../../module-args.ts';
 import { gcd } from './conv.ts';
 
 /**

@@ -1,10 +1,10 @@
 // Contract and Expand (models/common.py): space-to-depth and depth-to-space by a gain — classes, YAML specs
 // (c2 = c1·gain² / c1 ÷ gain²), ONNX form (SpaceToDepth, DepthToSpace in DCR order: the same element order).
-import { Module } from '../../nn/module.ts';
-import { attr, single } from '../../nn/onnx-emit.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, type ChannelContext, chAt, emitterEntry } from '../block.ts';
-import { intArg } from '../module-args.ts';
+import { Module } from '../../../nn/module.ts';
+import { attr, single } from '../../../nn/onnx-emit.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, type ChannelContext, chAt, emitterEntry } from '../../block.ts';
+import { intArg } from '../../module-args.ts';
 
 function positiveGain(gain: number): number {
   if (!Number.isInteger(gain) || gain < 1) throw new Error(`gain must be a positive integer, got ${gain}`);

@@ -1,13 +1,13 @@
 // YOLOv5-Lite's RepVGGBlock (v5Lite-g, yolov5-repvgg_A1): in training, act(se(conv_bn k×k + conv_bn 1×1 + BN
 // identity)); fuse() re-parameterises the three branches into one k×k conv with bias, as RepVGG's deploy form.
-import { Identity, SiLU } from '../../nn/activation.ts';
-import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { Module } from '../../nn/module.ts';
-import { tensor } from '../../tensor/create.ts';
-import { noGrad } from '../../tensor/runtime.ts';
-import { tidy } from '../../tensor/scope.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
+import { Identity, SiLU } from '../../../nn/activation.ts';
+import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { Module } from '../../../nn/module.ts';
+import { tensor } from '../../../tensor/create.ts';
+import { noGrad } from '../../../tensor/runtime.ts';
+import { tidy } from '../../../tensor/scope.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
 
 /** RepVGG's conv_bn(): an nn.Sequential whose children are named `conv` and `bn`. */
 export class ConvBn extends Module {

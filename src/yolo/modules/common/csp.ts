@@ -1,15 +1,15 @@
 // YOLOv5 v7.0's other CSP blocks (models/common.py): BottleneckCSP, CrossConv, C3x, C3SPP — classes, YAML specs,
 // ONNX form. Only their Convs fuse (YOLOv5's fuse() leaves BottleneckCSP's own BatchNorm alone).
-import { LeakyReLU, SiLU } from '../../nn/activation.ts';
-import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { Sequential } from '../../nn/containers.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { Module } from '../../nn/module.ts';
-import { concatChannels, single } from '../../nn/onnx-emit.ts';
-import { cat } from '../../tensor/create.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
-import { boolArg, intArg, intListArg, numArg } from '../module-args.ts';
+import { LeakyReLU, SiLU } from '../../../nn/activation.ts';
+import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
+import { Sequential } from '../../../nn/containers.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { Module } from '../../../nn/module.ts';
+import { concatChannels, single } from '../../../nn/onnx-emit.ts';
+import { cat } from '../../../tensor/create.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../../block.ts';
+import { boolArg, intArg, intListArg, numArg } from '../../module-args.ts';
 import { Bottleneck, C3, c3Spec, emitC3, emitResidualConvPair, ResidualConvPair } from './bottleneck.ts';
 import { Conv, defaultActivation } from './conv.ts';
 import { SPP } from './spp.ts';

@@ -1,14 +1,14 @@
 // YOLOv5's Conv (Conv2d → BatchNorm2d → act) and DWConv: classes, YAML specs, fuse hook, ONNX form.
-import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { Conv2d, type Size2 } from '../../nn/conv2d.ts';
-import { fuseConvAndBn } from '../../nn/fuse.ts';
-import { Module } from '../../nn/module.ts';
-import { Identity, SiLU } from '../../nn/activation.ts';
-import { type EmitContext, single } from '../../nn/onnx-emit.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { release } from '../../tensor/scope.ts';
-import { type BlockFamily, type BuildContext, emitterEntry } from '../block.ts';
-import { boolArg, intArg, optionalIntArg } from '../module-args.ts';
+import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
+import { Conv2d, type Size2 } from '../../../nn/conv2d.ts';
+import { fuseConvAndBn } from '../../../nn/fuse.ts';
+import { Module } from '../../../nn/module.ts';
+import { Identity, SiLU } from '../../../nn/activation.ts';
+import { type EmitContext, single } from '../../../nn/onnx-emit.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { release } from '../../../tensor/scope.ts';
+import { type BlockFamily, type BuildContext, emitterEntry } from '../../block.ts';
+import { boolArg, intArg, optionalIntArg } from '../../module-args.ts';
 
 /** 'same' padding for an odd kernel (YOLOv5 autopad). */
 export function autopad(k: number, p?: number | null, d?: number): number;

@@ -1,10 +1,10 @@
 // Concat: joins the layers named in `from` — class, YAML spec (c2 = sum of inputs), ONNX form.
-import { Module } from '../../nn/module.ts';
-import { attr } from '../../nn/onnx-emit.ts';
-import { cat } from '../../tensor/create.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
-import { intArg } from '../module-args.ts';
+import { Module } from '../../../nn/module.ts';
+import { attr } from '../../../nn/onnx-emit.ts';
+import { cat } from '../../../tensor/create.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../../block.ts';
+import { intArg } from '../../module-args.ts';
 
 /** Concatenates the layers named in `from`, in that order. */
 export class Concat extends Module {

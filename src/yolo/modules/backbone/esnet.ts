@@ -2,15 +2,15 @@
 // ShuffleNet unit whose right half goes through GhostConv + SE + 1×1 conv; at stride 2 two downsampling branches
 // concatenated and mixed by a depthwise + pointwise branch4. Like YOLOv5-Lite, every branch is built at every stride
 // (unused ones still hold parameters), and fuse() leaves the block.
-import { Hardswish } from '../../nn/activation.ts';
-import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { Sequential } from '../../nn/containers.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { Module } from '../../nn/module.ts';
-import { cat } from '../../tensor/create.ts';
-import { tidy } from '../../tensor/scope.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { Conv } from './conv.ts';
+import { Hardswish } from '../../../nn/activation.ts';
+import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
+import { Sequential } from '../../../nn/containers.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { Module } from '../../../nn/module.ts';
+import { cat } from '../../../tensor/create.ts';
+import { tidy } from '../../../tensor/scope.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { Conv } from '../common/conv.ts';
 import { catChannelShuffle } from './shufflenet.ts';
 import { ESSEModule } from './squeeze-excite.ts';
 

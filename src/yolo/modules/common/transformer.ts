@@ -2,17 +2,18 @@
 // TransformerBlock, C3TR — classes, YAML spec, ONNX form. Matrix products run as 1×1 (grouped) convolutions,
 // the engine's matrix product; nn.MultiheadAttention's out_proj is applied functionally as PyTorch does, so thop
 // counts it as nothing, like YOLOv5's GFLOPs.
-import { Sequential } from '../../nn/containers.ts';
-import { biasUniform_, kaimingUniformDefault_ } from '../../nn/init.ts';
-import { Linear } from '../../nn/linear.ts';
-import { Module } from '../../nn/module.ts';
-import { attr, type EmitContext, single } from '../../nn/onnx-emit.ts';
-import { empty, zeros } from '../../tensor/create.ts';
-import { conv2d } from '../../tensor/functional.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
+import { Sequential } from '../../../nn/containers.ts';
+import { biasUniform_, kaimingUniformDefault_ } from '../../../nn/init.ts';
+import { Linear } from '../../../nn/linear.ts';
+import { Module } from '../../../nn/module.ts';
+import { attr, type EmitContext, single } from '../../../nn/onnx-emit.ts';
+import { empty, zeros } from '../../../tensor/create.ts';
+import { conv2d } from '../../../tensor/functional.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../../block.ts';
 import { C3, c3Spec, emitC3 } from './bottleneck.ts';
 import { Conv, defaultActivation } from './conv.ts';
+import { emitMatMulAdd } from './torch-nn.ts';
 
 /** x (rows, in) · wᵀ + b, as a 1×1 convolution. */
 function linearRows(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
@@ -193,15 +194,6 @@ export class C3TR extends C3 {
 /** x (…, in) · Wᵀ (+ b) with MatMul, for 3-d inputs (Gemm takes 2-d only). */
 function emitLinear3(lin: Linear, x: string, ctx: EmitContext, scope: string): string {
   return emitMatMulAdd(x, lin.weight, lin.bias, ctx, scope);
-}
-
-function emitMatMulAdd(x: string, w: Tensor, b: Tensor | null, ctx: EmitContext, scope: string): string {
-  const g = ctx.graph;
-  const [outF, inF] = w.shape as [number, number];
-  const wt = w.transpose(0, 1).contiguous();
-  const y = g.node('MatMul', [x, g.weight(`${scope}.weight_t`, [inF, outF], wt.toFloat32Array())], scope);
-  wt.dispose();
-  return b ? g.node('Add', [y, g.weight(`${scope}.bias`, [outF], b.toFloat32Array())], scope) : y;
 }
 
 function emitAttention(m: MultiheadAttention, q: string, k: string, v: string, ctx: EmitContext, scope: string): string {

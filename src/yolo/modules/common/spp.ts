@@ -1,12 +1,12 @@
 // Spatial pyramid pooling: SPPF (YOLOv5 v6+) and SPP (YOLOv3-SPP, YOLOv5 ≤ v5.0): classes, YAML specs, ONNX form.
-import { ModuleList } from '../../nn/containers.ts';
-import { Module } from '../../nn/module.ts';
-import { concatChannels, single } from '../../nn/onnx-emit.ts';
-import { MaxPool2d } from '../../nn/pooling.ts';
-import { cat } from '../../tensor/create.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
-import { intArg, intListArg } from '../module-args.ts';
+import { ModuleList } from '../../../nn/containers.ts';
+import { Module } from '../../../nn/module.ts';
+import { concatChannels, single } from '../../../nn/onnx-emit.ts';
+import { MaxPool2d } from '../../../nn/pooling.ts';
+import { cat } from '../../../tensor/create.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../../block.ts';
+import { intArg, intListArg } from '../../module-args.ts';
 import { Conv, defaultActivation } from './conv.ts';
 
 /** Spatial pyramid pooling, fast: three chained k×k max-pools equal SPP(5, 9, 13). */

@@ -1,15 +1,15 @@
 // YOLOv5's Detect head: a 1×1 conv per level; in eval mode it decodes boxes to input pixels. Class, YAML spec and
 // ONNX form (the same decoding as forward: xy = (2·σ + grid − 0.5)·stride, wh = (2·σ)²·anchor, objectness and
 // classes σ, all levels concatenated as (batch, anchors·cells, 5 + nc)).
-import { ModuleList } from '../../nn/containers.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { Module } from '../../nn/module.ts';
-import { attr, type EmitContext, splitNode } from '../../nn/onnx-emit.ts';
-import { arange, cat, stack, tensor } from '../../tensor/create.ts';
-import { keep } from '../../tensor/scope.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
-import { intArg } from '../module-args.ts';
+import { ModuleList } from '../../../nn/containers.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { Module } from '../../../nn/module.ts';
+import { attr, type EmitContext, splitNode } from '../../../nn/onnx-emit.ts';
+import { arange, cat, stack, tensor } from '../../../tensor/create.ts';
+import { keep } from '../../../tensor/scope.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../../block.ts';
+import { intArg } from '../../module-args.ts';
 
 export class Detect extends Module {
   readonly nc: number;

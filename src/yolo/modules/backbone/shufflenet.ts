@@ -2,19 +2,19 @@
 // (Conv_maxpool, ShuffleNetV2_InvertedResidual) and YOLOv5-Lite's (conv_bn_relu_maxpool, Shuffle_Block): the same
 // structure, told apart by a flavour recording where the two sources differ (depthwise-conv bias, an empty branch1
 // at stride 1, the stride range, whether fuse() folds the stem).
-import { ReLU } from '../../nn/activation.ts';
-import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { Sequential } from '../../nn/containers.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { fuseSequential } from '../../nn/fuse.ts';
-import { Module } from '../../nn/module.ts';
-import { attr, concatChannels, type EmitContext, single, splitNode } from '../../nn/onnx-emit.ts';
-import { MaxPool2d } from '../../nn/pooling.ts';
-import { stack } from '../../tensor/create.ts';
-import { tidy } from '../../tensor/scope.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
-import { intArg } from '../module-args.ts';
+import { ReLU } from '../../../nn/activation.ts';
+import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
+import { Sequential } from '../../../nn/containers.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { fuseSequential } from '../../../nn/fuse.ts';
+import { Module } from '../../../nn/module.ts';
+import { attr, concatChannels, type EmitContext, single, splitNode } from '../../../nn/onnx-emit.ts';
+import { MaxPool2d } from '../../../nn/pooling.ts';
+import { stack } from '../../../tensor/create.ts';
+import { tidy } from '../../../tensor/scope.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../../block.ts';
+import { intArg } from '../../module-args.ts';
 
 export interface StemFlavour {
   /** The YAML / PyTorch class name. */

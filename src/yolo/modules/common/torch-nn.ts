@@ -1,16 +1,19 @@
 // The torch.nn layers: the ones YAML rows name directly (nn.Upsample, nn.MaxPool2d, nn.ZeroPad2d, nn.BatchNorm2d) and the ONNX form of every torch.nn layer
 // the blocks are made of (convolutions, batch norm, activations, pooling, upsampling, Sequential).
-import { Hardsigmoid, Hardswish, Identity, LeakyReLU, ReLU, ReLU6, SiLU } from '../../nn/activation.ts';
-import { BatchNorm2d } from '../../nn/batchnorm2d.ts';
-import { Sequential } from '../../nn/containers.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { Dropout } from '../../nn/dropout.ts';
-import { Linear } from '../../nn/linear.ts';
-import { attr, type EmitContext, single } from '../../nn/onnx-emit.ts';
-import { AdaptiveAvgPool2d, MaxPool2d, Upsample } from '../../nn/pooling.ts';
-import { ZeroPad2d } from '../../nn/padding.ts';
-import { type BlockFamily, chAt, emitterEntry } from '../block.ts';
-import { boolArg, intArg, numArg } from '../module-args.ts';
+import { GELU, Hardsigmoid, Hardswish, Identity, LeakyReLU, Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Tanh } from '../../../nn/activation.ts';
+import { Conv1d } from '../../../nn/conv1d.ts';
+import { GroupNorm, LayerNorm } from '../../../nn/normalization.ts';
+import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
+import { Sequential } from '../../../nn/containers.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { Dropout } from '../../../nn/dropout.ts';
+import { Linear } from '../../../nn/linear.ts';
+import { attr, type EmitContext, reduceNode, single, softmaxNode } from '../../../nn/onnx-emit.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { AdaptiveAvgPool2d, AdaptiveMaxPool2d, type AdaptiveOutputSize, AvgPool2d, MaxPool2d, Upsample } from '../../../nn/pooling.ts';
+import { ZeroPad2d } from '../../../nn/padding.ts';
+import { type BlockFamily, chAt, emitterEntry } from '../../block.ts';
+import { boolArg, intArg, numArg } from '../../module-args.ts';
 
 /** The convolution-like layers' shared ONNX form (Conv, ConvTranspose): weight, optional bias, kernel/stride/pad/dilation/group attributes. */
 export interface ConvLike {
@@ -182,14 +185,70 @@ export const torchNnBlocks: BlockFamily = {
     emitterEntry(Hardsigmoid, (_m, input, ctx, scope) => emitHardSigmoid(single(input, 'Hardsigmoid'), ctx.graph, scope)),
     // Exported models run in eval mode, where dropout is the identity.
     emitterEntry(Dropout, (_m, input) => single(input, 'Dropout')),
-    // (batch, in) → (batch, out): Gemm with the weight transposed, as nn.Linear stores it (out, in).
-    emitterEntry(Linear, (m, input, ctx, scope) => {
-      const g = ctx.graph;
-      const inputs = [single(input, 'Linear'), g.weight(`${scope}.weight`, m.weight.shape, m.weight.toFloat32Array())];
-      if (m.bias) inputs.push(g.weight(`${scope}.bias`, m.bias.shape, m.bias.toFloat32Array()));
-      return g.node('Gemm', inputs, scope, { transB: attr.int(1) });
+    // x (…, in) · Wᵀ + b over the last axis, any rank (Gemm would take 2-d only).
+    emitterEntry(Linear, (m, input, ctx, scope) => emitMatMulAdd(single(input, 'Linear'), m.weight, m.bias, ctx, scope)),
+    emitterEntry(AdaptiveAvgPool2d, (m, input, ctx, scope) => emitAdaptivePool('avg', m.outputSize, single(input, 'AdaptiveAvgPool2d'), ctx, scope)),
+    emitterEntry(AdaptiveMaxPool2d, (m, input, ctx, scope) => emitAdaptivePool('max', m.outputSize, single(input, 'AdaptiveMaxPool2d'), ctx, scope)),
+    emitterEntry(AvgPool2d, (m, input, ctx, scope) => {
+      const p = m.padding;
+      return ctx.graph.node('AveragePool', [single(input, 'AvgPool2d')], scope, {
+        kernel_shape: attr.ints([m.kernelSize, m.kernelSize]),
+        strides: attr.ints([m.stride, m.stride]),
+        pads: attr.ints([p, p, p, p]),
+        count_include_pad: attr.int(m.countIncludePad ? 1 : 0),
+        ...(m.ceilMode ? { ceil_mode: attr.int(1) } : {}),
+      });
     }),
-    emitterEntry(AdaptiveAvgPool2d, (_m, input, ctx, scope) => ctx.graph.node('GlobalAveragePool', [single(input, 'AdaptiveAvgPool2d')], scope)),
+    emitterEntry(Sigmoid, (_m, input, ctx, scope) => ctx.graph.node('Sigmoid', [single(input, 'Sigmoid')], scope)),
+    emitterEntry(Tanh, (_m, input, ctx, scope) => ctx.graph.node('Tanh', [single(input, 'Tanh')], scope)),
+    emitterEntry(Softmax, (m, input, ctx, scope) => softmaxNode(ctx, single(input, 'Softmax'), m.dim, scope)),
+    // Mish(x) = x·tanh(softplus(x)); ONNX has Mish only from opset 18.
+    emitterEntry(Mish, (_m, input, ctx, scope) => {
+      const x = single(input, 'Mish');
+      return ctx.graph.node('Mul', [x, ctx.graph.node('Tanh', [ctx.graph.node('Softplus', [x], scope)], scope)], scope);
+    }),
+    // GELU(x) = x·½(1 + erf(x/√2)) (the exact form nn.GELU() computes); ONNX has Gelu only from opset 20.
+    emitterEntry(GELU, (_m, input, ctx, scope) => {
+      const g = ctx.graph;
+      const x = single(input, 'GELU');
+      const erf = g.node('Erf', [g.node('Mul', [x, g.floatConstant(`${scope}.rsqrt2`, [], [Math.SQRT1_2])], scope)], scope);
+      const half = g.node('Mul', [g.node('Add', [erf, g.floatConstant(`${scope}.one`, [], [1])], scope), g.floatConstant(`${scope}.half`, [], [0.5])], scope);
+      return g.node('Mul', [x, half], scope);
+    }),
+    emitterEntry(Conv1d, (m, input, ctx, scope) => {
+      const g = ctx.graph;
+      const inputs = [single(input, 'Conv1d'), g.weight(`${scope}.weight`, m.weight.shape, m.weight.toFloat32Array())];
+      if (m.bias) inputs.push(g.weight(`${scope}.bias`, m.bias.shape, m.bias.toFloat32Array()));
+      return g.node('Conv', inputs, scope, {
+        kernel_shape: attr.ints([m.kernelSize]),
+        strides: attr.ints([m.stride]),
+        pads: attr.ints([m.padding, m.padding]),
+        dilations: attr.ints([m.dilation]),
+        group: attr.int(m.groups),
+      });
+    }),
+    // (N, C, …) → (N, G, C/G·…): mean and biased variance per group, normalised, back to the input's shape, affine per channel.
+    emitterEntry(GroupNorm, (m, input, ctx, scope) => {
+      const g = ctx.graph;
+      const x = single(input, 'GroupNorm');
+      const grouped = g.node('Reshape', [x, g.int64Constant(`${scope}.grouped`, [0, m.numGroups, -1])], scope);
+      const normed = emitNormalize(ctx, grouped, [2], m.eps, scope);
+      const back = g.node('Reshape', [normed, g.node('Shape', [x], scope)], scope);
+      const w = m.getParameter('weight');
+      const b = m.getParameter('bias');
+      if (!w || !b) return back;
+      const perChannel = (t: Tensor, name: string) => g.weight(`${scope}.${name}`, [m.numChannels, 1, 1], t.toFloat32Array());
+      return g.node('Add', [g.node('Mul', [back, perChannel(w, 'weight')], scope), perChannel(b, 'bias')], scope);
+    }),
+    emitterEntry(LayerNorm, (m, input, ctx, scope) => {
+      const g = ctx.graph;
+      const axes = m.normalizedShape.map((_, i) => -m.normalizedShape.length + i);
+      const normed = emitNormalize(ctx, single(input, 'LayerNorm'), axes, m.eps, scope);
+      const w = m.getParameter('weight');
+      const b = m.getParameter('bias');
+      if (!w || !b) return normed;
+      return g.node('Add', [g.node('Mul', [normed, g.weight(`${scope}.weight`, w.shape, w.toFloat32Array())], scope), g.weight(`${scope}.bias`, b.shape, b.toFloat32Array())], scope);
+    }),
     // Zeros concatenated on each side, not a Pad node: onnxruntime fuses Pad → MaxPool into MaxPool's own padding,
     // which pads with −∞ (yolov3-tiny's ZeroPad2d + MaxPool2d would change). The zeros are x's edge × 0, tiled, so
     // they follow a dynamic input size.
@@ -205,3 +264,33 @@ export const torchNnBlocks: BlockFamily = {
     }),
   ],
 };
+
+/** x (…, in) · Wᵀ (+ b) with MatMul: nn.Linear on any rank. */
+export function emitMatMulAdd(x: string, w: Tensor, b: Tensor | null, ctx: EmitContext, scope: string): string {
+  const g = ctx.graph;
+  const [outF, inF] = w.shape as [number, number];
+  const wt = w.transpose(0, 1).contiguous();
+  const y = g.node('MatMul', [x, g.weight(`${scope}.weight_t`, [inF, outF], wt.toFloat32Array())], scope);
+  wt.dispose();
+  return b ? g.node('Add', [y, g.weight(`${scope}.bias`, [outF], b.toFloat32Array())], scope) : y;
+}
+
+/** (x − mean) / √(var + eps) over `axes` (biased variance, as the norm layers compute it). */
+export function emitNormalize(ctx: EmitContext, x: string, axes: readonly number[], eps: number, scope: string): string {
+  const g = ctx.graph;
+  const centred = g.node('Sub', [x, reduceNode(ctx, 'ReduceMean', x, axes, true, scope)], scope);
+  const variance = reduceNode(ctx, 'ReduceMean', g.node('Mul', [centred, centred], scope), axes, true, scope);
+  const std = g.node('Sqrt', [g.node('Add', [variance, g.floatConstant(`${scope}.eps`, [], [eps])], scope)], scope);
+  return g.node('Div', [centred, std], scope);
+}
+
+/** Adaptive pooling to 1 (global) or along one axis ([None, 1] / [1, None]); other sizes depend on the input size. */
+function emitAdaptivePool(kind: 'avg' | 'max', size: AdaptiveOutputSize, x: string, ctx: EmitContext, scope: string): string {
+  const [h, w] = typeof size === 'number' ? [size, size] : size;
+  const op = kind === 'avg' ? 'ReduceMean' : 'ReduceMax';
+  if (h === 1 && w === 1) return ctx.graph.node(kind === 'avg' ? 'GlobalAveragePool' : 'GlobalMaxPool', [x], scope);
+  if (h === null && w === 1) return reduceNode(ctx, op, x, [3], true, scope);
+  if (h === 1 && w === null) return reduceNode(ctx, op, x, [2], true, scope);
+  if (h === null && w === null) return x;
+  throw new Error(`ONNX export: Adaptive${kind === 'avg' ? 'Avg' : 'Max'}Pool2d(${JSON.stringify(size)}) has no fixed ONNX form (only 1, (None, 1), (1, None))`);
+}

@@ -1,12 +1,12 @@
 // The conv-based squeeze-and-excitation of YOLOv5-Lite's PP-LCNet and ESNet blocks: x · gate(conv2(relu(conv1(mean(x)))))
 // with 1×1 convs (with bias). LC_SEModule gates with SiLU (its Hardsigmoid is commented out), ES_SEModule with
 // Hardsigmoid; the gate's attribute name differs too, so state_dict keys stay YOLOv5-Lite's.
-import { Hardsigmoid, ReLU, SiLU } from '../../nn/activation.ts';
-import { Conv2d } from '../../nn/conv2d.ts';
-import { Module } from '../../nn/module.ts';
-import { AdaptiveAvgPool2d } from '../../nn/pooling.ts';
-import { tidy } from '../../tensor/scope.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
+import { Hardsigmoid, ReLU, SiLU } from '../../../nn/activation.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
+import { Module } from '../../../nn/module.ts';
+import { AdaptiveAvgPool2d } from '../../../nn/pooling.ts';
+import { tidy } from '../../../tensor/scope.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
 
 export abstract class ConvSqueezeExcite extends Module {
   readonly avgPool: AdaptiveAvgPool2d;

@@ -1,12 +1,12 @@
 // YOLOv5's Bottleneck and C3 (models/common.py): classes, YAML specs and ONNX form.
-import { Module } from '../../nn/module.ts';
-import { Sequential } from '../../nn/containers.ts';
-import { concatChannels, type EmitContext, single } from '../../nn/onnx-emit.ts';
-import { cat } from '../../tensor/create.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { release } from '../../tensor/scope.ts';
-import { type BlockFamily, emitterEntry, type ModuleSpec } from '../block.ts';
-import { boolArg, intArg, numArg } from '../module-args.ts';
+import { Module } from '../../../nn/module.ts';
+import { Sequential } from '../../../nn/containers.ts';
+import { concatChannels, type EmitContext, single } from '../../../nn/onnx-emit.ts';
+import { cat } from '../../../tensor/create.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { release } from '../../../tensor/scope.ts';
+import { type BlockFamily, emitterEntry, type ModuleSpec } from '../../block.ts';
+import { boolArg, intArg, numArg } from '../../module-args.ts';
 import { Conv, defaultActivation } from './conv.ts';
 
 /** cv2(cv1(x)), plus x when `add`: what Bottleneck and CrossConv compute (they differ in their kernels). */

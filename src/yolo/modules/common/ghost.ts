@@ -1,13 +1,13 @@
 // GhostNet blocks of YOLOv5 v7.0 (models/common.py): GhostConv, GhostBottleneck, C3Ghost — classes, YAML specs,
 // ONNX form. Their Convs fuse through Conv's own hook.
-import { Identity } from '../../nn/activation.ts';
-import { Sequential } from '../../nn/containers.ts';
-import { Module } from '../../nn/module.ts';
-import { concatChannels, single } from '../../nn/onnx-emit.ts';
-import { cat } from '../../tensor/create.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { type BlockFamily, emitterEntry } from '../block.ts';
-import { intArg } from '../module-args.ts';
+import { Identity } from '../../../nn/activation.ts';
+import { Sequential } from '../../../nn/containers.ts';
+import { Module } from '../../../nn/module.ts';
+import { concatChannels, single } from '../../../nn/onnx-emit.ts';
+import { cat } from '../../../tensor/create.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
+import { type BlockFamily, emitterEntry } from '../../block.ts';
+import { intArg } from '../../module-args.ts';
 import { C3, c3Spec, emitC3 } from './bottleneck.ts';
 import { type ActArg, Conv, DWConv, defaultActivation, yamlAct } from './conv.ts';
 
