@@ -24,6 +24,7 @@ interface Row {
   origin: string;
   pythonType: string;
   purpose: string;
+  source: string;
 }
 
 export function moduleRows(): Row[] {
@@ -34,6 +35,7 @@ export function moduleRows(): Row[] {
     origin: s.origin,
     pythonType: s.pythonType,
     purpose: s.doc?.purpose ?? '',
+    source: s.source ? `${s.source.repo} \`${s.source.path}\`${s.source.paper ? `; ${s.source.paper}` : ''}` : '',
   }));
 }
 
@@ -62,9 +64,24 @@ export function formatModulesMarkdown(rows = moduleRows()): string {
     '',
     ...LEGEND,
     '',
-    '| module | args | channels | origin | purpose |',
-    '|---|---|---|---|---|',
-    ...rows.map((r) => `| \`${r.name}\` | \`${esc(r.args)}\` | ${r.channels} | ${r.origin} | ${esc(r.purpose)} |`),
+    '| module | args | channels | origin | purpose | reference code; paper |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| \`${r.name}\` | \`${esc(r.args)}\` | ${r.channels} | ${r.origin} | ${esc(r.purpose)} | ${esc(r.source)} |`),
     '',
+    ...quirkSection(),
   ].join('\n');
+}
+
+/** The reference-code behaviours reproduced on purpose, one bullet per block that has one. */
+function quirkSection(): string[] {
+  const quirks = registeredModuleSpecs().filter((s) => s.doc?.quirk);
+  if (quirks.length === 0) return [];
+  return [
+    '## Reference quirks kept on purpose',
+    '',
+    'Where the reference code does something surprising, tsyolo does the same (so its checkpoints, tables and numbers match) and says so here:',
+    '',
+    ...quirks.map((s) => `- \`${s.name}\`: ${s.doc!.quirk}`),
+    '',
+  ];
 }

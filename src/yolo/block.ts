@@ -75,9 +75,11 @@ export interface ModuleSpec {
    * Where the block comes from (default: YOLOv5 v7.0 for the built-in families). A config using any 'YOLOv5-Lite'
    * block is built the way YOLOv5-Lite's v5.0-based parse_model builds it (see parse-model.ts).
    */
-  origin?: 'YOLOv5 v7.0' | 'seed' | 'YOLOv5-Lite' | 'user';
+  origin?: 'YOLOv5 v7.0' | 'seed' | 'YOLOv5-Lite' | 'YOLOAir' | 'authors' | 'user';
+  /** The improvement zoo's blocks: the reference code parity is checked against, and the paper (docs/MODULES.md). */
+  source?: { repo: string; path: string; paper?: string };
   /** For `tsyolo modules` and docs/MODULES.md: the YAML row's args (parse_model adds the input channels) and what the block is for. */
-  doc?: { args: string; purpose: string };
+  doc?: { args: string; purpose: string; /** A reference-code behaviour tsyolo reproduces on purpose (listed in docs/MODULES.md). */ quirk?: string };
   /** Builds one instance from the resolved constructor args. */
   build(args: unknown[], ctx: BuildContext): Module;
 }

@@ -20,20 +20,35 @@ export interface ModelConfig {
 
 export const SHIPPED_CONFIG_DIR = fileURLToPath(new URL('../../configs/models/', import.meta.url));
 
-/** Resolves `--cfg`: an existing path, else a shipped config name (with or without .yaml). */
+/** Resolves `--cfg`: an existing path, else a shipped config name (with or without .yaml), in any group folder. */
 export function resolveConfigPath(nameOrPath: string): string {
   if (existsSync(nameOrPath)) return resolve(nameOrPath);
   const name = basename(nameOrPath).endsWith('.yaml') || basename(nameOrPath).endsWith('.yml') ? basename(nameOrPath) : `${basename(nameOrPath)}.yaml`;
-  const shipped = resolve(SHIPPED_CONFIG_DIR, name);
-  if (!isAbsolute(nameOrPath) && !nameOrPath.includes('/') && existsSync(shipped)) return shipped;
+  const shipped = shippedConfigPaths().get(name);
+  if (!isAbsolute(nameOrPath) && !nameOrPath.includes('/') && shipped) return shipped;
   throw new Error(`model config '${nameOrPath}' not found: not a file, and not one of the shipped configs (${shippedConfigNames().join(', ')})`);
 }
 
-/** The YAMLs in configs/models/: YOLOv5 v7.0's models/, models/hub/ and models/segment/, and the seed's. */
+/** Subfolders of configs/models/ holding the improvement zoo's example YAMLs, grouped like src/yolo/modules/. */
+export const SHIPPED_CONFIG_GROUPS = ['attention', 'backbone', 'necks', 'heads'] as const;
+
+/** Every shipped YAML by file name → its path: configs/models/ itself and its group folders. */
+export function shippedConfigPaths(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const dir of ['', ...SHIPPED_CONFIG_GROUPS]) {
+    const full = resolve(SHIPPED_CONFIG_DIR, dir);
+    if (!existsSync(full)) continue;
+    for (const f of readdirSync(full).filter((x) => x.endsWith('.yaml'))) {
+      if (out.has(f)) throw new Error(`shipped config ${f} exists twice (configs/models/ and configs/models/${dir})`);
+      out.set(f, resolve(full, f));
+    }
+  }
+  return out;
+}
+
+/** The shipped YAML names: YOLOv5 v7.0's models/, models/hub/ and models/segment/, the seed's, YOLOv5-Lite's, and the zoo's examples. */
 export function shippedConfigNames(): string[] {
-  return readdirSync(SHIPPED_CONFIG_DIR)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort();
+  return [...shippedConfigPaths().keys()].sort();
 }
 
 const EXPECTED = 'a model config with nc, depth_multiple, width_multiple, anchors, backbone, head';
