@@ -6,6 +6,8 @@ import { cuda, getNumThreads, libtorchVersion } from '../src/tensor/index.ts';
 
 export interface MachineDescription {
   cpuModel: string;
+  /** The /proc/cpuinfo flags the engine's kernels choose by (SIMD width, bf16, AMX). */
+  cpuFlags: string[];
   /** Logical CPUs visible to this process. */
   cores: number;
   memoryGiB: number;
@@ -30,6 +32,18 @@ function cpuModel(): string {
   return cpus()[0]?.model ?? 'unknown';
 }
 
+const KERNEL_FLAGS = ['sse4_2', 'avx', 'avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512_vnni', 'avx512_bf16', 'amx_bf16', 'amx_tile'];
+
+function cpuFlags(): string[] {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    const have = new Set((line ?? '').slice((line ?? '').indexOf(':') + 1).trim().split(/\s+/));
+    return KERNEL_FLAGS.filter((f) => have.has(f));
+  } catch {
+    return [];
+  }
+}
+
 function pythonTorchVersion(python: string): string | null {
   try {
     return execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -41,6 +55,7 @@ function pythonTorchVersion(python: string): string | null {
 export function describeMachine(python = '/usr/bin/python3'): MachineDescription {
   return {
     cpuModel: cpuModel(),
+    cpuFlags: cpuFlags(),
     cores: cpus().length,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     os: `${platform()} ${release()}`,

@@ -221,11 +221,25 @@ function genericRows(name: string, j: Json): Row[] {
   return rows;
 }
 
+function zooRows(j: Json): Row[] {
+  const s = j.settings as Json;
+  return (j.rows as Json[]).slice(1).map((r) => ({
+    benchmark: 'zoo',
+    measure: `${r.model} vs yolov5s.yaml @${s.img}, batch 1, fused: libtorch latency (onnxruntime ${Number(r.onnxruntimeVsYolov5s).toFixed(2)}×; params ${(Number(r.parameters) / 1e6).toFixed(2)} M, ${r.gflops} GFLOPs)`,
+    tsyolo: `${r.libtorchMs} ms`,
+    baseline: `${(j.rows as Json[])[0]!.libtorchMs} ms`,
+    ratio: Math.round(Number(r.libtorchVsYolov5s) * 1000) / 1000,
+    goal: '—',
+    met: null,
+  }));
+}
+
 /** Benchmarks `npm run bench` does not run (too long, or they need more than this machine), reported when present. */
 const RUN_ON_THEIR_OWN: Array<[string, (j: Json) => Row[]]> = [
   ['train-e2e', trainE2eRows],
   ['soak', soakRows],
   ['ddp', ddpRows],
+  ['zoo', zooRows],
 ];
 
 function readResult(name: BenchName): Json | null {
@@ -246,7 +260,7 @@ function runBench(name: BenchName): boolean {
 }
 
 function machineLine(m: MachineDescription): string {
-  return `${m.cpuModel}, ${m.cores} logical CPUs, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, libtorch ${m.libtorch}, Python torch ${m.pythonTorch ?? 'none'}; ${m.threads} threads per side; CUDA ${m.cudaAvailable ? 'available' : 'not available'}`;
+  return `${m.cpuModel}${m.cpuFlags?.length ? ` (${m.cpuFlags.join(' ')})` : ''}, ${m.cores} logical CPUs, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, libtorch ${m.libtorch}, Python torch ${m.pythonTorch ?? 'none'}; ${m.threads} threads per side; CUDA ${m.cudaAvailable ? 'available' : 'not available'}`;
 }
 
 export function render(failed: BenchName[] = []): string {
