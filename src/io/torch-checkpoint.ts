@@ -66,6 +66,8 @@ export function isYoloInertClass(module: string, name: string): boolean {
   if (inModule('torch.nn.modules') || module === 'torch.nn.parameter') return true;
   if (module === 'argparse' && name === 'Namespace') return true;
   if (module === 'pathlib' && /^(Pure)?(Posix|Windows)?Path$/.test(name)) return true;
+  // timm's stochastic depth (FasterNet blocks and others use it): timm ≥ 0.9 and the older timm.models.layers path.
+  if ((module === 'timm.layers.drop' || module === 'timm.models.layers.drop') && name === 'DropPath') return true;
   return false;
 }
 
@@ -160,12 +162,14 @@ function torchReconstructors(): Map<string, Reconstructor> {
   table.set('torch._utils._rebuild_parameter_with_state', (args) => expectTensor(args[0], 'parameter data'));
   table.set('torch.Size', (args) => (Array.isArray(args[0]) ? [...args[0]] : []));
   table.set('torch.device', (args) => args.map(String).join(':'));
-  // v7.0's Segment keeps `self.detect = Detect.forward`, pickled as getattr(models.yolo.Detect, 'forward'). Only an
-  // attribute of an allowlisted (inert) class is accepted, and it stays a name: nothing is looked up or called.
+  // v7.0's Segment keeps `self.detect = Detect.forward`, pickled as getattr(models.yolo.Detect, 'forward'); blocks that
+  // pick their forward at build time (`self.forward = self.forward_split_cat`) pickle a bound method as
+  // getattr(<the module instance>, 'forward_split_cat'). Only an attribute of an allowlisted (inert) class or of an
+  // instance of one is accepted, and it stays a name: nothing is looked up or called.
   table.set('builtins.getattr', (args) => {
     const [owner, name] = args;
-    if (args.length !== 2 || !(owner instanceof PyClassRef) || typeof name !== 'string' || !/^[A-Za-z_]\w*$/.test(name)) {
-      throw new Error(`getattr is only read as a name for an attribute of a model class, got getattr(${args.map(describeValue).join(', ')})`);
+    if (args.length !== 2 || !(owner instanceof PyClassRef || owner instanceof PyObject) || typeof name !== 'string' || !/^[A-Za-z_]\w*$/.test(name)) {
+      throw new Error(`getattr is only read as a name for an attribute of a model class or module, got getattr(${args.map(describeValue).join(', ')})`);
     }
     return { attribute: `${owner.module}.${owner.name}.${name}` };
   });

@@ -49,9 +49,22 @@ export class AdaptiveAvgPool2d extends Module {
     checkAdaptiveSize('AdaptiveAvgPool2d', outputSize);
   }
   forward(x: Tensor): Tensor {
-    if (this.outputSize === 1) return x.mean([2, 3], true);
-    return adaptiveAvgPool2d(x, this.outputSize);
+    const axes = reducedAxes(this.outputSize);
+    return axes ? x.mean(axes, true) : adaptiveAvgPool2d(x, this.outputSize);
   }
+}
+
+/**
+ * The axes an adaptive pooling to 1 (or to (None, 1) / (1, None)) reduces. Those sizes are computed as plain
+ * reductions: same values, and a backward that is deterministic on every device (CUDA's adaptive-pooling backward
+ * is not, which is what stops YOLOv5's attention blocks under `deterministic=True`).
+ */
+function reducedAxes(size: AdaptiveOutputSize): number[] | null {
+  const [h, w] = typeof size === 'number' ? [size, size] : size;
+  if (h === 1 && w === 1) return [2, 3];
+  if (h === null && w === 1) return [3];
+  if (h === 1 && w === null) return [2];
+  return null;
 }
 
 /** nn.AdaptiveMaxPool2d(output_size) (values only, as return_indices=False). */
@@ -61,7 +74,8 @@ export class AdaptiveMaxPool2d extends Module {
     checkAdaptiveSize('AdaptiveMaxPool2d', outputSize);
   }
   forward(x: Tensor): Tensor {
-    return adaptiveMaxPool2d(x, this.outputSize);
+    const axes = reducedAxes(this.outputSize);
+    return axes ? x.amax(axes, true) : adaptiveMaxPool2d(x, this.outputSize);
   }
 }
 

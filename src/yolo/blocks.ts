@@ -17,6 +17,20 @@ import { sppBlocks } from './modules/common/spp.ts';
 import { torchNnBlocks } from './modules/common/torch-nn.ts';
 import { transformerBlocks } from './modules/common/transformer.ts';
 import { yolov5LiteBlocks } from './modules/backbone/yolov5-lite.ts';
+import { sppVariantBlocks } from './modules/necks/spp-variants.ts';
+import { efficientNetLiteBlocks } from './modules/backbone/efficientnet-lite.ts';
+import { squeezeExcitationBlocks } from './modules/attention/squeeze-excitation.ts';
+import { cbamBlocks } from './modules/attention/cbam.ts';
+import { coordinateAttentionBlocks } from './modules/attention/coordinate-attention.ts';
+import { ecaBlocks } from './modules/attention/eca.ts';
+import { simamBlocks } from './modules/attention/simam.ts';
+import { gamBlocks } from './modules/attention/gam.ts';
+import { namBlocks } from './modules/attention/nam.ts';
+import { slimneckBlocks } from './modules/necks/slimneck.ts';
+import { bifpnBlocks } from './modules/necks/bifpn.ts';
+import { carafeBlocks } from './modules/necks/carafe.ts';
+import { fasternetBlocks } from './modules/backbone/fasternet.ts';
+import { spdConvBlocks } from './modules/backbone/spd-conv.ts';
 
 export const builtinBlockFamilies: readonly BlockFamily[] = [
   torchNnBlocks,
@@ -35,4 +49,18 @@ export const builtinBlockFamilies: readonly BlockFamily[] = [
   convTransposeBlocks,
   shufflenetBlocks,
   yolov5LiteBlocks,
+  sppVariantBlocks,
+  efficientNetLiteBlocks,
+  squeezeExcitationBlocks,
+  cbamBlocks,
+  coordinateAttentionBlocks,
+  ecaBlocks,
+  simamBlocks,
+  gamBlocks,
+  namBlocks,
+  slimneckBlocks,
+  bifpnBlocks,
+  carafeBlocks,
+  fasternetBlocks,
+  spdConvBlocks,
 ];
