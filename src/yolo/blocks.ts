@@ -26,6 +26,11 @@ import { ecaBlocks } from './modules/attention/eca.ts';
 import { simamBlocks } from './modules/attention/simam.ts';
 import { gamBlocks } from './modules/attention/gam.ts';
 import { namBlocks } from './modules/attention/nam.ts';
+import { selectiveKernelBlocks } from './modules/attention/selective-kernel.ts';
+import { shuffleAttentionBlocks } from './modules/attention/shuffle-attention.ts';
+import { emaAttentionBlocks } from './modules/attention/ema-attention.ts';
+import { tripletAttentionBlocks } from './modules/attention/triplet-attention.ts';
+import { bottleneckTransformerBlocks } from './modules/attention/bottleneck-transformer.ts';
 import { slimneckBlocks } from './modules/necks/slimneck.ts';
 import { bifpnBlocks } from './modules/necks/bifpn.ts';
 import { carafeBlocks } from './modules/necks/carafe.ts';
@@ -58,6 +63,11 @@ export const builtinBlockFamilies: readonly BlockFamily[] = [
   simamBlocks,
   gamBlocks,
   namBlocks,
+  selectiveKernelBlocks,
+  shuffleAttentionBlocks,
+  emaAttentionBlocks,
+  tripletAttentionBlocks,
+  bottleneckTransformerBlocks,
   slimneckBlocks,
   bifpnBlocks,
   carafeBlocks,
