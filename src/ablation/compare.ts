@@ -24,6 +24,8 @@ export interface CompareRow {
   layers: number;
   parameters: number;
   gflops: number;
+  /** The entry's class count (a YAML's, or --nc's; a checkpoint's own). */
+  nc?: number;
   /** Median ms per image, fused libtorch eval (with --speed). */
   torchMs?: number;
   /** Median ms per image, onnxruntime-node on the fused ONNX export (with --speed). */
@@ -40,6 +42,10 @@ export interface CompareOptions {
   /** Validate each checkpoint on this dataset YAML's val split (val.py's defaults), plots under `valProject`. */
   data?: string;
   valProject?: string;
+  /** Build every YAML entry with this many classes (checkpoints keep their own). */
+  nc?: number;
+  /** Warnings (entries with different class counts). */
+  log?: (line: string) => void;
 }
 
 const isConfig = (entry: string) => /\.ya?ml$/i.test(entry);
@@ -89,10 +95,10 @@ async function timeOnnx(model: DetectionModel, img: number, warmup: number, runs
 export async function compareModels(entries: string[], o: CompareOptions): Promise<CompareRow[]> {
   const rows: CompareRow[] = [];
   for (const entry of entries) {
-    const { model } = loadModel(entry);
+    const { model } = loadModel(entry, { nc: o.nc });
     try {
       const s = summarize(model, o.img);
-      const row: CompareRow = { model: entry, layers: s.layers, parameters: s.parameters, gflops: s.gflops };
+      const row: CompareRow = { model: entry, layers: s.layers, parameters: s.parameters, gflops: s.gflops, nc: model.nc };
       if (o.speed) {
         model.fuse().eval();
         row.torchMs = timeTorch(model, o.img, o.speed.warmup, o.speed.runs);
@@ -103,6 +109,8 @@ export async function compareModels(entries: string[], o: CompareOptions): Promi
       model.dispose();
     }
   }
+  const warning = classCountWarning(rows, o.nc);
+  if (warning) o.log?.(warning);
   if (o.data) {
     for (const row of rows) {
       if (isConfig(row.model)) continue;
@@ -117,6 +125,17 @@ export async function compareModels(entries: string[], o: CompareOptions): Promi
     }
   }
   return rows;
+}
+
+/**
+ * Entries with different class counts also differ in their Detect heads' outputs (na·(5 + nc) per level), which a
+ * block's Δparams/ΔGFLOPs would silently include: say so, and how to build the YAMLs alike.
+ */
+export function classCountWarning(rows: CompareRow[], nc?: number): string | undefined {
+  if (new Set(rows.map((r) => r.nc)).size <= 1) return undefined;
+  const counts = rows.map((r) => `${r.model}: ${r.nc}`).join(', ');
+  const fix = nc === undefined ? 'add --nc N to build every YAML entry with N classes' : 'checkpoints keep the class count they were trained with';
+  return `WARNING ⚠️ the entries have different class counts (${counts}): their Δparams and ΔGFLOPs include the Detect heads' class outputs, not only the blocks; ${fix}`;
 }
 
 function change(x: number, base: number): string {
@@ -168,6 +187,7 @@ export function comparisonMarkdown(rows: CompareRow[], img: number, threads: num
     '',
     `GFLOPs at ${img}×${img} by thop's rules; Δ against the first row.` +
       (speed ? ` Latency: median ms per image, batch 1, fused model, after warm-up, ${threads} thread${threads === 1 ? '' : 's'} (libtorch and onnxruntime-node).` : ''),
+    ...(new Set(rows.map((r) => r.nc)).size > 1 ? ['', `Class counts differ (${rows.map((r) => `${r.model}: ${r.nc}`).join(', ')}): Δ includes the Detect heads' class outputs.`] : []),
     '',
   ].join('\n');
 }

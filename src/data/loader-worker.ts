@@ -11,6 +11,8 @@ export interface LoaderWorkerData {
   options: Omit<YoloDatasetOptions, 'readImage'>;
   /** Images cached by the main thread in SharedArrayBuffers (shared, not copied). */
   cache?: ReadonlyArray<CachedImage | undefined>;
+  /** Plugin files the main thread loaded (absolute paths), loaded here before the dataset is built. */
+  plugins?: string[];
 }
 
 /** A request for one batch. */
@@ -28,6 +30,8 @@ export type LoaderWorkerReply =
 if (!parentPort) throw new Error('loader-worker.ts must run in a worker thread');
 const port = parentPort;
 const init = workerData as LoaderWorkerData;
+// A plugin that fails here throws from this module: the loader reports "Data loader worker N crashed: <message>".
+if (init.plugins?.length) await (await import('../plugins/load-plugins.ts')).loadPlugins(init.plugins, { from: 'plugin (loader worker)' });
 const dataset = new YoloDataset(init.source, init.options);
 if (init.cache) dataset.adoptCache(init.cache);
 

@@ -5,16 +5,30 @@ import type { RgbImage } from '../data/image-buffer.ts';
 import { DetectionRows } from '../geometry/rows.ts';
 import { type Backend, inputGeometry } from './backend.ts';
 import { DETECT_DEFAULTS, detectImage, type DetectImageResult } from './pipeline.ts';
+import { checkNmsMethod, NMS_OPTION_NAMES, type NmsMethod } from '../eval/nms-variants.ts';
 
+/** One detected object, as Detector.detect() returns it. */
 export interface Detection {
   /** Corners in the input image's pixels (detect.py's rounded boxes). */
-  box: { x1: number; y1: number; x2: number; y2: number };
+  box: {
+    /** Left edge. */
+    x1: number;
+    /** Top edge. */
+    y1: number;
+    /** Right edge. */
+    x2: number;
+    /** Bottom edge. */
+    y2: number;
+  };
+  /** Confidence: objectness × class probability (0–1). */
   score: number;
+  /** Class index into the model's names. */
   classId: number;
   /** The model's class name ('0', '1', … when it has none). */
   label: string;
 }
 
+/** Detection settings of a Detector (detect.py's defaults), per detector or per call. */
 export interface DetectorOptions {
   /** Inference size for models that take any size (default 640); fixed-shape exports use their own. */
   imgsz?: number;
@@ -28,6 +42,10 @@ export interface DetectorOptions {
   classes?: number[];
   /** Class-agnostic NMS. */
   agnostic?: boolean;
+  /** NMS variant (docs/nms.md): 'nms' (default), 'diou', 'soft-linear' (Nt = iou), 'soft-gaussian'. */
+  nmsMethod?: NmsMethod;
+  /** Soft-NMS gaussian σ (default 0.5). */
+  softSigma?: number;
 }
 
 /** Plain objects of (n, 6) rows x1, y1, x2, y2, conf, cls. */
@@ -41,8 +59,11 @@ export function toDetections(rows: Float32Array, names: readonly string[]): Dete
   return out;
 }
 
+/** One-call detection on any Backend: an image in, `{ box, score, classId, label }` out (letterbox → model → NMS → scale back). */
 export class Detector<Input> {
+  /** The runtime the model runs on. */
   readonly backend: Backend;
+  /** The detector's default settings (each detect() call may override them). */
   readonly options: DetectorOptions;
   readonly #toImage: (input: Input) => Promise<RgbImage>;
 
@@ -53,11 +74,13 @@ export class Detector<Input> {
     if (options.imgsz !== undefined && !(Number.isInteger(options.imgsz) && options.imgsz > 0)) {
       throw new Error(`loadDetector: option imgsz must be a positive integer, got ${options.imgsz}`);
     }
+    checkDetectorNms(backend, options);
     this.backend = backend;
     this.options = options;
     this.#toImage = toImage;
   }
 
+  /** The model's class names. */
   get names(): string[] {
     return this.backend.names;
   }
@@ -69,8 +92,9 @@ export class Detector<Input> {
   }
 
   /** The pipeline's raw result for decoded pixels: (n, 6) rows, letterboxed size and timings. */
-  detectRows(image: RgbImage, options: DetectorOptions = {}): Promise<DetectImageResult> {
+  async detectRows(image: RgbImage, options: DetectorOptions = {}): Promise<DetectImageResult> {
     const d = this.options;
+    const { method, sigma } = checkDetectorNms(this.backend, { nmsMethod: options.nmsMethod ?? d.nmsMethod, softSigma: options.softSigma ?? d.softSigma });
     return detectImage(this.backend, image, {
       ...inputGeometry(this.backend, options.imgsz ?? d.imgsz),
       confThres: options.conf ?? d.conf ?? DETECT_DEFAULTS.confThres,
@@ -78,10 +102,22 @@ export class Detector<Input> {
       maxDet: options.maxDet ?? d.maxDet ?? DETECT_DEFAULTS.maxDet,
       classes: options.classes ?? d.classes,
       agnostic: options.agnostic ?? d.agnostic,
+      method,
+      sigma,
     });
   }
 
+  /** Frees the model. */
   async dispose(): Promise<void> {
     await this.backend.dispose();
   }
+}
+
+/** The detector's NMS method and σ, checked; a model with NMS inside (export --nms: plain NMS) refuses the others. */
+function checkDetectorNms(backend: Backend, o: Pick<DetectorOptions, 'nmsMethod' | 'softSigma'>): { method: NmsMethod; sigma: number } {
+  const r = checkNmsMethod(o.nmsMethod, o.softSigma, 'loadDetector', NMS_OPTION_NAMES);
+  if (r.method !== 'nms' && backend.inGraphNms) {
+    throw new Error(`loadDetector: nmsMethod '${r.method}' cannot apply: the model has NMS inside (export --nms bakes plain NMS); use a model exported without --nms`);
+  }
+  return r;
 }

@@ -35,6 +35,8 @@ export function inGraphNmsWarning(baked: OnnxNmsSettings, wanted: NmsOptions): s
   if (wanted.iouThres !== undefined && wanted.iouThres !== baked.iouThres) issues.push(`--iou-thres ${wanted.iouThres} differs`);
   if ((wanted.agnostic ?? false) !== baked.agnostic) issues.push(wanted.agnostic ? 'class-agnostic NMS was asked for' : 'class-aware NMS was asked for');
   if (wanted.multiLabel) issues.push('it keeps one class per box (no multi-label)');
+  // export --nms bakes plain NMS; DIoU-NMS and Soft-NMS run only in tsyolo's own NMS (docs/nms.md)
+  if (wanted.method !== undefined && wanted.method !== 'nms') issues.push(`--nms-method ${wanted.method} cannot apply (its NMS is plain NMS)`);
   // After class-agnostic NMS a box of another class may already have suppressed one of the kept classes.
   if (baked.agnostic && wanted.classes) issues.push('--classes filters after its class-agnostic NMS, not before');
   if (issues.length === 0) return null;

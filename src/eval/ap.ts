@@ -10,6 +10,7 @@ export interface ApPerClassOptions {
   eps?: number;
 }
 
+/** YOLOv5's ap_per_class: per-class precision, recall, F1 and AP at 10 IoU thresholds, and the curves. */
 export interface ApPerClassResult {
   /** Per class (in `classes` order), at the operating point: true positives round(r·nt). */
   tp: Float64Array;
@@ -19,6 +20,7 @@ export interface ApPerClassResult {
   p: Float64Array;
   /** Recall at that confidence. */
   r: Float64Array;
+  /** F1 at that confidence. */
   f1: Float64Array;
   /** AP per class and IoU threshold: ap[classIndex][iouIndex]. */
   ap: Float64Array[];
@@ -35,7 +37,9 @@ export interface ApPerClassResult {
   prCurve: Array<Float64Array | null>;
   /** F1, precision and recall against confidence px, per class. */
   f1Curve: Float64Array[];
+  /** Precision against confidence px, per class. */
   pCurve: Float64Array[];
+  /** Recall against confidence px, per class. */
   rCurve: Float64Array[];
   /** Index into px of the operating point. */
   bestIndex: number;

@@ -5,9 +5,13 @@ import type { HostTensor } from '../io/host-tensor.ts';
 import { DetectionRows } from '../geometry/rows.ts';
 import { boxIouF32, dedupeMatches, matrixRows, type MatchPair } from './match.ts';
 
+/** YOLOv5's ConfusionMatrix: detections against labels, with a background row and column. */
 export class ConfusionMatrix {
+  /** Number of classes. */
   readonly nc: number;
+  /** Detections below this confidence are ignored. */
   readonly conf: number;
+  /** IoU at which a detection matches a label. */
   readonly iouThres: number;
   /** (nc + 1) × (nc + 1), row-major: matrix[pred * (nc + 1) + true]. */
   readonly matrix: Float64Array;
@@ -82,7 +86,12 @@ export class ConfusionMatrix {
   }
 
   /** True positives and false positives per class (background row and column left out). */
-  tpFp(): { tp: Float64Array; fp: Float64Array } {
+  tpFp(): {
+    /** True positives per class. */
+    tp: Float64Array;
+    /** False positives per class. */
+    fp: Float64Array;
+  } {
     const size = this.nc + 1;
     const tp = new Float64Array(this.nc);
     const fp = new Float64Array(this.nc);

@@ -17,27 +17,41 @@ export interface EvaluateOptions {
   iouv?: readonly number[];
 }
 
+/** One class's row of val.py's table. */
 export interface ClassMetrics {
+  /** Class index. */
   cls: number;
+  /** Class name. */
   name: string;
   /** Images evaluated (val.py prints the total on every class row). */
   images: number;
   /** Ground-truth objects of this class. */
   instances: number;
+  /** Precision at the operating point. */
   P: number;
+  /** Recall at the operating point. */
   R: number;
+  /** AP at IoU 0.5. */
   mAP50: number;
+  /** AP averaged over IoU 0.5:0.95. */
   mAP50_95: number;
 }
 
+/** val.py's metrics: the all-classes row, per-class rows, the curves and the confusion matrix. */
 export interface EvaluationResult {
+  /** Mean precision over classes. */
   P: number;
+  /** Mean recall over classes. */
   R: number;
+  /** mAP at IoU 0.5. */
   mAP50: number;
+  /** mAP averaged over IoU 0.5:0.95. */
   mAP50_95: number;
   /** One row per class present in the labels (empty when no detection was a true positive, as in val.py). */
   perClass: ClassMetrics[];
+  /** Images evaluated. */
   nImages: number;
+  /** Ground-truth objects. */
   nInstances: number;
   /** Ground-truth objects per class index (NumPy's bincount with minlength nc). */
   nt: number[];

@@ -9,7 +9,9 @@
 
 import { toFloat32, type HostTensor } from '../io/host-tensor.ts';
 import { DetectionRows } from '../geometry/rows.ts';
+import { checkNmsMethod, type NmsMethod, suppressVariant } from './nms-variants.ts';
 
+/** non_max_suppression's settings (YOLOv5 v7.0's defaults unless noted). */
 export interface NmsOptions {
   /** Keep candidates whose objectness and obj·cls confidence exceed this (compared in float32). */
   confThres?: number;
@@ -27,6 +29,14 @@ export interface NmsOptions {
   maxNms?: number;
   /** Class offset in pixels that separates classes in batched NMS. */
   maxWh?: number;
+  /**
+   * The suppression in place of v7.0's torchvision nms (docs/nms.md): 'nms' (default), 'diou' (DIoU-NMS: iouThres
+   * is the IoU − d²/c² threshold), 'soft-linear' (Soft-NMS, iouThres is its Nt), 'soft-gaussian' (Soft-NMS with
+   * `sigma`; iouThres unused). Soft-NMS drops boxes whose rescored confidence falls below confThres.
+   */
+  method?: NmsMethod;
+  /** Soft-NMS gaussian σ (default 0.5; 'soft-gaussian' only), > 0. */
+  sigma?: number;
 }
 
 const ORDER_SHIFT = 2 ** 22; // candidate indices below this fit beside the 31 conf bits in one exact double key
@@ -56,6 +66,7 @@ export function nonMaxSuppression(pred: HostTensor, opts: NmsOptions = {}): Host
   for (const [name, v] of [['maxDet', maxDet], ['maxNms', maxNms]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`nonMaxSuppression: ${name} must be a non-negative integer, got ${v}`);
   }
+  const { method, sigma } = checkNmsMethod(opts.method, opts.sigma, 'nonMaxSuppression');
   const data = pred.dtype === 'float32' ? (pred.data as Float32Array) : toFloat32(pred);
   const multiLabel = (opts.multiLabel ?? false) && nc > 1;
   // PyTorch compares a float32 tensor with a Python float after casting the float to float32.
@@ -73,7 +84,8 @@ export function nonMaxSuppression(pred: HostTensor, opts: NmsOptions = {}): Host
     const imageBase = b * rows * width;
     gatherCandidates(data, imageBase, rows, nc, confT, multiLabel, classAllowed, cand);
     const order = sortedCandidates(cand, maxNms);
-    out.push(suppress(data, imageBase, width, cand, order, { iouThres, agnostic, maxDet, maxWh }));
+    if (method === 'nms') out.push(suppress(data, imageBase, width, cand, order, { iouThres, agnostic, maxDet, maxWh }));
+    else out.push(suppressVariant(data, imageBase, width, cand, order, { method, confThres, iouThres, sigma, agnostic, maxDet, maxWh }));
   }
   return out;
 }

@@ -1,39 +1,68 @@
 // ComputeLoss (YOLOv5 v7.0 utils/loss.py): box (CIoU), objectness and class losses of the three raw maps against
 // (image, class, cx, cy, w, h) labels. Returns (lbox + lobj + lcls)·bs for backward and the three parts for logs.
+// The box loss can be any of yolo-improve/iou.py's (hyp iou_loss, iou_alpha, iou_focal, wiou_*), plugged in as that
+// file's YOLOv5 block does; the default (CIoU, alpha 1, no focal) is v7.0's own bbox_iou.
+import { IOU_LOSS_NAMES, type IouLossName } from '../data/hyp.ts';
 import { cat, tensor, zeros } from '../tensor/create.ts';
 import { binaryCrossEntropyWithLogits } from '../tensor/functional.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { bboxIou } from './bbox-iou.ts';
+import { type IouVariant, WiouScale, bboxIou, bboxIouTerms, iouBoxLoss } from './bbox-iou.ts';
 import { buildTargets } from './build-targets.ts';
 
-export { bboxIou, type BboxIouOptions } from './bbox-iou.ts';
+export { bboxIou, bboxIouTerms, type BboxIouOptions, type IouTerms, type IouVariant, WiouScale } from './bbox-iou.ts';
 
 /** The hyperparameters ComputeLoss reads (a full Hyp works). Gains are used as given: scale them as train.py does. */
 export interface LossHyp {
+  /** Box loss gain. */
   box: number;
+  /** Objectness loss gain. */
   obj: number;
+  /** Classification loss gain. */
   cls: number;
+  /** Classification BCE positive weight. */
   cls_pw: number;
+  /** Objectness BCE positive weight. */
   obj_pw: number;
+  /** Anchor-multiple threshold for matching targets to anchors. */
   anchor_t: number;
+  /** Focal loss gamma (0: plain BCE). */
   fl_gamma: number;
+  /** Label smoothing epsilon (default 0). */
   label_smoothing?: number;
+  /** Box loss (default 'ciou'): iou.py's CIoU, GIoU, DIoU, EIoU, SIoU or Wise-IoU. */
+  iou_loss?: IouLossName;
+  /** alpha-IoU power (default 1). */
+  iou_alpha?: number;
+  /** Focal-*IoU: each box's loss weighted by IoU^0.5 (detached); not with WIoU. */
+  iou_focal?: boolean;
+  /** WIoU: focus by the running mean of 1 − IoU (v2/v3); false = v1. */
+  wiou_scale?: boolean;
+  /** WIoU with wiou_scale: true = v2 (monotonic), false = v3 (non-monotonic, default), null = v1's product form. */
+  wiou_monotonous?: boolean | null;
 }
 
 /** What ComputeLoss needs of the Detect head. */
 export interface LossHead {
+  /** Anchors in grid units, (nl, na, 2). */
   readonly anchors: Tensor;
+  /** Anchors per level. */
   readonly na: number;
+  /** Number of classes. */
   readonly nc: number;
+  /** Number of detection levels. */
   readonly nl: number;
 }
 
+/** ComputeLoss's result: the total to backpropagate and its three parts (batch means). */
 export interface LossResult {
   /** (lbox + lobj + lcls)·batch size: a differentiable 0-d tensor. */
   loss: Tensor;
+  /** Box loss. */
   lbox: number;
+  /** Objectness loss. */
   lobj: number;
+  /** Classification loss. */
   lcls: number;
 }
 
@@ -66,20 +95,44 @@ export function focalBceWithLogits(pred: Tensor, truth: Tensor, posWeight: Tenso
   return loss.mul(alphaFactor.mul(modulating)).mean();
 }
 
+/** YOLOv5's ComputeLoss: build_targets, then box (CIoU or a variant), objectness and class BCE per level. */
 export class ComputeLoss {
+  /** The hyperparameters it was built with. */
   readonly hyp: LossHyp;
+  /** The Detect head whose anchors the targets are matched to. */
   readonly head: LossHead;
   /** Objectness weight per level (P3, P4, P5 …). */
   readonly balance: number[];
   /** Objectness target = (1 − gr) + gr·IoU; YOLOv5 fixes gr at 1. */
   readonly gr = 1.0;
+  /** Positive class target (1 − eps/2 with label smoothing). */
   readonly cp: number;
+  /** Negative class target (eps/2 with label smoothing). */
   readonly cn: number;
+  /** The box loss: iou.py's variant, alpha, focal; null = v7.0's CIoU (the default). */
+  readonly iouLoss: {
+    /** iou.py's box IoU variant. */
+    variant: IouVariant;
+    /** The alpha-IoU power. */
+    alpha: number;
+    /** Focal-*IoU weighting. */
+    focal: boolean;
+  } | null;
+  /** WIoU v2/v3's running mean of 1 − IoU (iou.py's WIoU_Scale), this instance's own; null unless iou_loss wiou with wiou_scale. */
+  readonly wiouScale: WiouScale | null;
 
   constructor(model: { detect: LossHead }, hyp: LossHyp) {
     for (const k of ['box', 'obj', 'cls', 'cls_pw', 'obj_pw', 'anchor_t', 'fl_gamma'] as const) {
       if (typeof hyp[k] !== 'number' || !Number.isFinite(hyp[k])) throw new Error(`ComputeLoss: hyp '${k}' must be a finite number, got ${String(hyp[k])}`);
     }
+    const variant = hyp.iou_loss ?? 'ciou';
+    const alpha = hyp.iou_alpha ?? 1;
+    const focal = hyp.iou_focal ?? false;
+    if (!IOU_LOSS_NAMES.includes(variant)) throw new Error(`ComputeLoss: hyp 'iou_loss' must be ${IOU_LOSS_NAMES.join(', ')}, got ${String(variant)}`);
+    if (typeof alpha !== 'number' || !(alpha > 0) || !Number.isFinite(alpha)) throw new Error(`ComputeLoss: hyp 'iou_alpha' must be a positive number, got ${String(alpha)}`);
+    if (variant === 'wiou' && focal) throw new Error("ComputeLoss: hyp 'iou_focal' does not apply to iou_loss 'wiou' (iou.py: WIoU does not support Focal)");
+    this.iouLoss = variant === 'ciou' && alpha === 1 && !focal ? null : { variant, alpha, focal };
+    this.wiouScale = variant === 'wiou' && hyp.wiou_scale ? new WiouScale(hyp.wiou_monotonous === undefined ? false : hyp.wiou_monotonous) : null;
     this.hyp = hyp;
     this.head = model.detect;
     this.balance = this.head.nl === 3 ? [4.0, 1.0, 0.4] : [4.0, 1.0, 0.25, 0.06, 0.02];
@@ -139,8 +192,18 @@ export class ComputeLoss {
           const [pxyRaw, pwhRaw, , pcls] = pi.index(index).split([2, 2, 1, nc], 1) as [Tensor, Tensor, Tensor, Tensor];
           const pxy = pxyRaw.sigmoid().mul(2).sub(0.5);
           const pwh = pwhRaw.sigmoid().mul(2).pow(2).mul(asFloat(lt.anchorWh, [lt.n, 2]));
-          const iou = bboxIou(cat([pxy, pwh], 1), asFloat(lt.tbox, [lt.n, 4]), { CIoU: true }).view(-1);
-          lbox = lbox.add(iou.rsub(1.0).mean());
+          const pbox = cat([pxy, pwh], 1);
+          const tbox = asFloat(lt.tbox, [lt.n, 4]);
+          let iou: Tensor;
+          if (this.iouLoss) {
+            // iou.py's YOLOv5 block: the per-box loss from bbox_iou's value or pair/triple, the objectness target from its IoU.
+            const terms = bboxIouTerms(pbox, tbox, { ...this.iouLoss, wiou: this.wiouScale ?? undefined });
+            lbox = lbox.add(iouBoxLoss(terms).mean());
+            iou = terms.iou.view(-1);
+          } else {
+            iou = bboxIou(pbox, tbox, { CIoU: true }).view(-1);
+            lbox = lbox.add(iou.rsub(1.0).mean());
+          }
 
           let objTarget = iou.detach().clamp(0);
           if (this.gr < 1) objTarget = objTarget.mul(this.gr).add(1.0 - this.gr);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchRanks } from '../distributed/launcher.ts';
+import { PLUGINS_ENV, loadedPlugins } from '../plugins/loaded-plugins.ts';
 import { resolveOptions } from '../run/option-table.ts';
 import type { TrainResult } from './trainer.ts';
 import { TRAIN_OPTIONS } from './train-options.ts';
@@ -52,7 +53,8 @@ export async function launchTraining(input: TrainInput): Promise<TrainResult> {
       masterAddr: o.masterAddr,
       masterPort: o.masterPort,
       command: rankCommand(),
-      env: { [OPTIONS_VAR]: JSON.stringify(options), [RESULTS_VAR]: dir },
+      // Each rank loads the plugins this process loaded (--plugin, tsyolo.config.yaml) before it trains.
+      env: { [OPTIONS_VAR]: JSON.stringify(options), [RESULTS_VAR]: dir, [PLUGINS_ENV]: JSON.stringify(loadedPlugins()) },
       onStdout: (_rank, text) => out(text),
     });
     if (interrupted) {

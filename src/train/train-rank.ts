@@ -3,6 +3,7 @@
 // known; every rank writes rank<N>.json with its result. A failure is one line naming the rank, exit status 1.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.ts';
+import { PLUGINS_ENV } from '../plugins/loaded-plugins.ts';
 import { OPTIONS_VAR, RESULTS_VAR, RUN_FILE } from './train-launch.ts';
 import { train } from './trainer.ts';
 
@@ -10,6 +11,8 @@ const rank = process.env.RANK ?? '?';
 try {
   const options = JSON.parse(process.env[OPTIONS_VAR] ?? '{}') as Record<string, unknown>;
   const results = process.env[RESULTS_VAR];
+  const plugins = JSON.parse(process.env[PLUGINS_ENV] ?? '[]') as string[];
+  if (plugins.length > 0) await (await import('../plugins/load-plugins.ts')).loadPlugins(plugins, { from: 'plugin' });
   const result = await train({
     ...options,
     onRunFolder: (files) => {

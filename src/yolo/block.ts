@@ -54,7 +54,14 @@ export type ChannelRule =
   /** c2 = ch[from]; args unchanged (Upsample and other shape-preserving layers). */
   | 'same'
   /** Anything else: return the constructor args and the output channels yourself. */
-  | ((args: unknown[], ctx: ChannelContext) => { args: unknown[]; c2: number; n?: number });
+  | ((args: unknown[], ctx: ChannelContext) => {
+    /** The constructor args. */
+    args: unknown[];
+    /** The layer's output channels. */
+    c2: number;
+    /** Repeats folded into the args (the table then shows 1). */
+    n?: number;
+  });
 
 /** What a builder gets besides its args: the model-wide choices parse_model makes from the YAML. */
 export interface BuildContext {
@@ -63,6 +70,7 @@ export interface BuildContext {
   act: Module;
 }
 
+/** A block YAML can name: its names, argument count, channel rule and builder. */
 export interface ModuleSpec {
   /** Name used in YAML files, e.g. 'C3' or 'nn.Upsample'. */
   name: string;
@@ -70,6 +78,7 @@ export interface ModuleSpec {
   pythonType: string;
   /** Allowed number of YAML args [min, max]. */
   argCount: [number, number];
+  /** How parse_model computes its output channels and constructor args. */
   channels: ChannelRule;
   /**
    * Where the block comes from (default: YOLOv5 v7.0 for the built-in families). A config using any 'YOLOv5-Lite'
@@ -77,9 +86,23 @@ export interface ModuleSpec {
    */
   origin?: 'YOLOv5 v7.0' | 'seed' | 'YOLOv5-Lite' | 'YOLOAir' | 'authors' | 'user';
   /** The improvement zoo's blocks: the reference code parity is checked against, and the paper (docs/MODULES.md). */
-  source?: { repo: string; path: string; paper?: string };
+  source?: {
+    /** The reference repository (owner/name). */
+    repo: string;
+    /** The file in it. */
+    path: string;
+    /** The paper, when there is one. */
+    paper?: string;
+  };
   /** For `tsyolo modules` and docs/MODULES.md: the YAML row's args (parse_model adds the input channels) and what the block is for. */
-  doc?: { args: string; purpose: string; /** A reference-code behaviour tsyolo reproduces on purpose (listed in docs/MODULES.md). */ quirk?: string };
+  doc?: {
+    /** The YAML row's args. */
+    args: string;
+    /** What the block is for, in a line. */
+    purpose: string;
+    /** A reference-code behaviour tsyolo reproduces on purpose (listed in docs/MODULES.md). */
+    quirk?: string;
+  };
   /** Builds one instance from the resolved constructor args. */
   build(args: unknown[], ctx: BuildContext): Module;
 }
@@ -88,10 +111,13 @@ type ModuleClass<M extends Module> = abstract new (...args: never[]) => M;
 
 /** One class and the ONNX nodes it becomes (exactly this class: a subclass needs its own entry). */
 export interface EmitterEntry {
+  /** The module class. */
   cls: ModuleClass<Module>;
+  /** Its ONNX emitter. */
   emit: OnnxEmitter;
 }
 
+/** Pairs a class with its emitter (typed to that class) for a BlockFamily's `onnx` list. */
 export function emitterEntry<M extends Module>(cls: ModuleClass<M>, emit: OnnxEmitter<M>): EmitterEntry {
   return { cls, emit: emit as OnnxEmitter };
 }
@@ -100,6 +126,8 @@ export function emitterEntry<M extends Module>(cls: ModuleClass<M>, emit: OnnxEm
 export interface BlockFamily {
   /** Short name of the family, e.g. 'ghost' or 'transformer'. */
   name: string;
+  /** The YAML names it adds. */
   modules: ModuleSpec[];
+  /** The ONNX emitters of its classes. */
   onnx: EmitterEntry[];
 }

@@ -6,8 +6,11 @@ import { concatBlocks } from './modules/common/concat.ts';
 import { contractBlocks } from './modules/common/contract.ts';
 import { cspBlocks } from './modules/common/csp.ts';
 import { convBlocks } from './modules/common/conv.ts';
+import { researchConvBlocks } from './modules/common/research-conv.ts';
+import { basicConvBlocks } from './modules/common/basic-conv.ts';
 import { convTransposeBlocks } from './modules/common/conv-transpose.ts';
 import { detectBlocks } from './modules/heads/detect.ts';
+import { decoupledBlocks } from './modules/heads/decoupled.ts';
 import { focusBlocks } from './modules/common/focus.ts';
 import { ghostBlocks } from './modules/common/ghost.ts';
 import { mixConvBlocks } from './modules/common/mixconv.ts';
@@ -40,12 +43,15 @@ import { spdConvBlocks } from './modules/backbone/spd-conv.ts';
 export const builtinBlockFamilies: readonly BlockFamily[] = [
   torchNnBlocks,
   convBlocks,
+  researchConvBlocks,
+  basicConvBlocks,
   bottleneckBlocks,
   sppBlocks,
   focusBlocks,
   concatBlocks,
   detectBlocks,
   segmentBlocks,
+  decoupledBlocks,
   cspBlocks,
   ghostBlocks,
   transformerBlocks,

@@ -11,18 +11,27 @@ import { validateModelConfig, type ModelConfig } from './model-config.ts';
 
 /** What a checkpoint says besides the weights. */
 export interface CheckpointMeta {
+  /** The epoch saved (−1 after strip_optimizer: a finished run). */
   epoch?: number;
+  /** Best fitness reached when saved. */
   bestFitness?: number;
+  /** Class names. */
   names?: string[];
+  /** Number of classes. */
   nc?: number;
+  /** Strides per detection level. */
   stride?: number[];
   /** Anything else stored (training options, dates…), as strings. */
   extra?: Record<string, string>;
 }
 
+/** A checkpoint read back: the rebuilt model, its metadata and the file format. */
 export interface LoadedCheckpoint {
+  /** The model, rebuilt from the stored YAML with the weights loaded. */
   model: DetectionModel;
+  /** Epoch, fitness, names and anything else stored. */
   meta: CheckpointMeta;
+  /** Which format the file was. */
   format: 'pt' | 'safetensors';
 }
 
@@ -82,6 +91,7 @@ export function loadSafetensorsCheckpoint(file: string): LoadedCheckpoint {
   };
 }
 
+/** Reads a YOLOv5 `.pt` (a restricted unpickler: nothing is executed) or a tsyolo `.safetensors` into a model. */
 export function loadCheckpoint(file: string, cfg?: ModelConfig): LoadedCheckpoint {
   const ext = extname(file).toLowerCase();
   if (ext === '.safetensors') return loadSafetensorsCheckpoint(file);

@@ -9,11 +9,13 @@ import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { Detect } from './modules/heads/detect.ts';
 import type { ModelConfig } from './model-config.ts';
+import { layerError } from './layer-error.ts';
 import { type LayerInfo, parseModel } from './parse-model.ts';
 import { checkModelSize } from './size-guard.ts';
 import { roundHalfEven } from '../compat/python.ts';
 import { type ModelSummary, summarize } from './model-info.ts';
 
+/** Options of a DetectionModel built from a config. */
 export interface DetectionModelOptions {
   /** Input channels (default: the YAML's `ch`, else 3). */
   ch?: number;
@@ -29,14 +31,34 @@ export interface DetectionModelOptions {
   log?: (line: string) => void;
 }
 
-export class DetectionModel extends Module {
+/** A model's mode as its type knows it: `model.eval()` gives a `DetectionModel<'eval'>`, `model.train()` a `'train'` one. */
+export type ModelMode = 'train' | 'eval';
+
+/** What `forward()` returns in a mode: the decoded (bs, rows, 5+nc) tensor in eval, the raw maps in training. */
+export type ForwardOutput<Mode extends ModelMode> = Mode extends 'eval' ? Tensor : Tensor[];
+
+/**
+ * A YOLOv5 detector built from a model YAML (models/yolo.py's DetectionModel). `Mode` is the mode its type knows:
+ * `loadModel(…).model.eval()` is a `DetectionModel<'eval'>`, whose `forward()` is typed as one tensor.
+ */
+export class DetectionModel<Mode extends ModelMode = ModelMode> extends Module {
+  /** The model config (a copy, with the nc and ch overrides applied). */
   readonly yaml: ModelConfig;
+  /** The YAML file it was built from, if any. */
   readonly yamlFile: string | undefined;
+  /** Names the config in error messages: the YAML file, or e.g. '<ckpt> (stored model YAML)'. */
+  readonly configSource: string;
+  /** The layers (state_dict prefix `model.`), as YOLOv5's `model.model`. */
   readonly model: Sequential;
+  /** Per layer: from, repeats, type, parameters and args (the summary table). */
   readonly layerInfo: LayerInfo[];
+  /** Layers whose outputs later layers read. */
   readonly save: Set<number>;
+  /** Strides of the detection levels (e.g. [8, 16, 32]). */
   stride: number[];
+  /** Class names (default '0', '1', …). */
   names: string[];
+  /** Input image channels. */
   inputChannels: number;
 
   constructor(cfg: ModelConfig, opts: DetectionModelOptions = {}) {
@@ -47,6 +69,7 @@ export class DetectionModel extends Module {
     this.inputChannels = ch;
     this.yaml.ch = ch;
     const source = opts.source ?? opts.yamlFile ?? '<model>';
+    this.configSource = source;
     if (opts.nc !== undefined && !(Number.isInteger(opts.nc) && opts.nc >= 1)) {
       throw new Error(`${source}: the class count override (--nc) must be a positive integer, got ${opts.nc}`);
     }
@@ -75,18 +98,25 @@ export class DetectionModel extends Module {
       }),
     );
     detect.stride = this.stride;
-    this.checkAnchorOrder();
-    this.scaleAnchors(this.stride.map((st) => 1 / st));
+    if (detect.checksAnchorOrderInGridUnits) {
+      this.scaleAnchors(this.stride.map((st) => 1 / st));
+      this.checkAnchorOrder();
+    } else {
+      this.checkAnchorOrder();
+      this.scaleAnchors(this.stride.map((st) => 1 / st));
+    }
     this.initializeBiases();
     this.initializeWeights();
   }
 
+  /** The Detect head (the last layer). */
   get detect(): Detect {
     const last = this.model.layers[this.model.layers.length - 1];
     if (!(last instanceof Detect)) throw new Error('the last layer of a detection model must be Detect');
     return last;
   }
 
+  /** Number of classes. */
   get nc(): number {
     return this.yaml.nc;
   }
@@ -101,7 +131,14 @@ export class DetectionModel extends Module {
   }
 
   /** Runs the layers; returns whatever Detect returns (raw maps in training, {pred, raw} in eval). */
-  forwardOnce(x: Tensor): Tensor[] | { pred: Tensor; raw: Tensor[]; proto?: Tensor } {
+  forwardOnce(x: Tensor): Tensor[] | {
+    /** Decoded predictions (bs, rows, 5 + nc [+ nm]) in input pixels. */
+    pred: Tensor;
+    /** The raw maps (bs, na, ny, nx, no) per level. */
+    raw: Tensor[];
+    /** Segment heads: the mask prototypes. */
+    proto?: Tensor;
+  } {
     const outputs: (Tensor | null)[] = [];
     let prev: Tensor = x;
     const layers = this.model.layers;
@@ -111,7 +148,11 @@ export class DetectionModel extends Module {
       // y[f] in Python: a negative index other than -1 (yolov3's -2) counts back from the end.
       const saved = (j: number) => outputs[j < 0 ? outputs.length + j : j]!;
       const input = f === -1 ? prev : typeof f === 'number' ? saved(f) : f.map((j) => (j === -1 ? prev : saved(j)));
-      out = layers[i]!.forward(input);
+      try {
+        out = layers[i]!.forward(input);
+      } catch (e) {
+        throw this.layerFailure(e, i, input);
+      }
       // The previous output is dead once this layer has read it, unless a later layer reads it through `save`.
       if (prev !== x && prev !== out && !this.save.has(i - 1)) prev.dispose();
       outputs.push(this.save.has(i) ? (out as Tensor) : null);
@@ -121,22 +162,61 @@ export class DetectionModel extends Module {
     return out as Tensor[] | { pred: Tensor; raw: Tensor[]; proto?: Tensor };
   }
 
-  /** Training mode: the three raw maps (bs, na, ny, nx, 5+nc). Eval mode: decoded (bs, rows, 5+nc) in input pixels. */
-  forward(x: Tensor): Tensor | Tensor[] {
-    const out = this.forwardOnce(x);
-    return Array.isArray(out) ? out : out.pred;
+  /** A layer's failure with its context: file, index, module, from, input shapes (layer-error.ts). */
+  private layerFailure(e: unknown, i: number, input: Tensor | Tensor[]): Error {
+    const rows = [...this.yaml.backbone, ...this.yaml.head];
+    const f = this.layerInfo[i]!.f;
+    const absolute = (j: number) => (j === -1 ? i - 1 : j < 0 ? i + j : j);
+    const sources = [f].flat().map(absolute);
+    const planned = sources.map((j) => (j < 0 ? this.inputChannels : this.layerInfo[j]!.c2));
+    return layerError(e, { source: this.configSource, i, module: String(rows[i]?.[2] ?? this.layerInfo[i]!.type), f, input, planned, sources, moduleAt: (j) => String(rows[j]?.[2] ?? this.layerInfo[j]!.type) });
   }
 
-  /** Eval mode, keeping the raw maps too (val.py computes val losses from them). */
+  /** Training mode: the three raw maps (bs, na, ny, nx, 5+nc). Eval mode: decoded (bs, rows, 5+nc) in input pixels. */
+  forward(x: Tensor): ForwardOutput<Mode> {
+    const out = this.forwardOnce(x);
+    return (Array.isArray(out) ? out : out.pred) as ForwardOutput<Mode>;
+  }
+
+  /** Eval mode's detections, typed as one tensor whatever the model's type says: (bs, rows, 5+nc) in input pixels. */
+  predict(x: Tensor): Tensor {
+    if (this.training) throw new Error('predict() needs eval mode: call model.eval() first (training mode gives the raw maps: forward())');
+    return (this as DetectionModel<'eval'>).forward(x);
+  }
+
+  /** Eval mode (PyTorch's `model.eval()`); the result's type knows it, so its `forward()` is one tensor. */
+  override eval(): DetectionModel<'eval'> & this {
+    return super.eval() as DetectionModel<'eval'> & this;
+  }
+
+  /** Training mode (`train(false)` is eval mode); the result's type knows which. */
+  override train(mode?: true): DetectionModel<'train'> & this;
+  override train(mode: false): DetectionModel<'eval'> & this;
+  override train(mode?: boolean): this;
+  override train(mode = true): this {
+    return super.train(mode);
+  }
+
   /** Segmentation models in eval mode: boxes + mask coefficients (bs, rows, 5 + nc + nm) and the mask prototypes. */
-  forwardSegment(x: Tensor): { pred: Tensor; proto: Tensor } {
+  forwardSegment(x: Tensor): {
+    /** Boxes and mask coefficients (bs, rows, 5 + nc + nm). */
+    pred: Tensor;
+    /** The mask prototypes (bs, nm, h/4, w/4). */
+    proto: Tensor;
+  } {
     const out = this.forwardOnce(x);
     if (Array.isArray(out)) throw new Error('forwardSegment() needs eval mode');
     if (!out.proto) throw new Error('forwardSegment() needs a segmentation model (a Segment head)');
     return { pred: out.pred, proto: out.proto };
   }
 
-  forwardWithRaw(x: Tensor): { pred: Tensor; raw: Tensor[] } {
+  /** Eval mode, keeping the raw maps too (val.py computes val losses from them). */
+  forwardWithRaw(x: Tensor): {
+    /** Decoded predictions (bs, rows, 5 + nc) in input pixels. */
+    pred: Tensor;
+    /** The raw maps (bs, na, ny, nx, no) per level. */
+    raw: Tensor[];
+  } {
     const out = this.forwardOnce(x);
     if (Array.isArray(out)) throw new Error('forwardWithRaw() needs eval mode');
     return out;
@@ -185,7 +265,7 @@ export class DetectionModel extends Module {
   /** Objectness prior ≈ 8 objects per 640² image; class prior 0.6/(nc − 0.99999) (YOLOv5 _initialize_biases). */
   private initializeBiases(): void {
     const d = this.detect;
-    d.m.items.forEach((conv, level) => {
+    d.priorConvs().forEach((conv, level) => {
       const s = this.stride[level]!;
       const bias = conv.bias!;
       const b = bias.toFloat32Array();

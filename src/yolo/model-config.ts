@@ -4,16 +4,26 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigMap, describe, readConfigFile } from '../io/config-file.ts';
 
+/** One backbone/head row of a model YAML: [from, number, module, args]. */
 export type LayerRow = [from: number | number[], number: number, module: string, args: unknown[]];
 
+/** A model YAML (YOLOv5's keys). */
 export interface ModelConfig {
+  /** Number of classes. */
   nc: number;
+  /** Repeats scale (n × depth_multiple). */
   depth_multiple: number;
+  /** Channels scale (c × width_multiple, rounded to 8). */
   width_multiple: number;
+  /** Anchors per level in pixels, or a count (AutoAnchor computes them). */
   anchors: number[][] | number;
+  /** Backbone rows. */
   backbone: LayerRow[];
+  /** Head rows (the last is Detect). */
   head: LayerRow[];
+  /** Input channels (default 3). */
   ch?: number;
+  /** The Conv activation for the whole model, e.g. 'nn.ReLU()' (default SiLU). */
   activation?: string;
   [key: string]: unknown;
 }
@@ -54,7 +64,12 @@ export function shippedConfigNames(): string[] {
 const EXPECTED = 'a model config with nc, depth_multiple, width_multiple, anchors, backbone, head';
 
 /** Reads and checks the structure of a model YAML; errors name the file and the key. */
-export function loadModelConfig(nameOrPath: string): { config: ModelConfig; file: string } {
+export function loadModelConfig(nameOrPath: string): {
+  /** The parsed config. */
+  config: ModelConfig;
+  /** The YAML file it came from. */
+  file: string;
+} {
   const file = resolveConfigPath(nameOrPath);
   return { config: checkModelConfig(readConfigFile(file, EXPECTED)), file };
 }
@@ -73,6 +88,7 @@ function checkModelConfig(cfg: ConfigMap): ModelConfig {
     (typeof anchors === 'number' && Number.isInteger(anchors) && anchors > 0) ||
     (Array.isArray(anchors) && anchors.length > 0 && anchors.every((r) => Array.isArray(r) && r.length > 0 && r.length % 2 === 0 && r.every((x) => typeof x === 'number' && x > 0)));
   if (!anchorsOk) throw cfg.error('anchors', `must be a list of [w1,h1, w2,h2, …] rows of positive sizes (one per level) or a positive integer, got ${describe(anchors)}`);
+  cfg.optionalString('activation'); // YOLOv5 eval()s it (nn.ReLU()); a number or list is refused here, naming the file
   for (const part of ['backbone', 'head']) {
     const rows = cfg.values[part];
     if (!Array.isArray(rows)) throw cfg.error(part, `must be a list of [from, number, module, args] rows, got ${describe(rows)}`);

@@ -3,14 +3,21 @@ import { pyRepr } from '../compat/python.ts';
 import type { DetectionModel } from './detection-model.ts';
 import { modelGflops } from './flops.ts';
 
+/** YOLOv5's model summary numbers. */
 export interface ModelSummary {
+  /** Summary name (the YAML stem, e.g. YOLOv5s). */
   name: string;
+  /** Modules in the tree (PyTorch's len(list(model.modules()))). */
   layers: number;
+  /** Parameter elements. */
   parameters: number;
+  /** Parameter elements that require grad. */
   gradients: number;
+  /** GFLOPs at the summary's image size (thop's count × 2, as YOLOv5). */
   gflops: number;
 }
 
+/** YOLOv5's model_info numbers at `imgsz`: layers, parameters, gradients, GFLOPs. */
 export function summarize(model: DetectionModel, imgsz = 640): ModelSummary {
   let parameters = 0;
   let gradients = 0;
@@ -32,6 +39,7 @@ export function formatSummaryLine(s: ModelSummary): string {
   return `${s.name} summary: ${s.layers} layers, ${s.parameters} parameters, ${s.gradients} gradients, ${s.gflops.toFixed(1)} GFLOPs`;
 }
 
+/** YOLOv5's layer table: from, n, params, module, arguments per layer. */
 export function formatLayerTable(model: DetectionModel): string {
   const lines = [`\n${''.padStart(3)}${'from'.padStart(18)}${'n'.padStart(3)}${'params'.padStart(10)}  ${'module'.padEnd(40)}${'arguments'.padEnd(30)}`];
   for (const l of model.layerInfo) {

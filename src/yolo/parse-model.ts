@@ -12,6 +12,7 @@ import { BottleneckCSP } from './modules/common/csp.ts';
 import { getModuleSpec, registeredModuleNames } from './registry.ts';
 import { parseActivation } from './yaml-activation.ts';
 
+/** What parse_model records per layer (its table row). */
 export interface LayerInfo {
   /** Layer index. */
   i: number;
@@ -73,7 +74,7 @@ function readHeader(cfg: ModelConfig, file: string): ModelHeader {
     gd: cfg.depth_multiple,
     gw: cfg.width_multiple,
     no: na * (cfg.nc + 5),
-    build: { act: cfg.activation ? parseActivation(cfg.activation) : new SiLU() },
+    build: { act: cfg.activation ? parseActivation(cfg.activation, file) : new SiLU() },
     lite,
   };
 }
@@ -81,7 +82,7 @@ function readHeader(cfg: ModelConfig, file: string): ModelHeader {
 /** The row's registered spec, after checking its argument count and its `from` indices. */
 function specForRow([f, , mName, rawArgs]: LayerRow, i: number, where: string): ModuleSpec {
   const spec = getModuleSpec(mName);
-  if (!spec) throw new Error(`${where}: unknown module '${mName}' (known: ${registeredModuleNames().join(', ')}; add your own with registerModule())`);
+  if (!spec) throw new Error(`${where}: unknown module '${mName}' (known: ${registeredModuleNames().join(', ')}; add your own with registerModule(), or load it with --plugin: docs/plugins.md)`);
   const [minArgs, maxArgs] = spec.argCount;
   if (rawArgs.length < minArgs || rawArgs.length > maxArgs) {
     const want = minArgs === maxArgs ? `${minArgs}` : `${minArgs} to ${maxArgs}`;

@@ -2,13 +2,15 @@
 import { Hardswish, LeakyReLU, ReLU, SiLU } from '../nn/activation.ts';
 import type { Module } from '../nn/module.ts';
 
-export function parseActivation(text: string): Module {
+/** `source` (the YAML file) starts the errors. */
+export function parseActivation(text: string, source?: string): Module {
+  const where = source ? `${source}: ` : '';
   const m = /^nn\.(\w+)\(\s*([-\d.eE]*)\s*\)$/.exec(text.trim());
-  if (!m) throw new Error(`activation '${text}' is not understood (use nn.SiLU(), nn.ReLU(), nn.LeakyReLU(0.1) or nn.Hardswish())`);
+  if (!m) throw new Error(`${where}activation '${text}' is not understood (use nn.SiLU(), nn.ReLU(), nn.LeakyReLU(0.1) or nn.Hardswish())`);
   const [, name, arg] = m;
   if (name === 'SiLU') return new SiLU();
   if (name === 'ReLU') return new ReLU();
   if (name === 'Hardswish') return new Hardswish();
   if (name === 'LeakyReLU') return new LeakyReLU(arg ? Number(arg) : 0.01);
-  throw new Error(`activation '${text}' is not supported`);
+  throw new Error(`${where}activation '${text}' is not supported (use nn.SiLU(), nn.ReLU(), nn.LeakyReLU(0.1) or nn.Hardswish())`);
 }

@@ -5,26 +5,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { OnnxModel } from '../../src/deploy/onnx-model.ts';
 import { exportOnnx } from '../../src/export/export-onnx.ts';
 import { readNpyFile } from '../../src/io/npy.ts';
 import { loadModel } from '../../src/yolo/load-model.ts';
+import { relativeDiffHost as relativeDiff, v7Fixture } from '../yolo/v7-fixture.ts';
 
-const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/v7/${f}`, import.meta.url));
+const fixture = v7Fixture;
 const work = mkdtempSync(join(tmpdir(), 'tsyolo-v7-onnx-'));
-
-function relativeDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
 
 const cases: Array<[stem: string, img: number, levels: number, stride: number]> = [
   ['yolov5s-ghost-mini', 64, 3, 32],

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generateDigits } from '../../src/data/digits.ts';
 import { LIBTORCH_HINT } from '../../scripts/find-libtorch.mjs';
+import { freePort } from '../distributed/helpers/free-port.ts';
 import { consumerLockfile } from './consumer-lockfile.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -63,7 +64,7 @@ before(() => {
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
-test('the tarball holds the compiled package only, within 5 MB; tsx is no runtime dependency', () => {
+test('the tarball holds the compiled package only, within 5 MB; tsx is a runtime dependency (TypeScript plugins), mnist is not', () => {
   assert.ok(packed.size <= MAX_TARBALL_BYTES, `tarball ${packed.size} bytes`);
   const paths = packed.files.map((f) => f.path);
   for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/onnx.js', 'dist/web.js', 'bin/tsyolo.js', 'scripts/install.mjs', 'native/src/addon.cc', 'configs/models/yolov5s.yaml']) {
@@ -71,7 +72,8 @@ test('the tarball holds the compiled package only, within 5 MB; tsx is no runtim
   }
   for (const p of paths) assert.ok(!/^(src|test|bench|web|\.ci)\//.test(p), `${p} should not ship`);
   const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
-  for (const deps of [pkg.dependencies, pkg.optionalDependencies]) assert.ok(!('tsx' in deps) && !('mnist' in deps), JSON.stringify(deps));
+  for (const deps of [pkg.dependencies, pkg.optionalDependencies]) assert.ok(!('mnist' in deps), JSON.stringify(deps));
+  assert.ok('tsx' in pkg.dependencies, 'tsx loads .ts plugins (docs/plugins.md)');
 });
 
 test("the offline install built the addon, and onnxruntime-node's CUDA download was skipped", () => {
@@ -164,11 +166,46 @@ export const load: typeof onnx.loadDetector = onnx.loadDetector;
 import { tensor } from 'tsyolo';
 export const wrong: string = tensor([1]).sum().item();
 `);
+  // docs/plugins.md's example plugin, as a user's project holds it.
+  copyFileSync(join(repo, 'examples', 'plugin-cbam', 'cbam.ts'), join(ts, 'cbam.ts'));
   // One run (tsc is slow): the planted error must be the only one, so the rest (and the shipped .d.ts) is clean.
-  writeFileSync(join(ts, 'tsconfig.json'), JSON.stringify(tsconfig(['use.mts', 'use.cts', 'planted.mts'])));
+  writeFileSync(join(ts, 'tsconfig.json'), JSON.stringify(tsconfig(['use.mts', 'use.cts', 'cbam.ts', 'planted.mts'])));
   const r = run(process.execPath, [tsc, '-p', 'tsconfig.json'], ts);
   assert.notEqual(r.status, 0);
   assert.deepEqual(r.stdout.trim().split('\n'), ["planted.mts(3,14): error TS2322: Type 'number' is not assignable to type 'string'."]);
+});
+
+test('a .ts plugin from the installed package (tsx from its dependencies): info, and 1 epoch on 2 DDP ranks with 2 loader workers each, all loading it', async () => {
+  const dir = join(app, 'plugin');
+  mkdirSync(dir);
+  copyFileSync(join(repo, 'examples', 'plugin-cbam', 'cbam.ts'), join(dir, 'cbam.ts'));
+  copyFileSync(join(repo, 'test', 'fixtures', 'plugins', 'yolov5n-shufflenetv2-mycbam.yaml'), join(dir, 'model.yaml'));
+  const log = join(dir, 'loads.log');
+  // A plugin importing another .ts file of its own, logging each load: "<pid> <threadId> <RANK or ->".
+  writeFileSync(join(dir, 'logged.ts'), `
+import { appendFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import type { PluginApi } from 'tsyolo';
+import { register as registerCbam } from './cbam.ts';
+export function register(api: PluginApi): void {
+  appendFileSync(${JSON.stringify(log)}, \`\${process.pid} \${threadId} \${process.env.RANK ?? '-'}\\n\`);
+  registerCbam(api);
+}
+`);
+  const info = JSON.parse(ok('npx', ['--no-install', 'tsyolo', 'info', '--cfg', 'plugin/model.yaml', '--plugin', 'plugin/cbam.ts', '--json']));
+  // The same model without the row at 10 classes: MyCBAM on SPPF's 256 channels adds 2·256·16 + 2·7·7 parameters.
+  // (--nc logs YOLOv5's "Overriding model.yaml nc=80 with nc=10" line before the JSON.)
+  const plain = JSON.parse(ok('npx', ['--no-install', 'tsyolo', 'info', '--cfg', 'yolov5n-shufflenetv2.yaml', '--nc', '10', '--json']).trim().split('\n').at(-1)!);
+  assert.equal(info.parameters - plain.parameters, 2 * 256 * 16 + 2 * 49);
+  const data = await generateDigits({ out: join(work, 'plugin-digits'), train: 8, val: 4, img: 64, seed: 3, log: () => {} });
+  const port = String(await freePort());
+  const out = ok('npx', ['--no-install', 'tsyolo', 'train', '--data', data.yamlPath, '--cfg', 'plugin/model.yaml', '--img', '64', '--batch', '4', '--hyp', 'hyp.digits.yaml', '--epochs', '1', '--noplots', '--workers', '2', '--nproc-per-node', '2', '--master-port', port, '--project', join(dir, 'runs'), '--plugin', 'plugin/logged.ts']);
+  assert.match(out, /DDP: 2 ranks/);
+  const loads = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' '));
+  const byRank = new Map<string, Set<string>>();
+  for (const [, thread, rank] of loads) byRank.set(rank!, (byRank.get(rank!) ?? new Set()).add(thread!));
+  assert.deepEqual([...byRank.get('-')!], ['0'], 'the launcher');
+  for (const rank of ['0', '1']) assert.ok(byRank.get(rank)!.has('0') && byRank.get(rank)!.size >= 3, `rank ${rank}: main thread and 2 workers, got ${[...(byRank.get(rank) ?? [])]}`);
 });
 
 test('tsyolo/onnx detects on an image with no native addon present; the CLI still starts', async () => {

@@ -1,4 +1,4 @@
-// A user block registered from TypeScript is usable in a YAML like the built-in ones (the README example).
+// A user block registered from TypeScript is usable in a YAML like the built-in ones (docs/models.md's example).
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,14 +3,8 @@
 // blocks on YOLOv5 v7.0 and from YOLOv5-Lite's own code): example summaries, checkpoints (eval and fused outputs),
 // ONNX at opsets 12 and 17, training gradients (deterministic too), drop_connect, and the reference's failures.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
-import { exportOnnx } from '../../src/export/export-onnx.ts';
-import { readNpyFile } from '../../src/io/npy.ts';
 import { readYoloCheckpoint } from '../../src/io/torch-checkpoint.ts';
 import type { Sequential } from '../../src/nn/containers.ts';
 import { areDeterministicAlgorithmsEnabled, fromHost, manualSeed, noGrad, tidy, type Tensor, useDeterministicAlgorithms } from '../../src/tensor/index.ts';
@@ -18,24 +12,31 @@ import { MBConvBlock } from '../../src/yolo/modules/backbone/efficientnet-lite.t
 import { DetectionModel } from '../../src/yolo/detection-model.ts';
 import { loadModel } from '../../src/yolo/load-model.ts';
 import { loadModelConfig, type ModelConfig } from '../../src/yolo/model-config.ts';
-import { summarize } from '../../src/yolo/model-info.ts';
 import { getModuleSpec } from '../../src/yolo/registry.ts';
+import {
+  assertCheckpointLayout,
+  assertCheckpointOutputs,
+  assertExampleSummary,
+  assertRelClose,
+  assertSummary,
+  type ExampleSummaries,
+  libtorchOutput,
+  type ParitySummaryRow,
+  relativeDiff,
+  runOnnx,
+  sizeOf,
+  workDir,
+  zooFixtures,
+} from './zoo-fixture.ts';
 
-const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/zoo/spp-efficient/${f}`, import.meta.url));
-const readJson = <T>(f: string) => JSON.parse(readFileSync(fixture(f), 'utf8')) as T;
-const work = mkdtempSync(join(tmpdir(), 'tsyolo-zoo-spp-'));
+const fx = zooFixtures('spp-efficient');
+const readJson = fx.json;
+const work = workDir('spp');
 
-type Row = { layers: number; parameters: number; gradients: number; gflops: number; gflops_exact: number };
-const reference = readJson<Record<string, { unfused: Row; fused: Row }>>('summaries.json');
+const reference = readJson<ExampleSummaries>('summaries.json');
 
 const EXAMPLES = ['yolov5s-simsppf.yaml', 'yolov5s-sppfcspc.yaml', 'yolov5s-aspp.yaml', 'yolov5s-rfb.yaml', 'yolov5-efficient-lite0.yaml'];
 const CHECKPOINTS = ['yolov5s-simsppf', 'yolov5s-sppfcspc', 'yolov5s-aspp', 'yolov5s-rfb', 'zoo-spp-mix', 'yolov5-efficient-lite0-mini'];
-
-function checkSummary(model: DetectionModel, what: string, want: Row): void {
-  const s = summarize(model);
-  assert.deepEqual([s.layers, s.parameters, s.gradients, Number(s.gflops.toFixed(1))], [want.layers, want.parameters, want.gradients, want.gflops], what);
-  assert.ok(Math.abs(s.gflops - want.gflops_exact) <= 1e-9 * want.gflops_exact, `${what}: GFLOPs ${s.gflops} vs ${want.gflops_exact}`);
-}
 
 test('every example YAML has a reference summary, and the blocks are registered with their reference names', () => {
   assert.deepEqual(Object.keys(reference).sort(), [...EXAMPLES].sort());
@@ -55,12 +56,7 @@ test('every example YAML has a reference summary, and the blocks are registered 
 
 for (const name of EXAMPLES) {
   test(`${name}: summary equals the reference's at 640, unfused and after its fuse()`, () => {
-    const { config, file } = loadModelConfig(name);
-    const model = new DetectionModel(config, { yamlFile: file });
-    checkSummary(model, 'unfused', reference[name]!.unfused);
-    model.fuse();
-    checkSummary(model, 'fused', reference[name]!.fused);
-    model.dispose();
+    assertExampleSummary(name, null, reference[name]!);
   });
 }
 
@@ -69,78 +65,48 @@ test('RFB is an alias of BasicRFB: yolov5s-rfb.yaml written with RFB builds the 
   const rows = config.backbone.map((r) => (r[2] === 'BasicRFB' ? ([r[0], r[1], 'RFB', r[3]] as typeof r) : r));
   assert.ok(rows.some((r) => r[2] === 'RFB'));
   const model = new DetectionModel({ ...config, backbone: rows }, { yamlFile: file });
-  checkSummary(model, 'RFB', reference['yolov5s-rfb.yaml']!.unfused);
+  assertSummary(model, 640, reference['yolov5s-rfb.yaml']!.unfused, 'RFB');
   assert.equal(model.model.layers[9]!.typeName, 'BasicRFB');
   model.dispose();
 });
-
-const relDiff = (a: Tensor, b: Tensor) => tidy(() => a.sub(b).abs().max().item() / b.abs().max().item());
 
 interface Expected {
   state_dict: Record<string, number[]>;
   strides: number[];
   names: string[] | Record<string, string>;
-  summary: { unfused: { layers: number; parameters: number; gflops: number }; fused: { layers: number; parameters: number; gflops: number } };
+  summary: { unfused: ParitySummaryRow; fused: ParitySummaryRow };
 }
 
 for (const stem of CHECKPOINTS) {
   test(`${stem}.pt (saved by the reference): keys, summary, eval output ≤ 1e-5 of the reference's, fused too`, () => {
     const expected = readJson<Expected>(`${stem}_expected.json`);
-    const { model } = loadModel(fixture(`${stem}.pt`));
-    const shapes = Object.fromEntries([...model.stateDict()].map(([k, t]) => [k, t.shape]));
+    const { model } = loadModel(fx.path(`${stem}.pt`));
     // A v5.0-based (YOLOv5-Lite) checkpoint also holds Detect's anchor_grid buffer, which v7.0's model does not keep.
     const want = Object.fromEntries(Object.entries(expected.state_dict).filter(([k]) => !k.endsWith('.anchor_grid')));
-    assert.deepEqual(Object.keys(shapes), Object.keys(want));
-    assert.deepEqual(shapes, want);
-    assert.deepEqual(readYoloCheckpoint(fixture(`${stem}.pt`)).stateDict.size, Object.keys(expected.state_dict).length);
-    assert.deepEqual(model.stride, expected.strides);
-    const x = fromHost(readNpyFile(fixture('input.npy')));
-    const img = x.shape[3]!;
-    const s = summarize(model, img);
-    assert.deepEqual([s.layers, s.parameters], [expected.summary.unfused.layers, expected.summary.unfused.parameters]);
-    assert.ok(Math.abs(s.gflops - expected.summary.unfused.gflops) <= 1e-9 * expected.summary.unfused.gflops, `GFLOPs ${s.gflops}`);
-    model.eval();
-    const y = noGrad(() => model.forward(x) as Tensor);
-    const d = relDiff(y, fromHost(readNpyFile(fixture(`${stem}_output.npy`))));
-    assert.ok(d <= 1e-5, `eval output: relative difference ${d}`);
-    model.fuse();
-    const f = summarize(model, img);
-    assert.deepEqual([f.layers, f.parameters], [expected.summary.fused.layers, expected.summary.fused.parameters]);
-    const yf = noGrad(() => model.forward(x) as Tensor);
-    const df = relDiff(yf, fromHost(readNpyFile(fixture(`${stem}_fused_output.npy`))));
-    assert.ok(df <= 1e-5, `fused output: relative difference ${df}`);
+    assertCheckpointLayout(model, { state_dict: want, strides: expected.strides });
+    assert.deepEqual(readYoloCheckpoint(fx.path(`${stem}.pt`)).stateDict.size, Object.keys(expected.state_dict).length);
+    const x = fromHost(fx.npy('input.npy'));
+    assertCheckpointOutputs(model, x, {
+      img: x.shape[3]!,
+      summary: expected.summary,
+      output: fx.npy(`${stem}_output.npy`),
+      fusedOutput: fx.npy(`${stem}_fused_output.npy`),
+    });
     model.dispose();
   });
 }
 
-function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
-
 for (const stem of CHECKPOINTS) {
   test(`${stem}: ONNX at opsets 12 and 17 on onnxruntime-node equals libtorch (≤ 1e-4), unfused and fused`, async () => {
-    const { model } = loadModel(fixture(`${stem}.pt`));
+    const { model } = loadModel(fx.path(`${stem}.pt`));
     model.eval();
-    const x = readNpyFile(fixture('input.npy'));
-    const [batch, , img] = x.shape as [number, number, number, number];
+    const x = fx.npy('input.npy');
     for (const fused of [false, true]) {
       if (fused) model.fuse();
-      const want = noGrad(() => tidy(() => (model.forward(fromHost(x)) as Tensor).toFloat32Array()));
+      const want = libtorchOutput(model, x);
       for (const opset of [12, 17]) {
-        const file = join(work, `${stem}-${fused ? 'fused' : 'unfused'}-${opset}.onnx`);
-        writeFileSync(file, exportOnnx(model, { imgsz: img, batch, opset }).bytes);
-        const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
-        const out = await session.run({ images: new ort.Tensor('float32', x.data as Float32Array, x.shape) });
-        const d = maxRelDiff(out.output0!.data as Float32Array, want);
-        assert.ok(d <= 1e-4, `opset ${opset}${fused ? ' fused' : ''}: relative difference ${d}`);
-        await session.release();
+        const [y] = await runOnnx(model, { ...sizeOf(x), opset }, [x], join(work, `${stem}-${fused ? 'fused' : 'unfused'}-${opset}.onnx`));
+        assertRelClose(y!, want, 1e-4, `opset ${opset}${fused ? ' fused' : ''}`);
       }
     }
     model.dispose();
@@ -197,16 +163,16 @@ for (const name of EXAMPLES) {
 test("MBConvBlock's drop_connect: with a rate in training mode equals YOLOv5-Lite's draw after the same seed; identity in eval", () => {
   const ref = readJson<{ layer: string; rate: number; seed: number; kept: number[] }>('dropconnect.json');
   assert.ok(ref.kept.includes(0) && ref.kept.includes(1), 'the fixture both keeps and drops samples');
-  const { model } = loadModel(fixture('yolov5-efficient-lite0-mini.pt'));
+  const { model } = loadModel(fx.path('yolov5-efficient-lite0-mini.pt'));
   const [, layer, item] = ref.layer.split('.').map(Number);
   const block = (model.model.layers[layer!] as Sequential).layers[item!]!;
   assert.ok(block instanceof MBConvBlock && block.residual);
-  const x = fromHost(readNpyFile(fixture('dropconnect_input.npy')));
+  const x = fromHost(fx.npy('dropconnect_input.npy'));
   model.train();
   manualSeed(ref.seed);
   const y = noGrad(() => block.forward(x, ref.rate));
-  const want = fromHost(readNpyFile(fixture('dropconnect_train_output.npy')));
-  assert.ok(relDiff(y, want) <= 1e-5, `training output: relative difference ${relDiff(y, want)}`);
+  const want = fromHost(fx.npy('dropconnect_train_output.npy'));
+  assert.ok(relativeDiff(y, want) <= 1e-5, `training output: relative difference ${relativeDiff(y, want)}`);
   // A dropped sample's branch is zero: the block returns its input unchanged.
   ref.kept.forEach((k, i) => {
     if (k === 0) assert.deepEqual(y.select(0, i).toFloat32Array(), x.select(0, i).toFloat32Array(), `sample ${i}`);
@@ -214,8 +180,8 @@ test("MBConvBlock's drop_connect: with a rate in training mode equals YOLOv5-Lit
   model.eval();
   manualSeed(ref.seed);
   const e = noGrad(() => block.forward(x, ref.rate));
-  const wantEval = fromHost(readNpyFile(fixture('dropconnect_eval_output.npy')));
-  assert.ok(relDiff(e, wantEval) <= 1e-5, `eval output: relative difference ${relDiff(e, wantEval)}`);
+  const wantEval = fromHost(fx.npy('dropconnect_eval_output.npy'));
+  assert.ok(relativeDiff(e, wantEval) <= 1e-5, `eval output: relative difference ${relativeDiff(e, wantEval)}`);
   assert.deepEqual(e.toFloat32Array(), noGrad(() => block.forward(x)).toFloat32Array(), 'eval: the rate changes nothing');
   model.dispose();
 });
@@ -223,7 +189,7 @@ test("MBConvBlock's drop_connect: with a rate in training mode equals YOLOv5-Lit
 test("YOLOv5-Lite's shipped yolov5-efficient-lite0.yaml fails in tsyolo as in YOLOv5-Lite: layer 1's MBConvBlock row has 4 args", () => {
   const errors = readJson<Record<string, { layer: number; module: string; error: string }>>('reference-errors.json');
   assert.match(errors.shipped_yaml!.error, /^TypeError: MBConvBlock.__init__\(\) takes 5 positional arguments but 6 were given/);
-  const { config, file } = loadModelConfig(fixture('yolov5-efficient-lite0.shipped.yaml'));
+  const { config, file } = loadModelConfig(fx.path('yolov5-efficient-lite0.shipped.yaml'));
   assert.throws(() => new DetectionModel(config, { yamlFile: file }), (e: Error) => {
     assert.match(e.message, new RegExp(`layer ${errors.shipped_yaml!.layer} \\(MBConvBlock\\)`));
     assert.match(e.message, /takes 3 arguments, got 4/);

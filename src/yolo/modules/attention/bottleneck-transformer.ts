@@ -3,7 +3,7 @@
 // relative-position logits), BottleneckTransformer (Conv 1×1 then MHSA, residual), BoT3 = C3 with those inside.
 // research.py builds them from its own Conv class (a new nn.SiLU per instance, never YOLOv5's shared default
 // activation), which YOLOv5's fuse() does not recognise: BoT3's Convs keep their BatchNorms in a fused model.
-import { SiLU, Softmax } from '../../../nn/activation.ts';
+import { Softmax } from '../../../nn/activation.ts';
 import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
 import { Sequential } from '../../../nn/containers.ts';
 import { Conv2d } from '../../../nn/conv2d.ts';
@@ -16,19 +16,7 @@ import { tidy } from '../../../tensor/scope.ts';
 import type { Tensor } from '../../../tensor/tensor.ts';
 import { type BlockFamily, emitterEntry } from '../../block.ts';
 import { intArg, numArg } from '../../module-args.ts';
-import { Conv, emitConv } from '../common/conv.ts';
-
-/**
- * research.py's Conv(c1, c2, k=1, s=1, p=None, g=1, act=True): YOLOv5's Conv layout (conv, bn, act) with its own
- * nn.SiLU, and not a models.common.Conv, so YOLOv5's fuse() leaves its BatchNorm in place (fuse() here does too).
- */
-export class ResearchConv extends Conv {
-  constructor(c1: number, c2: number, k = 1, s = 1, p: number | null = null, g = 1) {
-    super(c1, c2, k, s, p, g, 1, new SiLU());
-  }
-  /** Not folded: the reference's fuse() only folds models.common.Conv / DWConv. */
-  override fuse(): void {}
-}
+import { ResearchConv } from '../common/research-conv.ts';
 
 /** Multi-head self-attention over the h·w positions; with `posEmb`, YOLOAir's relative-position logits. */
 export class MHSA extends Module {
@@ -210,6 +198,5 @@ export const bottleneckTransformerBlocks: BlockFamily = {
     emitterEntry(BoT3, emitBoT3),
     emitterEntry(BottleneckTransformer, emitBottleneckTransformer),
     emitterEntry(MHSA, emitMhsa),
-    emitterEntry(ResearchConv, emitConv),
   ],
 };

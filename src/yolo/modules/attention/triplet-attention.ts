@@ -3,44 +3,13 @@
 // conv + BN (BasicConv) and a sigmoid — on the tensor rotated three ways (gating its (C, W), (H, C) and (H, W)
 // planes), the three results averaged.
 // It takes no channels: parse_model passes the YAML args as written and the layer keeps its input's channels.
-import { ReLU } from '../../../nn/activation.ts';
-import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
-import { Conv2d } from '../../../nn/conv2d.ts';
 import { Module } from '../../../nn/module.ts';
 import { attr, type EmitContext, reduceNode, single } from '../../../nn/onnx-emit.ts';
 import { cat } from '../../../tensor/create.ts';
 import { tidy } from '../../../tensor/scope.ts';
 import type { Tensor } from '../../../tensor/tensor.ts';
 import { type BlockFamily, emitterEntry } from '../../block.ts';
-
-/** Conv2d (no bias) → BatchNorm2d(eps 1e-5, momentum 0.01) → ReLU, each optional as in the authors' BasicConv. */
-export class BasicConv extends Module {
-  readonly conv: Conv2d;
-  readonly bn: BatchNorm2d | null;
-  readonly relu: ReLU | null;
-  constructor(
-    inPlanes: number,
-    readonly outPlanes: number,
-    kernelSize: number,
-    o: { stride?: number; padding?: number; dilation?: number; groups?: number; relu?: boolean; bn?: boolean; bias?: boolean } = {},
-  ) {
-    super();
-    this.conv = this.registerModule('conv', new Conv2d(inPlanes, outPlanes, kernelSize, { stride: o.stride ?? 1, padding: o.padding ?? 0, dilation: o.dilation ?? 1, groups: o.groups ?? 1, bias: o.bias ?? false }));
-    this.bn = this.registerModule('bn', (o.bn ?? true) ? new BatchNorm2d(outPlanes, { eps: 1e-5, momentum: 0.01 }) : null);
-    this.relu = this.registerModule('relu', (o.relu ?? true) ? new ReLU() : null);
-  }
-  override get typeName(): string {
-    return 'BasicConv';
-  }
-  forward(x: Tensor): Tensor {
-    return tidy(() => {
-      let y = this.conv.forward(x);
-      if (this.bn) y = this.bn.forward(y);
-      if (this.relu) y = this.relu.forward(y);
-      return y;
-    });
-  }
-}
+import { BasicConv } from '../common/basic-conv.ts';
 
 /** cat(max over channels, mean over channels): (b, c, h, w) → (b, 2, h, w). */
 export class ZPool extends Module {
@@ -60,7 +29,7 @@ export class AttentionGate extends Module {
     super();
     const kernelSize = 7;
     this.compress = this.registerModule('compress', new ZPool());
-    this.conv = this.registerModule('conv', new BasicConv(2, 1, kernelSize, { stride: 1, padding: (kernelSize - 1) / 2, relu: false }));
+    this.conv = this.registerModule('conv', new BasicConv(2, 1, kernelSize, 1, (kernelSize - 1) / 2, 1, 1, false));
   }
   override get typeName(): string {
     return 'AttentionGate';
@@ -101,13 +70,6 @@ export class TripletAttention extends Module {
       return out11.add(out21).mul(1 / 2);
     });
   }
-}
-
-function emitBasicConv(m: BasicConv, input: string | string[], ctx: EmitContext, scope: string): string {
-  let y = ctx.emit(m.conv, single(input, 'BasicConv'), `${scope}.conv`);
-  if (m.bn) y = ctx.emit(m.bn, y, `${scope}.bn`);
-  if (m.relu) y = ctx.emit(m.relu, y, `${scope}.relu`);
-  return y;
 }
 
 function emitAttentionGate(m: AttentionGate, input: string | string[], ctx: EmitContext, scope: string): string {
@@ -154,7 +116,6 @@ export const tripletAttentionBlocks: BlockFamily = {
   onnx: [
     emitterEntry(TripletAttention, emitTripletAttention),
     emitterEntry(AttentionGate, emitAttentionGate),
-    emitterEntry(BasicConv, emitBasicConv),
     emitterEntry(ZPool, (_m, input, ctx, scope) => {
       const x = single(input, 'ZPool');
       const max = reduceNode(ctx, 'ReduceMax', x, [1], true, `${scope}.max`);

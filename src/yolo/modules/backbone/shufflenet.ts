@@ -16,6 +16,7 @@ import type { Tensor } from '../../../tensor/tensor.ts';
 import { type BlockFamily, emitterEntry } from '../../block.ts';
 import { intArg } from '../../module-args.ts';
 
+/** How a ConvMaxpool stem differs between the seed and YOLOv5-Lite. */
 export interface StemFlavour {
   /** The YAML / PyTorch class name. */
   name: string;
@@ -25,6 +26,7 @@ export interface StemFlavour {
 export const SEED_STEM: StemFlavour = { name: 'Conv_maxpool', foldsOnFuse: true };
 export const LITE_STEM: StemFlavour = { name: 'conv_bn_relu_maxpool', foldsOnFuse: false };
 
+/** How a ShuffleNetV2 block differs between the seed and YOLOv5-Lite. */
 export interface ShuffleFlavour {
   /** The YAML / PyTorch class name. */
   name: string;
@@ -40,11 +42,14 @@ export const LITE_SHUFFLE: ShuffleFlavour = { name: 'Shuffle_Block', depthwiseBi
 
 /** Stem: 3×3 stride-2 conv, BN, ReLU, then 3×3 stride-2 max-pool (overall stride 4). */
 export class ConvMaxpool extends Module {
+  /** Conv 3×3 stride 2, BatchNorm, ReLU. */
   conv: Sequential;
+  /** Max-pool 3×3 stride 2. */
   readonly maxpool: MaxPool2d;
   constructor(
     c1: number,
     c2: number,
+    /** Which stem: the seed's or YOLOv5-Lite's. */
     readonly flavour: StemFlavour = SEED_STEM,
   ) {
     super();
@@ -97,14 +102,18 @@ export function channelShuffle(x: Tensor, groups: number): Tensor {
 }
 
 export class ShuffleNetV2InvertedResidual extends Module {
+  /** 1 (channel split) or 2/3 (both branches downsample). */
   readonly stride: number;
+  /** The downsampling branch (empty or absent at stride 1). */
   branch1: Sequential | null;
+  /** The main branch: 1×1 conv, depthwise 3×3, 1×1 conv. */
   branch2: Sequential;
 
   constructor(
     inp: number,
     oup: number,
     stride: number,
+    /** Which block: the seed's or YOLOv5-Lite's. */
     readonly flavour: ShuffleFlavour = SEED_SHUFFLE,
   ) {
     super();

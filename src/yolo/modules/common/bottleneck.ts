@@ -11,8 +11,11 @@ import { Conv, defaultActivation } from './conv.ts';
 
 /** cv2(cv1(x)), plus x when `add`: what Bottleneck and CrossConv compute (they differ in their kernels). */
 export abstract class ResidualConvPair extends Module {
+  /** First conv. */
   readonly cv1: Conv;
+  /** Second conv. */
   readonly cv2: Conv;
+  /** Whether the input is added back (shortcut with equal channels). */
   readonly add: boolean;
   protected constructor(cv1: Conv, cv2: Conv, add: boolean) {
     super();
@@ -53,9 +56,13 @@ export class Bottleneck extends ResidualConvPair {
  * replace `m`, so they pass `makeInner` (hidden channels → the inner block).
  */
 export class C3 extends Module {
+  /** 1×1 conv into the inner blocks. */
   readonly cv1: Conv;
+  /** 1×1 conv of the bypass. */
   readonly cv2: Conv;
+  /** 1×1 conv after the concatenation. */
   readonly cv3: Conv;
+  /** The inner blocks (n Bottlenecks for C3). */
   readonly m: Module;
   constructor(c1: number, c2: number, n = 1, shortcut = true, g = 1, e = 0.5, act: Module = defaultActivation, makeInner?: (c: number) => Module) {
     super();

@@ -8,7 +8,10 @@ import { intArg } from '../../module-args.ts';
 
 /** Concatenates the layers named in `from`, in that order. */
 export class Concat extends Module {
-  constructor(readonly d = 1) {
+  constructor(
+    /** The dimension concatenated along (1: channels). */
+    readonly d = 1,
+  ) {
     super();
   }
   override get typeName(): string {

@@ -28,9 +28,13 @@ export const defaultActivation: Module = new SiLU();
 /** Conv's `act` argument: true = the default activation, false = none, or a module. */
 export type ActArg = boolean | Module;
 
+/** YOLOv5's Conv: Conv2d (no bias, 'same' padding by default), BatchNorm2d, activation (SiLU by default). */
 export class Conv extends Module {
+  /** The convolution. */
   readonly conv: Conv2d;
+  /** The BatchNorm (null once fused into `conv`). */
   bn: BatchNorm2d | null;
+  /** The activation (Identity for none). */
   readonly act: Module;
 
   constructor(c1: number, c2: number, k: Size2 = 1, s: Size2 = 1, p: Size2 | null = null, g = 1, d = 1, act: ActArg = true) {

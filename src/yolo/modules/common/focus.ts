@@ -7,7 +7,9 @@ import { type BlockFamily, emitterEntry } from '../../block.ts';
 import { intArg, optionalIntArg } from '../../module-args.ts';
 import { type ActArg, Conv, yamlAct } from './conv.ts';
 
+/** YOLOv5's Focus: space-to-depth (every 2nd pixel into channels ×4), then a Conv. */
 export class Focus extends Module {
+  /** The Conv after the space-to-depth. */
   readonly conv: Conv;
   constructor(c1: number, c2: number, k = 1, s = 1, p: number | null = null, g = 1, act: ActArg = true) {
     super();

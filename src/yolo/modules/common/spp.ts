@@ -11,8 +11,11 @@ import { Conv, defaultActivation } from './conv.ts';
 
 /** Spatial pyramid pooling, fast: three chained k×k max-pools equal SPP(5, 9, 13). */
 export class SPPF extends Module {
+  /** 1×1 conv halving the channels. */
   readonly cv1: Conv;
+  /** 1×1 conv after the concatenation. */
   readonly cv2: Conv;
+  /** The k×k stride-1 max-pool applied three times. */
   readonly m: MaxPool2d;
   constructor(c1: number, c2: number, k = 5, act: Module = defaultActivation) {
     super();
@@ -39,8 +42,11 @@ export class SPPF extends Module {
 
 /** Spatial pyramid pooling with parallel max-pools. */
 export class SPP extends Module {
+  /** 1×1 conv halving the channels. */
   readonly cv1: Conv;
+  /** 1×1 conv after the concatenation. */
   readonly cv2: Conv;
+  /** One stride-1 max-pool per kernel size. */
   readonly m: ModuleList<MaxPool2d>;
   constructor(c1: number, c2: number, k: number[] = [5, 9, 13], act: Module = defaultActivation) {
     super();

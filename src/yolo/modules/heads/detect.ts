@@ -11,19 +11,29 @@ import type { Tensor } from '../../../tensor/tensor.ts';
 import { type BlockFamily, emitterEntry } from '../../block.ts';
 import { intArg } from '../../module-args.ts';
 
+/** YOLOv5's Detect head: a 1×1 conv per level, decoded to boxes in input pixels in eval mode. */
 export class Detect extends Module {
+  /** Number of classes. */
   readonly nc: number;
   /** Mask coefficients per anchor (Segment); 0 for detection. */
   readonly nm: number;
+  /** Outputs per anchor: 5 + nc (+ nm). */
   readonly no: number;
+  /** Number of detection levels. */
   readonly nl: number;
+  /** Anchors per level. */
   readonly na: number;
-  readonly m: ModuleList<Conv2d>;
+  /** Per level, the layer that maps its feature map to na·no channels: a 1×1 Conv2d (other heads: their own). */
+  readonly m: ModuleList<Module>;
   /** Strides per level, set by the model's dry run. */
   stride: number[] = [];
   readonly #grids = new Map<string, { grid: Tensor; anchorGrid: Tensor }>();
 
-  constructor(nc: number, anchors: number[][], ch: number[], nm = 0) {
+  /**
+   * The anchor-based detection head every YOLOv5-style head shares (anchors, strides, decoding, ONNX form):
+   * Segment and YOLOAir's Decoupled_Detect extend it; `level` builds a level's output layer (default: Conv2d 1×1).
+   */
+  constructor(nc: number, anchors: number[][], ch: number[], nm = 0, level?: (c: number) => Module) {
     super();
     this.nc = nc;
     this.nm = nm;
@@ -32,22 +42,38 @@ export class Detect extends Module {
     this.na = Math.floor(anchors[0]!.length / 2);
     // Anchors in pixels until the model divides them by the strides (then grid units, as YOLOv5 stores them).
     this.registerBuffer('anchors', tensor(anchors.flat(), { shape: [this.nl, this.na, 2] }));
-    this.m = this.registerModule('m', new ModuleList(ch.map((c) => new Conv2d(c, this.no * this.na, 1))));
+    this.m = this.registerModule('m', new ModuleList<Module>(ch.map((c) => (level ? level(c) : new Conv2d(c, this.no * this.na, 1)))));
+  }
+
+  /** The convs that get YOLOv5's objectness/class bias prior (_initialize_biases): one per level, na·no outputs. */
+  priorConvs(): Conv2d[] {
+    return this.m.items as Conv2d[];
+  }
+
+  /** Whether DetectionModel checks the anchor order after dividing the anchors by the strides (YOLOv5: before). */
+  get checksAnchorOrderInGridUnits(): boolean {
+    return false;
   }
 
   override get typeName(): string {
     return 'Detect';
   }
 
+  /** Anchors (nl, na, 2), in grid units once the model is built. */
   get anchors(): Tensor {
     return this.getBuffer('anchors')!;
   }
 
   /** Training: the raw maps (bs, na, ny, nx, no) per level. Eval: { pred (bs, rows, no) decoded, raw }. */
-  forward(xs: Tensor[]): Tensor[] | { pred: Tensor; raw: Tensor[] } {
+  forward(xs: Tensor[]): Tensor[] | {
+    /** Decoded predictions (bs, rows, no) in input pixels. */
+    pred: Tensor;
+    /** The raw maps per level. */
+    raw: Tensor[];
+  } {
     const raw: Tensor[] = [];
     for (let i = 0; i < this.nl; i++) {
-      const y = this.m.items[i]!.forward(xs[i]!);
+      const y = this.m.items[i]!.forward(xs[i]!) as Tensor;
       const [bs, , ny, nx] = y.shape as [number, number, number, number];
       raw.push(y.view(bs, this.na, this.no, ny, nx).permute(0, 1, 3, 4, 2).contiguous());
     }

@@ -1,6 +1,6 @@
 // BiFPN's weighted feature fusion as YOLOAir writes it (models/Models/research.py Concat_bifpn): class, YAML spec,
 // ONNX form. Despite the name it adds (fast normalised fusion: Σ wᵢ·xᵢ / (Σ wⱼ + ε)), then ReLU and a 1×1 Conv.
-import { Identity, ReLU, SiLU } from '../../../nn/activation.ts';
+import { ReLU } from '../../../nn/activation.ts';
 import { Module } from '../../../nn/module.ts';
 import { attr, reduceNode } from '../../../nn/onnx-emit.ts';
 import { ones } from '../../../tensor/create.ts';
@@ -8,19 +8,7 @@ import { tidy } from '../../../tensor/scope.ts';
 import type { Tensor } from '../../../tensor/tensor.ts';
 import { type BlockFamily, chAt, emitterEntry } from '../../block.ts';
 import { intArg } from '../../module-args.ts';
-import { type ActArg, Conv, emitConv } from '../common/conv.ts';
-
-/**
- * research.py's own Conv: Conv2d → BatchNorm2d → its own nn.SiLU() instance (or the given module, or Identity), not
- * models.common.Conv — so YOLOv5's fuse() leaves its BatchNorm in place, and so does this class.
- */
-export class ResearchConv extends Conv {
-  constructor(c1: number, c2: number, k = 1, s = 1, p: number | null = null, g = 1, act: ActArg = true) {
-    super(c1, c2, k, s, p, g, 1, act === true ? new SiLU() : act instanceof Module ? act : new Identity());
-  }
-  /** YOLOv5's fuse() only folds models.common.Conv/DWConv: this Conv keeps its BatchNorm. */
-  override fuse(): void {}
-}
+import { ResearchConv } from '../common/research-conv.ts';
 
 /**
  * Concat_bifpn(c1, c2): for 2 inputs w = w1_weight, for 3 inputs w = w2_weight (both are always built, so each layer
@@ -79,7 +67,6 @@ export const bifpnBlocks: BlockFamily = {
     },
   ],
   onnx: [
-    emitterEntry(ResearchConv, emitConv),
     emitterEntry(ConcatBifpn, (m, input, ctx, scope) => {
       const g = ctx.graph;
       const xs = typeof input === 'string' ? [input] : input;

@@ -7,7 +7,7 @@
 import { ReLU } from '../../../nn/activation.ts';
 import { BatchNorm2d } from '../../../nn/batchnorm2d.ts';
 import { Sequential } from '../../../nn/containers.ts';
-import { Conv2d, type Size2 } from '../../../nn/conv2d.ts';
+import { Conv2d } from '../../../nn/conv2d.ts';
 import { Module } from '../../../nn/module.ts';
 import { concatChannels, type EmitContext, single } from '../../../nn/onnx-emit.ts';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../../../nn/pooling.ts';
@@ -16,6 +16,7 @@ import { tidy } from '../../../tensor/scope.ts';
 import type { Tensor } from '../../../tensor/tensor.ts';
 import { type BlockFamily, type ChannelContext, chAt, emitterEntry, makeDivisible, type ModuleSpec } from '../../block.ts';
 import { boolArg, intArg, numArg } from '../../module-args.ts';
+import { BasicConv } from '../common/basic-conv.ts';
 import { Conv, defaultActivation } from '../common/conv.ts';
 
 /** YOLOv6's SimConv: conv (k, s, padding k//2, no bias) → BatchNorm2d → ReLU. */
@@ -138,32 +139,6 @@ export class ASPP extends Module {
       const imageFeatures = pooled.expand(n, pooled.shape[1]!, h, w);
       const branches = [this.atrousBlock1, this.atrousBlock6, this.atrousBlock12, this.atrousBlock18].map((c) => c.forward(x));
       return this.conv1x1Output.forward(cat([imageFeatures, ...branches], 1));
-    });
-  }
-}
-
-/** RFBNet's BasicConv: conv (bias only without BN) → BatchNorm2d(eps 1e-5, momentum 0.01) → ReLU, each optional. */
-export class BasicConv extends Module {
-  readonly outChannels: number;
-  readonly conv: Conv2d;
-  readonly bn: BatchNorm2d | null;
-  readonly relu: ReLU | null;
-  constructor(inPlanes: number, outPlanes: number, kernelSize: Size2, stride = 1, padding: Size2 = 0, dilation = 1, groups = 1, relu = true, bn = true) {
-    super();
-    this.outChannels = outPlanes;
-    this.conv = this.registerModule('conv', new Conv2d(inPlanes, outPlanes, kernelSize, { stride, padding, dilation, groups, bias: !bn }));
-    this.bn = bn ? this.registerModule('bn', new BatchNorm2d(outPlanes, { eps: 1e-5, momentum: 0.01 })) : null;
-    this.relu = relu ? this.registerModule('relu', new ReLU()) : null;
-  }
-  override get typeName(): string {
-    return 'BasicConv';
-  }
-  forward(x: Tensor): Tensor {
-    return tidy(() => {
-      let y = this.conv.forward(x);
-      if (this.bn) y = this.bn.forward(y);
-      if (this.relu) y = this.relu.forward(y);
-      return y;
     });
   }
 }
@@ -351,12 +326,6 @@ export const sppVariantBlocks: BlockFamily = {
       const b12 = ctx.emit(m.atrousBlock12, x, `${scope}.atrous_block12`);
       const b18 = ctx.emit(m.atrousBlock18, x, `${scope}.atrous_block18`);
       return ctx.emit(m.conv1x1Output, concatChannels(ctx, [imageFeatures, b1, b6, b12, b18], scope), `${scope}.conv_1x1_output`);
-    }),
-    emitterEntry(BasicConv, (m, input, ctx, scope) => {
-      const steps: Array<[Module, string]> = [[m.conv, 'conv']];
-      if (m.bn) steps.push([m.bn, 'bn']);
-      if (m.relu) steps.push([m.relu, 'relu']);
-      return chain(single(input, 'BasicConv'), steps, ctx, scope);
     }),
     emitterEntry(BasicRFB, (m, input, ctx, scope) => {
       const g = ctx.graph;
