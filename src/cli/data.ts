@@ -1,6 +1,6 @@
 // `tsyolo data digits`: the bundled MNIST digit scenes as a YOLO-format dataset.
 import type { Command } from 'commander';
-import { type OptionTable, integer, positiveInteger, text } from '../run/option-table.ts';
+import { type OptionTable, integer, nonNegativeInteger, positiveInteger, text } from '../run/option-table.ts';
 import { addOptions, resolveFlags } from './options.ts';
 
 interface DigitsFlags {
@@ -13,8 +13,8 @@ interface DigitsFlags {
 
 const DIGITS_FLAGS: OptionTable<DigitsFlags> = {
   out: { flags: '--out <dir>', help: 'output folder', default: '', required: true, read: text },
-  train: { flags: '--train <n>', help: 'training images', default: 800, read: integer },
-  val: { flags: '--val <n>', help: 'validation images', default: 200, read: integer },
+  train: { flags: '--train <n>', help: 'training images', default: 800, read: nonNegativeInteger },
+  val: { flags: '--val <n>', help: 'validation images', default: 200, read: nonNegativeInteger },
   img: { flags: '--img <size>', help: 'image size', default: 320, read: positiveInteger },
   seed: { flags: '--seed <s>', help: 'random seed', default: 0, read: integer },
 };
@@ -26,8 +26,11 @@ export function dataCommand(command: Command, print: (s: string) => void): void 
     .description('write a YOLO-format detection set of MNIST digit scenes (no download) and its data.yaml');
   addOptions(digits, DIGITS_FLAGS).action(async (values: Record<string, unknown>) => {
     const o = resolveFlags(DIGITS_FLAGS, values);
-    const { generateDigits } = await import('../data/digits.ts');
-    const r = await generateDigits({ ...o, log: print });
+    if (o.train + o.val === 0) throw new Error('--train 0 and --val 0: no scenes to write');
+    if (o.img < 32) throw new Error(`--img must be at least 32 (pixels), got ${o.img}`);
+    const [{ generateDigits }, { ProgressBar }] = await Promise.all([import('../data/digits.ts'), import('../run/progress-bar.ts')]);
+    const bar = new ProgressBar(o.train + o.val, { desc: 'digits' });
+    const r = await generateDigits({ ...o, log: bar.wrap(print), onProgress: (done) => bar.update(done) }).finally(() => bar.end(false));
     print(`dataset written: ${r.yamlPath}`);
   });
 }

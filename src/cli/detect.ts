@@ -3,13 +3,15 @@ import type { Command } from 'commander';
 import { DEVICE_OPTION, runFolderOptions } from '../run/common-options.ts';
 import { type OptionTable, flag, fraction, integer, positiveInteger, text } from '../run/option-table.ts';
 import { selectDeviceFor } from '../run/select-device.ts';
+import { NMS_METHOD_OPTIONS, type NmsMethodFlags, nmsMethodOf } from '../run/nms-options.ts';
 import { ExitError } from './exit-error.ts';
-import { addOptions, resolveFlags } from './options.ts';
+import { addOptions, readFlags, resolveFlags } from './options.ts';
 
-interface DetectFlags {
+interface DetectFlags extends NmsMethodFlags {
   weights: string;
   source: string;
-  imgsz: number;
+  /** Undefined when --img is not given (a fixed-size ONNX model then runs at its size without a warning). */
+  imgsz: number | undefined;
   confThres: number;
   iouThres: number;
   maxDet: number;
@@ -46,6 +48,7 @@ const DETECT_FLAGS: OptionTable<DetectFlags> = {
   imgsz: { flags: '--img, --imgsz <size>', help: 'inference size', default: 640, read: positiveInteger },
   confThres: { flags: '--conf, --conf-thres <c>', help: 'confidence threshold', default: 0.25, read: fraction },
   iouThres: { flags: '--iou, --iou-thres <t>', help: 'NMS IoU threshold', default: 0.45, read: fraction },
+  ...NMS_METHOD_OPTIONS,
   maxDet: { flags: '--max-det <n>', help: 'maximum detections per image', default: 1000, read: positiveInteger },
   classes: { flags: '--classes <c...>', help: 'keep only these class ids', default: undefined, read: classes },
   agnosticNms: { flags: '--agnostic-nms', help: 'class-agnostic NMS', default: false, read: flag },
@@ -63,6 +66,7 @@ const DETECT_FLAGS: OptionTable<DetectFlags> = {
 
 export async function runDetect(o: DetectFlags, print: (s: string) => void): Promise<void> {
   const [{ loadBackend }, { detect }] = await Promise.all([import('../deploy/load-backend.ts'), import('../detect/detect.ts')]);
+  const nms = nmsMethodOf(o);
   const backend = await loadBackend(o.weights, { device: selectDeviceFor(o.weights, o.device) });
   const { weights: _w, device: _d, ...options } = o;
   // Ctrl-C ends a video or stream between two frames and finishes its .mp4s; a second Ctrl-C quits at once.
@@ -74,7 +78,7 @@ export async function runDetect(o: DetectFlags, print: (s: string) => void): Pro
   };
   process.on('SIGINT', onSigint);
   try {
-    const r = await detect(backend, { ...options, signal: stop.signal, log: print });
+    const r = await detect(backend, { ...options, ...nms, signal: stop.signal, log: print });
     if (r.interrupted) throw new ExitError(`detect interrupted; results so far are in ${r.saveDir}`, 130);
   } finally {
     process.off('SIGINT', onSigint);
@@ -83,5 +87,5 @@ export async function runDetect(o: DetectFlags, print: (s: string) => void): Pro
 
 export function detectCommand(command: Command, print: (s: string) => void): void {
   command.description('run a detector on images, videos, webcams, streams and .streams lists: annotated images/videos, YOLO-format labels, crops (detect.py)');
-  addOptions(command, DETECT_FLAGS).action((values: Record<string, unknown>) => runDetect(resolveFlags(DETECT_FLAGS, values), print));
+  addOptions(command, DETECT_FLAGS).action((values: Record<string, unknown>) => runDetect({ ...resolveFlags(DETECT_FLAGS, values), imgsz: readFlags(DETECT_FLAGS, values).imgsz }, print));
 }

@@ -5,6 +5,8 @@ import { extname } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.ts';
 import { type OptionTable, flag, fraction, integer, positiveInteger, text } from '../run/option-table.ts';
 import { addOptions, resolveFlags } from './options.ts';
+import { EXPORT_NMS_METHOD_OPTION, exportNmsMethodWarning } from '../run/nms-options.ts';
+import type { NmsMethod } from '../eval/nms-variants.ts';
 
 export interface ExportCliOptions {
   weights: string;
@@ -20,6 +22,8 @@ export interface ExportCliOptions {
   topkAll: number;
   iouThres: number;
   confThres: number;
+  /** Only checked and warned about: --nms bakes plain NMS. */
+  nmsMethod: NmsMethod | undefined;
 }
 
 function list<T>(read: (raw: unknown, name: string) => T): (raw: unknown, name: string) => T[] {
@@ -40,6 +44,7 @@ const EXPORT_FLAGS: OptionTable<ExportCliOptions> = {
   topkAll: { flags: '--topk-all, --max-det <n>', help: 'NMS: most detections kept per image (with --nms)', default: 100, read: positiveInteger },
   iouThres: { flags: '--iou-thres <t>', help: 'NMS: IoU threshold (with --nms)', default: 0.45, read: fraction },
   confThres: { flags: '--conf-thres <c>', help: 'NMS: confidence threshold (with --nms)', default: 0.25, read: fraction },
+  nmsMethod: EXPORT_NMS_METHOD_OPTION,
 };
 
 export function exportCommand(command: Command, print: (s: string) => void): void {
@@ -60,7 +65,7 @@ export async function runExport(o: ExportCliOptions, print: (s: string) => void)
   const unknown = include.filter((f) => f !== 'onnx');
   if (unknown.length) throw new Error(`--include ${unknown.join(', ')}: only 'onnx' is supported`);
   const t0 = performance.now();
-  const [{ loadModel }, { exportOnnx }] = await Promise.all([import('../yolo/load-model.ts'), import('../export/export-onnx.ts')]);
+  const [{ loadModel }, { exportOnnx }, { ProgressBar }] = await Promise.all([import('../yolo/load-model.ts'), import('../export/export-onnx.ts'), import('../run/progress-bar.ts')]);
   const { model } = loadModel(o.weights);
   model.fuse().eval();
   if (o.imgsz.length > 2) throw new Error(`--img takes one size or h w, got ${o.imgsz.join(' ')}`);
@@ -68,8 +73,17 @@ export async function runExport(o: ExportCliOptions, print: (s: string) => void)
   print(`Fusing layers... \n${model.summaryName}: ${model.numParameters()} parameters, strides ${model.stride.join(', ')}`);
   print(`ONNX: starting export with tsyolo's writer (opset ${o.opset})...`);
   if (o.agnosticNms && !o.nms) throw new Error('--agnostic-nms puts class-agnostic NMS into the graph: add --nms');
+  const methodWarning = exportNmsMethodWarning(o.nmsMethod, o.nms);
+  if (methodWarning) print(methodWarning);
   const nms = o.nms ? { confThres: o.confThres, iouThres: o.iouThres, maxDet: o.topkAll, agnostic: o.agnosticNms } : undefined;
-  const r = exportOnnx(model, { imgsz, batch: o.batch, opset: o.opset, dynamic: o.dynamic, half: o.half, nms, log: print });
+  const bar = new ProgressBar(model.model.layers.length, { desc: 'ONNX' });
+  const r = (() => {
+    try {
+      return exportOnnx(model, { imgsz, batch: o.batch, opset: o.opset, dynamic: o.dynamic, half: o.half, nms, log: bar.wrap(print), onProgress: (done) => bar.update(done) });
+    } finally {
+      bar.end(false);
+    }
+  })();
   const file = onnxPathFor(o.weights);
   writeFileAtomic(file, r.bytes, { fsync: true });
   const mb = (statSync(file).size / 1e6).toFixed(1);

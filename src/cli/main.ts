@@ -11,12 +11,15 @@ import { demoCommand } from './demo.ts';
 import { detectCommand } from './detect.ts';
 import { ExitError } from './exit-error.ts';
 import { exportCommand } from './export.ts';
+import { addPluginSupport } from './plugins.ts';
 import { trainCommand } from './train.ts';
 import { valCommand } from './val.ts';
 
 export function buildProgram(print: (s: string) => void): Command {
   const program = new Command('tsyolo').description('YOLOv5 object detection in TypeScript (libtorch engine)').version(packageVersion()).exitOverride();
-  // Subcommands made by program.command() inherit exitOverride; each file fills its own in.
+  // commander's own errors (unknown option, missing argument) get the prefix every other error has: `tsyolo: error: …`.
+  program.configureOutput({ outputError: (message, write) => write(`tsyolo: ${message}`) });
+  // Subcommands made by program.command() inherit exitOverride and the output settings; each file fills its own in.
   infoCommand(program.command('info'), print);
   compareCommand(program.command('compare'), print);
   modulesCommand(program.command('modules'), print);
@@ -26,6 +29,7 @@ export function buildProgram(print: (s: string) => void): Command {
   valCommand(program.command('val'), print);
   detectCommand(program.command('detect'), print);
   exportCommand(program.command('export'), print);
+  addPluginSupport(program); // --plugin on the commands that build or load a model
   return program;
 }
 

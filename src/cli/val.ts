@@ -3,9 +3,10 @@ import type { Command } from 'commander';
 import { DEVICE_OPTION, WORKERS_OPTION, runFolderOptions } from '../run/common-options.ts';
 import { type OptionTable, flag, fraction, oneOf, positiveInteger, text } from '../run/option-table.ts';
 import { selectDeviceFor } from '../run/select-device.ts';
+import { NMS_METHOD_OPTIONS, type NmsMethodFlags, nmsMethodOf } from '../run/nms-options.ts';
 import { addOptions, resolveFlags } from './options.ts';
 
-interface ValFlags {
+interface ValFlags extends NmsMethodFlags {
   weights: string;
   data: string;
   imgsz: number;
@@ -35,6 +36,7 @@ const VAL_FLAGS: OptionTable<ValFlags> = {
   batchSize: { flags: '--batch, --batch-size <n>', help: 'batch size', default: 32, read: positiveInteger },
   confThres: { flags: '--conf, --conf-thres <c>', help: 'confidence threshold', default: 0.001, read: fraction },
   iouThres: { flags: '--iou, --iou-thres <t>', help: 'NMS IoU threshold', default: 0.6, read: fraction },
+  ...NMS_METHOD_OPTIONS,
   maxDet: { flags: '--max-det <n>', help: 'maximum detections per image', default: 300, read: positiveInteger },
   task: { flags: '--task <task>', help: 'val, test or train split', default: 'val', read: oneOf(['val', 'test', 'train'] as const) },
   device: DEVICE_OPTION,
@@ -50,10 +52,11 @@ const VAL_FLAGS: OptionTable<ValFlags> = {
 
 export async function runVal(o: ValFlags, print: (s: string) => void): Promise<void> {
   const [{ loadBackend }, { val }] = await Promise.all([import('../deploy/load-backend.ts'), import('../val/val.ts')]);
+  const nms = nmsMethodOf(o);
   const model = await loadBackend(o.weights, { device: selectDeviceFor(o.weights, o.device) });
   const { weights, data, batchSize, imgsz, confThres, iouThres, maxDet, task, workers, singleCls, verbose, saveTxt, saveConf, saveJson, project, name, existOk } = o;
   const common = { data, batchSize, imgsz, confThres, iouThres, maxDet, task, workers, singleCls, verbose, saveTxt, saveConf, saveJson, project, name, existOk };
-  const r = await val({ ...common, model, weightsFile: weights, log: o.json ? () => {} : print });
+  const r = await val({ ...common, ...nms, model, weightsFile: weights, log: o.json ? () => {} : print, progress: o.json ? false : undefined });
   if (o.json) {
     const { P, R, mAP50, mAP50_95, perClass, speedMs, saveDir } = r;
     print(JSON.stringify({ P, R, mAP50, mAP50_95, images: r.nImages, instances: r.nInstances, perClass, speedMs, saveDir }));

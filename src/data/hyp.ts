@@ -52,7 +52,30 @@ export interface Hyp {
   copy_paste: number;
   /** Optional anchors per level (YOLOv5's commented-out `anchors: 3`). */
   anchors?: number;
+  /** Box loss, as yolo-improve/iou.py's bbox_iou names them (ciou: YOLOv5 v7.0's own). */
+  iou_loss: IouLossName;
+  /** alpha-IoU power on the IoU and its penalty terms (1: none). */
+  iou_alpha: number;
+  /** Focal-*IoU: each box's loss weighted by IoU^0.5 (not with wiou). */
+  iou_focal: boolean;
+  /** WIoU: a focusing coefficient from the running mean of 1 − IoU (v2/v3); false: WIoU v1. */
+  wiou_scale: boolean;
+  /** WIoU with wiou_scale: true v2 (monotonic), false v3 (non-monotonic), null v1's product form. */
+  wiou_monotonous: boolean | null;
 }
+
+/** The box losses `iou_loss` names. */
+export const IOU_LOSS_NAMES = ['ciou', 'giou', 'diou', 'eiou', 'siou', 'wiou'] as const;
+export type IouLossName = (typeof IOU_LOSS_NAMES)[number];
+
+/** The hyperparameters that are not numbers, each with its check (the rest must be finite numbers). */
+const TYPED_HYP: Partial<Record<keyof Hyp, { what: string; ok: (v: unknown) => boolean }>> = {
+  iou_loss: { what: IOU_LOSS_NAMES.join(', '), ok: (v) => (IOU_LOSS_NAMES as readonly unknown[]).includes(v) },
+  iou_alpha: { what: 'a positive number', ok: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 },
+  iou_focal: { what: 'true or false', ok: (v) => typeof v === 'boolean' },
+  wiou_scale: { what: 'true or false', ok: (v) => typeof v === 'boolean' },
+  wiou_monotonous: { what: 'true, false or null', ok: (v) => typeof v === 'boolean' || v === null },
+};
 
 export const AUGMENTATION_HYP_KEYS = [
   'hsv_h',
@@ -104,17 +127,34 @@ export const DEFAULT_HYP: Readonly<Hyp> = Object.freeze({
   mosaic: 1.0,
   mixup: 0.0,
   copy_paste: 0.0,
+  iou_loss: 'ciou',
+  iou_alpha: 1.0,
+  iou_focal: false,
+  wiou_scale: false,
+  wiou_monotonous: false,
 });
 
 export const DEFAULT_AUGMENTATION_HYP: Readonly<AugmentationHyp> = DEFAULT_HYP;
+
+/**
+ * The keys every YOLOv5 v7.0 hyp file sets (data/hyps/*.yaml): train.py reads each as hyp['key'], so a file missing
+ * one fails there with a KeyError. A hyp file must set them all; `anchors`, `label_smoothing` (--label-smoothing) and
+ * tsyolo's additions beyond v7.0 (iou_loss, iou_alpha, iou_focal, wiou_scale, wiou_monotonous) are optional.
+ */
+export const REQUIRED_HYP_KEYS = [
+  'lr0', 'lrf', 'momentum', 'weight_decay', 'warmup_epochs', 'warmup_momentum', 'warmup_bias_lr',
+  'box', 'cls', 'cls_pw', 'obj', 'obj_pw', 'iou_t', 'anchor_t', 'fl_gamma',
+  ...AUGMENTATION_HYP_KEYS,
+] as const satisfies readonly (keyof Hyp)[];
 
 function isHypKey(key: string): key is keyof Hyp {
   return key in DEFAULT_HYP || key === 'anchors';
 }
 
 /**
- * Defaults overridden by `overrides`; every value must be a finite number. Unknown keys are errors in a hyp file
- * (`strict`), and ignored for an object handed to the data loader (it may carry more than hyperparameters).
+ * Defaults overridden by `overrides`; every value must be a finite number. In a hyp file (`strict`) unknown keys and
+ * missing REQUIRED_HYP_KEYS are errors; an object handed to the data loader may carry more than hyperparameters
+ * (ignored) or fewer (defaults).
  */
 export function resolveHyp(overrides: Readonly<Record<string, unknown>> = {}, source = 'hyp', strict = false): Hyp {
   const out: Hyp = { ...DEFAULT_HYP };
@@ -124,15 +164,24 @@ export function resolveHyp(overrides: Readonly<Record<string, unknown>> = {}, so
       continue;
     }
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${source}: '${key}' must be a finite number, got ${JSON.stringify(v)}`);
-    out[key] = v;
+    const typed = TYPED_HYP[key];
+    if (typed) {
+      if (!typed.ok(v)) throw new Error(`${source}: '${key}' must be ${typed.what}, got ${JSON.stringify(v)}`);
+    } else if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${source}: '${key}' must be a finite number, got ${JSON.stringify(v)}`);
+    (out as unknown as Record<string, unknown>)[key] = v;
+  }
+  if (out.iou_loss === 'wiou' && out.iou_focal) throw new Error(`${source}: 'iou_focal' does not apply to iou_loss 'wiou' (iou.py: WIoU does not support Focal)`);
+  const missing = strict ? REQUIRED_HYP_KEYS.filter((k) => overrides[k] === undefined) : [];
+  if (missing.length > 0) {
+    const keys = missing.map((k) => `'${k}'`).join(', ');
+    throw new Error(`${source}: ${keys} ${missing.length === 1 ? 'is' : 'are'} missing (a hyp file sets every YOLOv5 v7.0 hyperparameter, as configs/hyps/hyp.scratch-low.yaml does)`);
   }
   return out;
 }
 
 export const SHIPPED_HYP_DIR = fileURLToPath(new URL('../../configs/hyps/', import.meta.url));
 
-/** Reads `--hyp`: a path, or a shipped name (hyp.scratch-low.yaml, hyp.digits.yaml). Missing keys keep their defaults. */
+/** Reads `--hyp`: a path, or a shipped name (hyp.scratch-low.yaml, hyp.digits.yaml). Every REQUIRED_HYP_KEYS key must be set. */
 export function loadHyp(nameOrPath: string): Hyp {
   const shipped = resolve(SHIPPED_HYP_DIR, basename(nameOrPath));
   const file = existsSync(nameOrPath) ? nameOrPath : existsSync(shipped) ? shipped : null;

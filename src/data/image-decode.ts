@@ -83,7 +83,8 @@ function withJpegEoi(bytes: Uint8Array): Uint8Array {
 function libvipsReason(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
   // libvips repeats its warnings; the first line says what is wrong.
-  return text.split('\n')[0]!.trim();
+  // libpng prints its details itself, leaving "Input buffer has corrupt header:" with nothing after the colon.
+  return text.split('\n')[0]!.trim().replace(/:$/, '');
 }
 
 async function readImageBytes(path: string): Promise<Uint8Array> {

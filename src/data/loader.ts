@@ -1,10 +1,12 @@
 // A parallel data loader over YoloDataset: batches are built whole in worker threads (or in this thread when
 // workers = 0) and their buffers are transferred, not copied. Results are deterministic for a given seed
 // whatever the worker count, because every item seeds its own generator from (seed, epoch, index).
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { buildBatch, type Batch } from './batch.ts';
 import type { BatchRequest, LoaderWorkerData, LoaderWorkerReply } from './loader-worker.ts';
 import { type Shard, checkShard, shardOrder, shardSize } from './distributed-sampler.ts';
+import { loadedPlugins } from '../plugins/loaded-plugins.ts';
 import { SeededRandom } from './seeded-random.ts';
 import { YoloDataset, type LabelledImages, type YoloDatasetOptions } from './yolo-dataset.ts';
 
@@ -16,7 +18,7 @@ export interface LoaderOptions extends Omit<YoloDatasetOptions, 'batchSize'> {
   batchSize: number;
   /** Reshuffle each epoch (ignored with rect, as in YOLOv5). */
   shuffle?: boolean;
-  /** Worker threads; 0 builds batches in this thread. */
+  /** Worker threads, at most one per CPU (os.availableParallelism()); 0 builds batches in this thread. */
   workers?: number;
   seed?: number;
   /** Drop a last incomplete batch. */
@@ -101,7 +103,8 @@ export class DataLoader implements AsyncIterable<Batch> {
     if (workers > 0 && opts.readImage) throw new Error('createLoader: a custom readImage cannot be sent to worker threads; use workers: 0');
     this.opts = opts;
     this.batchSize = opts.batchSize;
-    this.workers = workers;
+    // YOLOv5's create_dataloader: never more workers than CPUs (a `--workers 1000` typo must not start 1000 threads).
+    this.workers = Math.min(workers, availableParallelism());
     this.seed = opts.seed ?? 0;
     this.shuffle = (opts.shuffle ?? false) && !opts.rect;
     this.dropLast = opts.dropLast ?? false;
@@ -220,6 +223,8 @@ export class DataLoader implements AsyncIterable<Batch> {
       source: { imFiles: source.imFiles, labels: source.labels, shapes: source.shapes },
       options: { ...options, batchSize, cache },
       cache: cache === 'ram' ? this.dataset.cachedImages() : undefined,
+      // Every worker loads the plugins this thread loaded (--plugin, tsyolo.config.yaml), before its dataset.
+      plugins: loadedPlugins(),
     };
     for (let w = 0; w < this.workers; w++) {
       const worker = new Worker(WORKER_BOOT, { workerData: data });

@@ -17,6 +17,11 @@ export interface VideoFrame {
   index: number;
 }
 
+/** ffmpeg's first error line without its `[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55e04a2ed880] ` context prefix. */
+function ffmpegReason(stderr: string): string {
+  return stderr.split('\n')[0]!.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, '');
+}
+
 /**
  * Size, frame rate and frame count of the first video stream; an Error naming the file when there is none. A live
  * source has no end to count to: `live` skips counting (frames 0) instead of reading it until it stops.
@@ -30,7 +35,7 @@ export async function probeVideo(source: string, o: { live?: boolean } = {}): Pr
   const exit = exitOf(proc);
   await started;
   const { code, stderr } = await exit;
-  if (code !== 0) throw new Error(`${source}: cannot read video (${stderr.split('\n')[0] || `ffprobe exit ${code}`})`);
+  if (code !== 0) throw new Error(`${source}: cannot read video (${ffmpegReason(stderr) || `ffprobe exit ${code}`})`);
   const stream = (JSON.parse(out) as { streams?: Record<string, string | number>[] }).streams?.[0];
   if (!stream || !Number(stream.width) || !Number(stream.height)) throw new Error(`${source}: no video stream`);
   const rate = (r: unknown) => {
@@ -68,6 +73,6 @@ export async function* readVideoFrames(source: string, info: VideoInfo, vidStrid
     if (proc.exitCode === null) proc.kill();
   }
   const { code, stderr } = await exit;
-  if (code !== 0 && code !== null) throw new Error(`${source}: cannot decode video (${stderr.split('\n')[0] || `ffmpeg exit ${code}`})`);
+  if (code !== 0 && code !== null) throw new Error(`${source}: cannot decode video (${ffmpegReason(stderr) || `ffmpeg exit ${code}`})`);
   if (index === 0) throw new Error(`${source}: the video has no frames`);
 }

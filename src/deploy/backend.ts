@@ -2,9 +2,11 @@
 // (libtorch, onnxruntime-node, onnxruntime-web). Browser-safe: types only.
 import type { OnnxNmsSettings } from '../export/nms-onnx.ts';
 
+/** What a Backend returns for one batch: decoded predictions, or an in-graph NMS's rows. */
 export interface ModelOutput {
   /** Decoded predictions, row-major float32: (N, rows, 5 + nc) cx, cy, w, h, objectness, class scores. */
   data: Float32Array;
+  /** Shape of `data`: [N, rows, 5 + nc], or [n, 7] with `inGraphNms`. */
   shape: number[];
   /** YOLOv5's val losses (box, obj, cls), when the backend computes them and was given targets. */
   losses?: [number, number, number];
@@ -12,13 +14,19 @@ export interface ModelOutput {
    * Set by a model with NMS inside: `data` is then (n, 7) rows image index, x1, y1, x2, y2, conf, cls (its own
    * NMS's result, image by image, highest confidence first) for `images` input images.
    */
-  inGraphNms?: { images: number };
+  inGraphNms?: {
+    /** How many input images the rows belong to. */
+    images: number;
+  };
   /** Milliseconds spent turning the input into the runtime's tensor (part of val.py's pre-process time). */
   preprocessMs?: number;
 }
 
+/** One inference runtime (libtorch, onnxruntime-node, onnxruntime-web) behind detect, val and Detector. */
 export interface Backend {
+  /** Class names, indexed by class id. */
   readonly names: string[];
+  /** Number of classes. */
   readonly nc: number;
   /** Largest stride: letterbox pads to a multiple of it. */
   readonly stride: number;
@@ -32,6 +40,7 @@ export interface Backend {
    * YOLOv5's val losses return them.
    */
   forward(input: Uint8Array | Float32Array, shape: readonly number[], targets?: Float32Array): Promise<ModelOutput>;
+  /** Frees the runtime's model (tensors, inference session). */
   dispose(): void | Promise<void>;
 }
 

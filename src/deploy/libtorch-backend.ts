@@ -7,10 +7,20 @@ import type { Tensor } from '../tensor/tensor.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
 import type { Backend, ModelOutput } from './backend.ts';
 
+/** Computes YOLOv5's three loss parts from a model's raw training-form maps (the trainer's ComputeLoss). */
 export interface ValLossFn {
-  compute(raw: Tensor[], targets: Tensor): { lbox: number; lobj: number; lcls: number };
+  /** Loss parts for the raw maps and (image, cls, cx, cy, w, h) targets. */
+  compute(raw: Tensor[], targets: Tensor): {
+    /** Box (IoU) loss. */
+    lbox: number;
+    /** Objectness loss. */
+    lobj: number;
+    /** Classification loss. */
+    lcls: number;
+  };
 }
 
+/** Options of libtorchBackend(). */
 export interface LibtorchBackendOptions {
   /** Device the model lives on; inputs are moved there (default cpu). */
   device?: string;
@@ -18,6 +28,7 @@ export interface LibtorchBackendOptions {
   loss?: ValLossFn;
 }
 
+/** A DetectionModel (already in eval mode) as a Backend for detect, val and Detector. */
 export function libtorchBackend(model: DetectionModel, opts: LibtorchBackendOptions = {}): Backend {
   const device = opts.device ?? 'cpu';
   return {

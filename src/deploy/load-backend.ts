@@ -4,11 +4,13 @@ import { loadModel } from '../yolo/load-model.ts';
 import type { Backend } from './backend.ts';
 import { libtorchBackend } from './libtorch-backend.ts';
 
+/** Options of loadBackend(). */
 export interface LoadBackendOptions {
   /** 'cpu' (default) or a CUDA device for libtorch models; ONNX models run on the CPU. */
   device?: string;
 }
 
+/** The Backend for a weights file: `.onnx` on onnxruntime-node, `.pt`/`.safetensors` on libtorch (fused, eval mode). */
 export async function loadBackend(weights: string, o: LoadBackendOptions = {}): Promise<Backend> {
   const device = o.device || 'cpu';
   if (weights.toLowerCase().endsWith('.onnx')) {

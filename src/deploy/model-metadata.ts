@@ -4,15 +4,19 @@ import { parsePyStrDict } from '../compat/python.ts';
 import { ModelHeader } from '../export/onnx-schema.ts';
 import type { OnnxNmsSettings } from '../export/nms-onnx.ts';
 
+/** What tsyolo reads from an ONNX export: its input and output, stride, class names, opset and in-graph NMS. */
 export interface OnnxModelInfo {
   /** Input name and shape (numbers, or symbolic names for dynamic axes). */
   inputName: string;
+  /** The input's shape. */
   inputShape: (number | string)[];
+  /** The (first) output's name. */
   outputName: string;
   /** Largest stride (metadata 'stride'; 32 when absent). */
   stride: number;
   /** Class names by index (metadata 'names'; '0', '1', … when absent). */
   names: string[];
+  /** The default-domain opset it was exported with. */
   opset: number;
   /** NMS baked into the graph (metadata 'nms', written by `export --nms`); null for a plain export. */
   nms: OnnxNmsSettings | null;

@@ -8,6 +8,7 @@ import type { Backend } from './backend.ts';
 import { type Detection, Detector, type DetectorOptions, toDetections } from './detector.ts';
 import { type NodeImageInput, toRgbImage } from './node-image-input.ts';
 
+/** One frame of NodeDetector.stream(): the pixels, where it came from, its detections. */
 export interface StreamFrame {
   /** The decoded frame (RGB). */
   frame: RgbImage;
@@ -15,9 +16,11 @@ export interface StreamFrame {
   index: number;
   /** A `.streams` list's entry the frame came from (0 for a single source). */
   stream: number;
+  /** Its detections, in the frame's pixels. */
   detections: Detection[];
 }
 
+/** Options of NodeDetector.stream(): detection settings and how frames are read. */
 export interface StreamOptions extends DetectorOptions {
   /** Every n-th frame (the last of each group of n), as detect.py's --vid-stride. */
   vidStride?: number;
@@ -25,6 +28,7 @@ export interface StreamOptions extends DetectorOptions {
   reconnectDelaysMs?: readonly number[];
 }
 
+/** A Detector for Node inputs (a path, encoded bytes, a sharp instance, raw pixels) that also streams videos and live sources. */
 export class NodeDetector extends Detector<NodeImageInput> {
   constructor(backend: Backend, options: DetectorOptions = {}) {
     super(backend, toRgbImage, options);

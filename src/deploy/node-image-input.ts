@@ -4,15 +4,19 @@ import type { Sharp } from 'sharp';
 import type { RgbImage } from '../data/image-buffer.ts';
 import { decodeImage, decodeImageBytes } from '../data/image-decode.ts';
 
+/** Decoded pixels given directly. */
 export interface RawImage {
   /** Interleaved pixels, row-major: width·height·channels bytes. */
   data: Uint8Array | Uint8ClampedArray;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** 3 (RGB, the default), 4 (RGBA: alpha ignored) or 1 (grey). */
   channels?: 1 | 3 | 4;
 }
 
+/** What a NodeDetector takes: a file path, an encoded image (JPEG, PNG, …), a sharp instance or raw pixels. */
 export type NodeImageInput = string | Uint8Array | Sharp | RawImage;
 
 function isSharp(x: unknown): x is Sharp {

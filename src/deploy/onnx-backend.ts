@@ -14,12 +14,22 @@ interface OrtSession {
 }
 /** The part of an onnxruntime module (`import * as ort from 'onnxruntime-node' | 'onnxruntime-web'`) used here. */
 export interface OrtRuntime {
-  InferenceSession: { create(model: Uint8Array, options?: object): Promise<unknown> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+  /** onnxruntime's InferenceSession class. */
+  InferenceSession: {
+    /** Creates a session for the model bytes. */
+    create(model: Uint8Array, options?: object): Promise<unknown>;
+  };
+  /** onnxruntime's Tensor class. */
+  Tensor: {
+    /** A float32 tensor of `dims` over `data`. */
+    new (type: 'float32', data: Float32Array, dims: readonly number[]): unknown;
+  };
 }
 
 export class OnnxBackend implements Backend {
+  /** The model's file or URL (in messages). */
   readonly file: string;
+  /** The export's input, output, stride, names, opset and NMS. */
   readonly info: OnnxModelInfo;
   readonly fixedInputHW: readonly [number, number] | null;
   readonly #session: OrtSession;

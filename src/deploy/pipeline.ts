@@ -3,7 +3,7 @@
 import type { RgbImage } from '../data/image-buffer.ts';
 import type { NmsOptions } from '../eval/nms.ts';
 import type { Backend } from './backend.ts';
-import { type DetectionArray, postprocess } from './postprocess.ts';
+import { type DetectionArray, nonFiniteRows, postprocess } from './postprocess.ts';
 import { prepareInput } from './preprocess.ts';
 
 export interface DetectImageOptions extends NmsOptions {
@@ -13,12 +13,23 @@ export interface DetectImageOptions extends NmsOptions {
   auto?: boolean;
 }
 
+/** One image through the pipeline: detections in its pixels, the letterboxed size, the timings. */
 export interface DetectImageResult {
   /** (n, 6) rows x1, y1, x2, y2, conf, cls in the original image's pixels. */
   detections: DetectionArray;
   /** Letterboxed input [height, width]. */
   inputHW: [number, number];
-  timesMs: { preprocess: number; inference: number; nms: number };
+  /** Milliseconds spent in each step. */
+  timesMs: {
+    /** Letterbox and tensor conversion. */
+    preprocess: number;
+    /** The model's forward pass. */
+    inference: number;
+    /** Non-maximum suppression and scaling back to the original image. */
+    nms: number;
+  };
+  /** Rows of the model's output holding a NaN or ±inf (a diverged model; NMS drops them): 0 for a sound one. */
+  nonFiniteRows: number;
 }
 
 /** detect.py's defaults: conf 0.25, IoU 0.45, 1000 detections. */
@@ -33,7 +44,7 @@ export async function detectImage(backend: Backend, im: RgbImage, o: DetectImage
   const inputHW: [number, number] = [p.shape[2], p.shape[3]];
   const [detections] = postprocess(out, inputHW, [[im.height, im.width]], { ...DETECT_DEFAULTS, ...stripUndefined(o) });
   const t3 = performance.now();
-  return { detections: detections!, inputHW, timesMs: { preprocess: t1 - t0, inference: t2 - t1, nms: t3 - t2 } };
+  return { detections: detections!, inputHW, timesMs: { preprocess: t1 - t0, inference: t2 - t1, nms: t3 - t2 }, nonFiniteRows: nonFiniteRows(out)[0] ?? 0 };
 }
 
 /** Options left undefined (unset CLI flags) keep the defaults instead of overriding them. */

@@ -27,6 +27,33 @@ export function nmsPerImage(output: ModelOutput, nms: NmsOptions = {}): Detectio
 }
 
 /**
+ * Per image of `output`, how many of its prediction rows hold a NaN or ±inf: a model whose weights diverged gives
+ * them, and NMS would silently drop them (conf NaN is never above the threshold). Rows of a model with NMS inside
+ * count for the image their first column names.
+ */
+export function nonFiniteRows(output: ModelOutput): number[] {
+  const images = output.inGraphNms?.images ?? output.shape[0] ?? 0;
+  const counts = new Array<number>(images).fill(0);
+  const width = output.shape[output.shape.length - 1] ?? 0;
+  if (width === 0) return counts;
+  const d = output.data;
+  const rowsPerImage = output.inGraphNms ? 0 : d.length / width / Math.max(images, 1);
+  for (let r = 0, i = 0; i < d.length; r++, i += width) {
+    let finite = true;
+    for (let j = i; j < i + width; j++) {
+      if (!Number.isFinite(d[j]!)) {
+        finite = false;
+        break;
+      }
+    }
+    if (finite) continue;
+    const image = output.inGraphNms ? d[i]! : Math.floor(r / rowsPerImage);
+    if (Number.isInteger(image) && image >= 0 && image < images) counts[image]!++;
+  }
+  return counts;
+}
+
+/**
  * scale_boxes of detections from the letterboxed `inputHW` to the original image. detect.py rounds the result
  * (torch's round: half to even); val.py keeps the fractions (`round: false`).
  */

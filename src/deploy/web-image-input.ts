@@ -2,6 +2,7 @@
 // ImageBitmap, a <video> frame or an image Blob/File → RGB pixels, through a 2D canvas.
 import type { RgbImage } from '../data/image-buffer.ts';
 
+/** What the browser Detector takes: ImageData, an image, a canvas, an ImageBitmap, a video's current frame or an image Blob. */
 export type WebImageInput = ImageData | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | ImageBitmap | HTMLVideoElement | Blob;
 
 /** RGBA pixels (ImageData's layout) → RGB. */

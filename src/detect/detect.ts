@@ -2,7 +2,7 @@
 // original, annotated images and videos, labels and crops.
 import { basename, extname, join } from 'node:path';
 import type { RgbImage } from '../data/image-buffer.ts';
-import { decodeImage } from '../data/image-decode.ts';
+import { decodeImage, ImageReadError } from '../data/image-decode.ts';
 import { listImageFiles, listVideoFiles, VID_FORMATS } from '../data/image-files.ts';
 import { probeVideo, readVideoFrames, type VideoInfo } from '../data/video-reader.ts';
 import { isStreamSource, openStream, type OpenedStream } from '../data/stream-reader.ts';
@@ -13,29 +13,53 @@ import { makeDirs } from '../io/atomic-write.ts';
 import { annotateDetections, saveImage } from '../plot/annotator.ts';
 import { saveOneBox } from '../plot/save-one-box.ts';
 import { checkImgSize } from '../run/check-img-size.ts';
-import { incrementPath } from '../run/increment-path.ts';
+import { discardRunFolder, incrementPath } from '../run/increment-path.ts';
+import { ProgressBar, stdoutIsTerminal } from '../run/progress-bar.ts';
 import { type Backend, inputGeometry } from '../deploy/backend.ts';
 import { detectImage, type DetectImageOptions } from '../deploy/pipeline.ts';
 import { inGraphNmsWarning } from '../deploy/in-graph-nms.ts';
+import { checkNmsMethod, NMS_OPTION_NAMES, type NmsMethod } from '../eval/nms-variants.ts';
 import { VideoWriter } from './video-writer.ts';
 
+/** detect.py's options (its defaults unless noted). */
 export interface DetectOptions {
+  /** An image, a folder, a glob, a .txt list, a video, a stream URL, a webcam index or a .streams list. */
   source: string;
+  /** Inference size in pixels (default 640; fixed-shape exports use their own). */
   imgsz?: number;
+  /** Confidence threshold (default 0.25). */
   confThres?: number;
+  /** NMS IoU threshold (default 0.45). */
   iouThres?: number;
+  /** Most detections per image (default 1000). */
   maxDet?: number;
+  /** Keep only these class ids. */
   classes?: number[];
+  /** Class-agnostic NMS. */
   agnosticNms?: boolean;
+  /** NMS variant (docs/nms.md): 'nms' (default), 'diou', 'soft-linear', 'soft-gaussian'. */
+  nmsMethod?: NmsMethod;
+  /** Soft-NMS gaussian σ (default 0.5). */
+  softSigma?: number;
+  /** Write labels/<name>.txt (YOLO format, normalised). */
   saveTxt?: boolean;
+  /** Add each box's confidence to the --save-txt labels. */
   saveConf?: boolean;
+  /** Save each box's crop under crops/<class>/. */
   saveCrop?: boolean;
+  /** Do not save annotated images or videos. */
   nosave?: boolean;
+  /** Box line width in pixels (default 3). */
   lineThickness?: number;
+  /** Draw boxes without labels. */
   hideLabels?: boolean;
+  /** Draw labels without confidences. */
   hideConf?: boolean;
+  /** Parent folder of the run folders (default runs/detect). */
   project?: string;
+  /** Run folder name (default exp, then exp2, exp3, …). */
   name?: string;
+  /** Reuse an existing run folder instead of incrementing. */
   existOk?: boolean;
   /** Video frame stride: every n-th frame (the last of each group of n). */
   vidStride?: number;
@@ -43,9 +67,16 @@ export interface DetectOptions {
   reconnectDelaysMs?: readonly number[];
   /** Stops a video or live source between two frames (Ctrl-C): the .mp4s so far are finished, not lost. */
   signal?: AbortSignal;
+  /** Receives each output line (default: console.log). */
   log?: (line: string) => void;
+  /** A progress bar under the per-image lines over images and video frames (erased at the end; none for live
+   * streams); default: when stdout is a terminal. */
+  progress?: boolean;
+  /** Where the bar is drawn (default: process.stdout.write). */
+  write?: (s: string) => void;
 }
 
+/** One image's (or video frame's) detections. */
 export interface ImageDetections {
   /** The image's path; a video frame is `path#frame` (frames counted from 1). */
   path: string;
@@ -53,13 +84,27 @@ export interface ImageDetections {
   detections: Float32Array;
 }
 
+/** What detect() produced: where, the detections per image, the images skipped, the timings. */
 export interface DetectResult {
+  /** The run folder. */
   saveDir: string;
+  /** Detections per image and video frame, in order. */
   images: ImageDetections[];
+  /** Images that could not be read (warned about). */
   skipped: string[];
-  speedMs: { preprocess: number; inference: number; nms: number };
+  /** Mean milliseconds per image of each step. */
+  speedMs: {
+    /** Letterbox and tensor conversion (ms per image). */
+    preprocess: number;
+    /** The model's forward pass (ms per image). */
+    inference: number;
+    /** Non-maximum suppression and scaling back to the original image (ms per image). */
+    nms: number;
+  };
   /** True when `signal` stopped the run before its sources ended. */
   interrupted: boolean;
+  /** Images and frames whose model output held a NaN or ±inf (warned about; all of them is an error). */
+  nonFiniteImages: number;
 }
 
 /** Everything one image needs besides the image: the backend, letterbox and NMS settings, where outputs go. */
@@ -69,6 +114,8 @@ interface DetectRun {
   pipeline: DetectImageOptions;
   saveDir: string;
   log: (line: string) => void;
+  /** Counts one more image or frame done (the progress bar). */
+  tick?: () => void;
 }
 
 export async function detect(backend: Backend, o: DetectOptions): Promise<DetectResult> {
@@ -83,22 +130,38 @@ export async function detect(backend: Backend, o: DetectOptions): Promise<Detect
   const run = startRun(backend, o);
   const tally = newTally();
   const nf = files.length + videos.length;
-  for (const [k, path] of files.entries()) {
-    const im0 = await readOrSkip(path, run.log);
-    if (!im0) {
-      tally.skipped.push(path);
-      continue;
+  const stride = o.vidStride ?? 1;
+  const bar = new ProgressBar(files.length + videoInfos.reduce((n, v) => n + Math.floor(v.frames / stride), 0), { write: o.write, enabled: o.progress ?? stdoutIsTerminal() });
+  run.log = bar.wrap(run.log);
+  run.tick = () => bar.update(tally.images.length + tally.skipped.length);
+  try {
+    for (const [k, path] of files.entries()) {
+      const im0 = await readOrSkip(path, run.log);
+      if (!im0) {
+        tally.skipped.push(path);
+        run.tick();
+        continue;
+      }
+      const stem = basename(path, extname(path));
+      const f = await detectFrame(run, im0, stem, stem, tally);
+      if (f.annotated) await saveImage(join(run.saveDir, basename(path)), f.annotated, im0.width, im0.height);
+      tally.images.push({ path, detections: f.detections });
+      run.log(`image ${k + 1}/${nf} ${path}: ${f.text}${f.ms}`);
+      run.tick();
     }
-    const stem = basename(path, extname(path));
-    const f = await detectFrame(run, im0, stem, stem, tally);
-    if (f.annotated) await saveImage(join(run.saveDir, basename(path)), f.annotated, im0.width, im0.height);
-    tally.images.push({ path, detections: f.detections });
-    run.log(`image ${k + 1}/${nf} ${path}: ${f.text}${f.ms}`);
+    for (const [k, path] of videos.entries()) {
+      if (o.signal?.aborted) break;
+      await detectVideo(run, path, videoInfos[k]!, `video ${files.length + k + 1}/${nf}`, tally);
+    }
+    // Not one input processed: an error, not an empty run folder and "Speed: 0.0ms" with exit status 0.
+    if (tally.images.length === 0 && !o.signal?.aborted) throw new Error(nothingProcessed(o.source, files.length, videos.length));
+  } catch (e) {
+    bar.end(false);
+    discardRunFolder(run.saveDir); // only when nothing was written into it
+    throw e;
   }
-  for (const [k, path] of videos.entries()) {
-    if (o.signal?.aborted) break;
-    await detectVideo(run, path, videoInfos[k]!, `video ${files.length + k + 1}/${nf}`, tally);
-  }
+  // detect.py has no bar: its per-image lines stay, the bar goes before the summary.
+  bar.end(false);
   return finishRun(run, tally);
 }
 
@@ -108,7 +171,19 @@ function finishRun(run: DetectRun, tally: DetectTally): DetectResult {
   const dt = tally.dt;
   const speedMs = { preprocess: dt.preprocess / seen, inference: dt.inference / seen, nms: dt.nms / seen };
   logSummary(run, speedMs, tally.labelFiles);
-  return { saveDir: run.saveDir, images: tally.images, skipped: tally.skipped, speedMs, interrupted: run.o.signal?.aborted ?? false };
+  // --nosave without --save-txt/--save-crop writes nothing: the detections are the log and the result, no empty exp{N}.
+  if (run.o.nosave && !run.o.saveTxt && !run.o.saveCrop) discardRunFolder(run.saveDir);
+  checkFiniteOutputs(run, tally);
+  return { saveDir: run.saveDir, images: tally.images, skipped: tally.skipped, speedMs, interrupted: run.o.signal?.aborted ?? false, nonFiniteImages: tally.nonFinite };
+}
+
+/** A model giving NaN/inf outputs (diverged weights) detects nothing in silence: warned about; on every input, an error. */
+function checkFiniteOutputs(run: DetectRun, tally: DetectTally): void {
+  const n = tally.nonFinite;
+  if (n === 0) return;
+  const what = `the model gave non-finite outputs (NaN/inf) for ${n} of ${tally.images.length} images`;
+  if (n === tally.images.length) throw new Error(`${what}: its weights are broken (a diverged training?), so nothing could be detected`);
+  run.log(`WARNING ⚠️ ${what}: their detections are missing`);
 }
 
 /**
@@ -148,6 +223,7 @@ async function detectStreams(backend: Backend, o: DetectOptions, sources: string
   } catch (e) {
     // A stream dropped for good: the frames already encoded are kept (each .mp4 is finished, not discarded).
     for (const w of writers) await w?.close().catch(() => {});
+    discardRunFolder(run.saveDir); // only when nothing was written into it
     throw e;
   }
   for (const w of writers) await w?.close();
@@ -172,9 +248,11 @@ interface DetectTally {
   skipped: string[];
   dt: { preprocess: number; inference: number; nms: number };
   labelFiles: number;
+  /** Images and frames whose model output held a NaN or ±inf. */
+  nonFinite: number;
 }
 
-const newTally = (): DetectTally => ({ images: [], skipped: [], dt: { preprocess: 0, inference: 0, nms: 0 }, labelFiles: 0 });
+const newTally = (): DetectTally => ({ images: [], skipped: [], dt: { preprocess: 0, inference: 0, nms: 0 }, labelFiles: 0, nonFinite: 0 });
 
 /**
  * One image or video frame: the shared pipeline, labels (`labelStem`.txt) and crops; returns the detections, the
@@ -182,6 +260,7 @@ const newTally = (): DetectTally => ({ images: [], skipped: [], dt: { preprocess
  */
 async function detectFrame(run: DetectRun, im0: RgbImage, stem: string, labelStem: string, tally: DetectTally) {
   const r = await detectImage(run.backend, im0, run.pipeline);
+  if (r.nonFiniteRows > 0) tally.nonFinite++;
   tally.dt.preprocess += r.timesMs.preprocess;
   tally.dt.inference += r.timesMs.inference;
   tally.dt.nms += r.timesMs.nms;
@@ -215,8 +294,17 @@ async function detectVideo(run: DetectRun, path: string, info: VideoInfo, prefix
       if (writer && f.annotated) await writer.write(f.annotated);
       tally.images.push({ path: `${path}#${frame}`, detections: f.detections });
       run.log(`${prefix} (${frame}/${frames}) ${path}: ${f.text}${f.ms}`);
+      run.tick?.();
       if (run.o.signal?.aborted) break; // Ctrl-C: the video so far is finished below
     }
+    if (frame === 0) {
+      // --vid-stride beyond the video's length keeps no frame (as YOLOv5's grab loop): no empty .mp4 for it.
+      await writer?.abort();
+      run.log(`WARNING ⚠️ ${path}: no frame processed: --vid-stride ${stride} keeps none of its ${info.frames} frames`);
+      return;
+    }
+    // ffmpeg decodes a file cut mid-stream up to the cut and exits 0: say so instead of ending quietly at 13/30.
+    if (frame < frames && !run.o.signal?.aborted) run.log(`WARNING ⚠️ ${path}: the video ended at frame ${frame} of the ${frames} expected (truncated or damaged?)`);
   } catch (e) {
     await writer?.abort();
     throw e;
@@ -225,10 +313,15 @@ async function detectVideo(run: DetectRun, path: string, info: VideoInfo, prefix
 }
 
 function startRun(backend: Backend, o: DetectOptions): DetectRun {
+  checkNmsMethod(o.nmsMethod, o.softSigma, 'detect', NMS_OPTION_NAMES);
   // A fixed-shape ONNX export takes exactly its export size (detect.py: auto=False for non-PyTorch backends).
   const log = o.log ?? ((s: string) => console.log(s));
   // detect.py's check_img_size: a size off the stride grid is rounded up to it, with YOLOv5's warning.
   const requested = o.imgsz === undefined || backend.fixedInputHW ? o.imgsz : checkImgSize(o.imgsz, backend.stride, 0, log);
+  const fixed = backend.fixedInputHW;
+  if (fixed && o.imgsz !== undefined && (o.imgsz !== fixed[0] || o.imgsz !== fixed[1])) {
+    log(`WARNING ⚠️ --img ${o.imgsz} is not used: the model's input is fixed at ${fixed[0]}x${fixed[1]}, so detect runs at that size (export with --img ${o.imgsz} or --dynamic for another)`);
+  }
   const geometry = inputGeometry(backend, requested);
   const saveDir = incrementPath(o.project ?? 'runs/detect', o.name ?? 'exp', o.existOk);
   if (o.saveTxt) makeDirs(join(saveDir, 'labels'));
@@ -239,10 +332,21 @@ function startRun(backend: Backend, o: DetectOptions): DetectRun {
     maxDet: o.maxDet,
     classes: o.classes,
     agnostic: o.agnosticNms,
+    method: o.nmsMethod,
+    sigma: o.softSigma,
   };
   const nmsWarning = backend.inGraphNms && inGraphNmsWarning(backend.inGraphNms, pipeline);
   if (nmsWarning) log(nmsWarning);
   return { backend, o, pipeline, saveDir, log };
+}
+
+/** Why a run processed none of its inputs (each skip was a warning already). */
+function nothingProcessed(source: string, images: number, videos: number): string {
+  const why = [
+    images === 0 ? '' : images === 1 ? 'its image could not be read' : `none of its ${images} images could be read`,
+    videos === 0 ? '' : videos === 1 ? 'its video gave no frame' : `none of its ${videos} videos gave a frame`,
+  ].filter(Boolean);
+  return `nothing in '${source}' was processed: ${why.join(', and ')} (see the warnings above)`;
 }
 
 /** The decoded image, or null after a warning naming the file (detect goes on with the others). */
@@ -250,7 +354,8 @@ async function readOrSkip(path: string, log: (line: string) => void): Promise<Rg
   try {
     return await decodeImage(path);
   } catch (e) {
-    log(`WARNING ⚠️ skipping ${path}: ${(e as Error).message}`);
+    // ImageReadError's message starts with the path already: its reason alone, so the path is named once.
+    log(`WARNING ⚠️ skipping ${path}: ${e instanceof ImageReadError ? e.reason : (e as Error).message}`);
     return null;
   }
 }

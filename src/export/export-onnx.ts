@@ -27,6 +27,8 @@ export interface OnnxExportOptions {
   /** NMS inside the graph (export.py's --nms): the output becomes 'detections' (n, 7), see nms-onnx.ts. */
   nms?: OnnxNmsSettings;
   log?: (line: string) => void;
+  /** Called after each layer is written into the graph: layers done, layers in all (the CLI's bar). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface OnnxExportResult {
@@ -83,6 +85,7 @@ export function exportOnnx(model: DetectionModel, o: OnnxExportOptions = {}): On
     if (f !== -1) cur = typeof f === 'number' ? saved(f) : f.map((j) => (j === -1 ? (cur as string) : saved(j)));
     cur = ctx.emit(layers[i]!, cur, `model.${i}`);
     outputs.push(cur);
+    o.onProgress?.(i + 1, layers.length);
   }
   if (o.nms) graph.renameLastOutput(emitNms(graph, cur as string, model.detect.nc, o.nms), NMS_OUTPUT);
   else graph.renameLastOutput(cur as string, 'output0');

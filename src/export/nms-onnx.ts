@@ -9,10 +9,13 @@ import type { GraphBuilder } from './onnx-graph.ts';
 
 /** The NMS settings baked into a graph; also written to the ONNX metadata ('nms') so loaders can tell. */
 export interface OnnxNmsSettings {
+  /** Confidence threshold. */
   confThres: number;
+  /** NMS IoU threshold. */
   iouThres: number;
   /** Most detections kept per image (export.py's --topk-all). */
   maxDet: number;
+  /** Class-agnostic NMS. */
   agnostic: boolean;
 }
 

@@ -30,6 +30,16 @@ export function fileSystemError(action: string, path: string, err: unknown): Err
   return new Error(`${action} ${path}: ${words}`, { cause: err });
 }
 
+/**
+ * Why a file could not be read, in words and without the path Node's message repeats ("ENOENT: no such file or
+ * directory, open '<path>'"): "file not found (ENOENT)", "is a folder (EISDIR)", "permission denied (EACCES)".
+ */
+export function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'file not found (ENOENT)';
+  return code && PLAIN_WORDS[code] ? `${PLAIN_WORDS[code]} (${code})` : (err as Error).message;
+}
+
 let sequence = 0;
 
 /** Writes `data` to `path` atomically (temp file + rename); the folder must exist. */

@@ -87,6 +87,9 @@ export function readConfigFile(file: string, expected: string): ConfigMap {
     const err = e as NodeJS.ErrnoException;
     throw new Error(`${file}: cannot be read: ${err.code ?? err.message}`);
   }
+  // A binary file (an ONNX export, a checkpoint, an image given by mistake) is named as such, not parsed into
+  // an error quoting its bytes.
+  if (text.includes('\0')) throw new Error(`${file}: not a YAML file (binary content)`);
   let doc: unknown;
   try {
     doc = parseYaml(text);

@@ -1,6 +1,7 @@
 // A tensor that lives in JavaScript memory: what file readers produce and writers take.
 // It has no dependency on the native engine, so I/O code can be used (and tested) without libtorch.
 
+/** Element types, named as PyTorch's dtypes. */
 export type DType =
   | 'float32'
   | 'float64'
@@ -13,6 +14,7 @@ export type DType =
   | 'uint8'
   | 'bool';
 
+/** The typed array holding a HostTensor's elements for its dtype. */
 export type HostData =
   | Float32Array
   | Float64Array
@@ -23,8 +25,11 @@ export type HostData =
   | Int8Array
   | Uint8Array; // uint8 and bool
 
+/** A tensor in JavaScript memory (file readers and writers, NMS on the host, ONNX outputs). */
 export interface HostTensor {
+  /** Element type. */
   dtype: DType;
+  /** Sizes of each dimension. */
   shape: number[];
   /** Row-major (C-contiguous) elements; length = product of shape. */
   data: HostData;

@@ -3,7 +3,7 @@
 // little-endian tensor bytes. Unlike pickles it cannot run code, so it is the project's weight format.
 
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic-write.ts';
+import { readFailure, writeFileAtomic } from './atomic-write.ts';
 
 import { DTYPE_BYTES, bytesOf, numel, typedArrayFromBytes, type DType, type HostTensor } from './host-tensor.ts';
 
@@ -64,7 +64,7 @@ function readFileBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new Error(`cannot read safetensors file ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read safetensors file ${path}: ${readFailure(err)}`);
   }
 }
 

@@ -4,6 +4,7 @@
 // nn.Modules stay inert records from which the state_dict is assembled the way PyTorch does it.
 
 import { readFileSync } from 'node:fs';
+import { readFailure } from './atomic-write.ts';
 
 import { DTYPE_BYTES, numel, toFloat32, typedArrayFromBytes, type DType, type HostTensor } from './host-tensor.ts';
 import { PyClassRef, PyDict, PyObject, describeValue, numpyArrayScalar, toPlain, unpickle, type Reconstructor } from './pickle.ts';
@@ -118,7 +119,7 @@ function readCheckpointFile(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new Error(`cannot read checkpoint ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read checkpoint ${path}: ${readFailure(err)}`);
   }
 }
 

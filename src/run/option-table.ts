@@ -3,10 +3,13 @@
 // an error naming the flag. The CLI registers flags from it and the library fills defaults from it, so both accept
 // and refuse the same values.
 
+/** One option of a command: its flags, help, default and checked reader. */
 export interface OptionSpec<T> {
   /** commander flags, e.g. '--batch, --batch-size <n>' (the last long name is the option's name). */
   flags: string;
+  /** One line for --help. */
   help: string;
+  /** The value when the option is not given. */
   default: T;
   /** The command line must give it (commander's requiredOption). */
   required?: boolean;
@@ -14,6 +17,7 @@ export interface OptionSpec<T> {
   read: (raw: unknown, flag: string) => T;
 }
 
+/** A command's options, one spec per key of its options type (train's: TRAIN_OPTIONS). */
 export type OptionTable<O> = { [K in keyof O]-?: OptionSpec<O[K]> };
 
 /** The table's keys in declaration order. */

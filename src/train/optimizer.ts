@@ -9,6 +9,7 @@ import { noGrad } from '../tensor/runtime.ts';
 import { keep, tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
+/** train.py's --optimizer choices. */
 export type OptimizerName = 'SGD' | 'Adam' | 'AdamW';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['SGD', 'Adam', 'AdamW'];
 

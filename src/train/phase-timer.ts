@@ -2,6 +2,7 @@
 // optimizer+EMA, validation), summed over each epoch. One performance.now() pair per phase entry, so it is cheap
 // enough to stay on in every run; the trainer prints the means at the end and returns them.
 
+/** The phases the trainer times per epoch. */
 export type TrainPhase = 'data wait' | 'forward+backward' | 'optimizer+EMA' | 'val';
 export const TRAIN_PHASES: readonly TrainPhase[] = ['data wait', 'forward+backward', 'optimizer+EMA', 'val'];
 

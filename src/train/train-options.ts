@@ -4,7 +4,9 @@ import { DEVICE_OPTION, WORKERS_OPTION, runFolderOptions } from '../run/common-o
 import { DEFAULT_MASTER_PORT } from '../distributed/environment.ts';
 import { type OptionTable, flag, fraction, integer, integerList, nonNegativeInteger, oneOf, positiveInteger, text } from '../run/option-table.ts';
 import type { OptimizerName } from './optimizer.ts';
+import { IOU_LOSS_NAMES, type IouLossName } from '../data/hyp.ts';
 
+/** train.py's options (YOLOv5 v7.0's defaults unless noted: TRAIN_OPTIONS has each one's flag, default and check). */
 export interface TrainOptions {
   /** Dataset YAML. */
   data: string;
@@ -12,41 +14,78 @@ export interface TrainOptions {
   cfg: string;
   /** Initial weights ('' trains from scratch). */
   weights: string;
+  /** Hyperparameter YAML (default hyp.scratch-low.yaml). */
   hyp: string;
+  /** Epochs to train (default 100). */
   epochs: number;
+  /** Total batch size, split across DDP ranks (default 16). */
   batchSize: number;
+  /** Train and val image size in pixels (default 640). */
   imgsz: number;
   /** '' (CUDA device 0 when there is one, else the CPU), 'cpu', '0', 'cuda' or 'cuda:N'. */
   device: string;
+  /** Data loader worker threads (0: load in this thread). */
   workers: number;
+  /** Parent folder of the run folders (default runs/train). */
   project: string;
+  /** Run folder name (default exp, then exp2, exp3, …). */
   name: string;
+  /** Reuse an existing run folder instead of incrementing. */
   existOk: boolean;
   /** true: the newest last.safetensors under --project; a string: that checkpoint. */
   resume: boolean | string;
+  /** Cache images in RAM, or as .npy files on disk. */
   cache: 'ram' | 'disk' | undefined;
+  /** SGD (default), Adam or AdamW. */
   optimizer: OptimizerName;
+  /** Cosine learning-rate schedule instead of linear. */
   cosLr: boolean;
+  /** Early stopping after this many epochs without improvement (default 100). */
   patience: number;
+  /** Freeze the first N layers ([N]) or the listed layer indices (default [0]: none). */
   freeze: number[];
+  /** Global seed (default 0). */
   seed: number;
+  /** Validate only the final epoch. */
   noval: boolean;
+  /** Save only the final checkpoint. */
   nosave: boolean;
+  /** No plots (labels, batches, results, curves). */
   noplots: boolean;
+  /** Skip AutoAnchor. */
   noautoanchor: boolean;
+  /** Vary the image size ±50% per batch. */
   multiScale: boolean;
+  /** Train every class as one. */
   singleCls: boolean;
+  /** Label smoothing epsilon (default 0). */
   labelSmoothing: number;
-  /** YOLOv5's --sync-bn (torch.nn.SyncBatchNorm, CUDA DDP only there too). */
+  /** The box loss, overriding the hyp file's iou_loss (undefined: the hyp file's, ciou by default). */
+  iouLoss: IouLossName | undefined;
+  /** YOLOv5's --sync-bn (torch.nn.SyncBatchNorm; v7.0 converts under CUDA DDP only, tsyolo on the CPU too). */
   syncBn: boolean;
   /** Ranks to start on this machine (torchrun's --nproc-per-node); 1 with --nnodes 1 trains in this process. */
   nprocPerNode: number;
+  /** DDP: machines taking part (default 1). */
   nnodes: number;
+  /** DDP: this machine's index (0 hosts the rendezvous). */
   nodeRank: number;
+  /** DDP: address of node 0 (default 127.0.0.1). */
   masterAddr: string;
+  /** DDP: rendezvous port on node 0 (default 29500). */
   masterPort: number;
   /** Seconds a rank waits for the others (joining, each collective, rank 0's validation) before giving up. */
   ddpTimeout: number;
+  /** TensorBoard event files in the run folder, as YOLOv5 logs them (default true; `--tensorboard false`: none). */
+  tensorboard: boolean;
+}
+
+/** A switch that also takes a value: bare or 'true' → true, 'false' → false (`--tensorboard false`). */
+function onOff(raw: unknown, name: string): boolean {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (typeof raw !== 'boolean') throw new Error(`${name} takes true or false, got '${String(raw)}'`);
+  return raw;
 }
 
 /** YOLOv5's --cache: alone means ram; 'disk' writes a .npy beside each image. */
@@ -69,6 +108,7 @@ function freeze(raw: unknown, name: string): number[] {
   }
 }
 
+/** train.py's options as a table: flags, help, defaults and checks, read by both train() and `tsyolo train`. */
 export const TRAIN_OPTIONS: OptionTable<TrainOptions> = {
   data: { flags: '--data <yaml>', help: 'dataset YAML', default: '', read: text },
   cfg: { flags: '--cfg <yaml>', help: 'model YAML (shipped name or path)', default: '', read: text },
@@ -95,7 +135,8 @@ export const TRAIN_OPTIONS: OptionTable<TrainOptions> = {
   multiScale: { flags: '--multi-scale', help: 'vary image size ±50%', default: false, read: flag },
   singleCls: { flags: '--single-cls', help: 'train as a single class', default: false, read: flag },
   labelSmoothing: { flags: '--label-smoothing <eps>', help: 'label smoothing epsilon', default: 0.0, read: fraction },
-  syncBn: { flags: '--sync-bn', help: 'SyncBatchNorm across ranks (CUDA only, as in YOLOv5)', default: false, read: flag },
+  iouLoss: { flags: '--iou-loss <name>', help: `box loss: ${IOU_LOSS_NAMES.join(', ')} (default: the hyp file's iou_loss, ciou)`, default: undefined, read: oneOf(IOU_LOSS_NAMES) },
+  syncBn: { flags: '--sync-bn', help: 'SyncBatchNorm across DDP ranks (YOLOv5: CUDA only; here also on the CPU over Gloo)', default: false, read: flag },
   // torchrun's flags: `tsyolo train --nproc-per-node N` is `torchrun --nproc-per-node N train.py`.
   nprocPerNode: { flags: '--nproc-per-node <n>', help: 'DDP: rank processes on this machine (--batch is split across all ranks)', default: 1, read: positiveInteger },
   nnodes: { flags: '--nnodes <n>', help: 'DDP: machines taking part', default: 1, read: positiveInteger },
@@ -104,4 +145,5 @@ export const TRAIN_OPTIONS: OptionTable<TrainOptions> = {
   masterPort: { flags: '--master-port <port>', help: 'DDP: rendezvous port on node 0', default: DEFAULT_MASTER_PORT, read: positiveInteger },
   // PyTorch's default process-group timeout (30 min); it must cover rank 0's validation, which the others wait for.
   ddpTimeout: { flags: '--ddp-timeout <s>', help: 'DDP: seconds a rank waits for the others before failing', default: 1800, read: positiveInteger },
+  tensorboard: { flags: '--tensorboard [bool]', help: "TensorBoard event files in the run folder ('--tensorboard false': none)", default: true, read: onOff },
 };

@@ -5,14 +5,17 @@ import { dirname, join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { type Hyp, loadHyp, resolveHyp } from '../data/hyp.ts';
 import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
-import { incrementPath } from '../run/increment-path.ts';
+import { discardRunFolder, incrementPath } from '../run/increment-path.ts';
 import { readGivenOptions, resolveOptions } from '../run/option-table.ts';
 import { manualSeed } from '../tensor/runtime.ts';
+import { checkResumeModel } from './resume-check.ts';
 import { type ResumeData, readTrainCheckpoint } from './train-checkpoint.ts';
 import type { TrainDistributed } from './train-distributed.ts';
 import { TRAIN_OPTIONS, type TrainOptions } from './train-options.ts';
 
+/** Where train() reports: log lines, progress output, the run folder once known. */
 export interface TrainHooks {
+  /** Receives each log line (default: console.log). */
   log?: (line: string) => void;
   /** Progress output (default: stdout). */
   write?: (s: string) => void;
@@ -82,6 +85,8 @@ function resumeRun(given: Partial<TrainOptions>, hooks: Hooks, dist: TrainDistri
   // Every rank resumes the checkpoint the master found.
   const file = typeof given.resume === 'string' ? given.resume : dist.shareText('resume', () => latestRun(given.project ?? TRAIN_OPTIONS.project.default));
   const ck = readTrainCheckpoint(file);
+  // Before anything in the run folder is touched: a checkpoint of another model is refused.
+  checkResumeModel(file, ck.state);
   const opt = resolveOptions(TRAIN_OPTIONS, { ...ck.state.opt, resume: file, existOk: true });
   checkBatchSplit(opt, dist);
   hooks.log(`Resuming training from ${file} from epoch ${ck.state.epoch + 1} to ${opt.epochs} total epochs`);
@@ -96,6 +101,8 @@ function newRun(input: TrainInput, hooks: Hooks, dist: TrainDistributed): TrainR
   const device = dist.device(opt.device);
   const hyp = loadHyp(opt.hyp);
   hyp.label_smoothing = opt.labelSmoothing;
+  if (opt.iouLoss) hyp.iou_loss = opt.iouLoss;
+  if (hyp.iou_loss === 'wiou' && hyp.iou_focal) throw new Error(`--iou-loss wiou: ${opt.hyp} sets iou_focal, which WIoU does not support`);
   // One run folder for all ranks: the master makes it (exp, exp2, …) and tells the others.
   const saveDir = dist.shareText('saveDir', () => {
     const dir = incrementPath(opt.project, opt.name, opt.existOk);
@@ -104,6 +111,16 @@ function newRun(input: TrainInput, hooks: Hooks, dist: TrainDistributed): TrainR
     return dir;
   });
   return { opt, device, hyp, resume: null, ...runFiles(saveDir, dist), ...hooks };
+}
+
+/**
+ * A new run whose set-up failed (a model YAML that does not build, data that does not load) leaves no run folder:
+ * the master removes it when this run made it (incrementPath; never an earlier run's folder reused with --exist-ok,
+ * never a resumed one) and it holds only what set-up wrote (hyp.yaml, opt.yaml, labels.jpg, an empty weights/).
+ */
+export function discardUnusedRunFolder(run: TrainRun, dist: TrainDistributed): void {
+  if (run.resume || !dist.isMaster) return;
+  discardRunFolder(run.saveDir, ['hyp.yaml', 'opt.yaml', 'labels.jpg']);
 }
 
 export function resolveRun(input: TrainInput, dist: TrainDistributed): TrainRun {

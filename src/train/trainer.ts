@@ -3,7 +3,7 @@
 // state) → per batch: warmup, forward, loss, backward, accumulated optimizer step → end of epoch: validation,
 // fitness, results.csv, atomic checkpoints, early stopping → finish: strip, validate best, plots.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { roundHalfEven } from '../compat/python.ts';
 import { type DatasetConfig, loadDatasetConfig } from '../data/dataset-config.ts';
 import { buildDatasetIndex, type DatasetIndex } from '../data/dataset-index.ts';
@@ -27,13 +27,15 @@ import { checkAnchors } from './autoanchor.ts';
 import { clipGradNorm } from './clip-grad.ts';
 import { EarlyStopping } from './early-stopping.ts';
 import { ModelEMA } from './ema.ts';
+import { assertFiniteOutputs, assertFiniteValidation, assertFiniteWeights } from './nonfinite-guard.ts';
 import { fitness } from './fitness.ts';
 import { ComputeLoss } from './loss.ts';
 import { applyWarmup, linearLr, oneCycleLr, warmupIterations } from './lr-schedule.ts';
 import { type Optimizer, smartOptimizer } from './optimizer.ts';
 import { PhaseTimer, type TrainPhase } from './phase-timer.ts';
 import { ProgressLine, TRAIN_HEADER, formatBar, formatTrainRow, gpuMem } from './progress.ts';
-import { appendResultsRow, dropResultsAfter } from './results-csv.ts';
+import { RESULTS_COLUMNS, appendResultsRow, dropResultsAfter } from './results-csv.ts';
+import { TensorBoardWriter } from './tensorboard-writer.ts';
 import { loadHostWeights, saveTrainCheckpoint, stripTrainState, type TrainState } from './train-checkpoint.ts';
 import { readRankEnvironment } from '../distributed/environment.ts';
 import { readGivenOptions } from '../run/option-table.ts';
@@ -41,20 +43,38 @@ import { joinTraining, type TrainDistributed } from './train-distributed.ts';
 import { launchTraining } from './train-launch.ts';
 import { buildTrainModel } from './train-model.ts';
 import { TRAIN_OPTIONS } from './train-options.ts';
-import { type TrainInput, type TrainRun, resolveRun } from './train-run.ts';
+import { type TrainInput, type TrainRun, discardUnusedRunFolder, resolveRun } from './train-run.ts';
 
 export type { TrainOptions } from './train-options.ts';
 export type { TrainInput } from './train-run.ts';
 
-type Metrics = { P: number; R: number; mAP50: number; mAP50_95: number };
+/** The final validation's headline metrics: precision, recall, mAP@0.5, mAP@0.5:0.95. */
+export type Metrics = {
+  /** Precision. */
+  P: number;
+  /** Recall. */
+  R: number;
+  /** mAP at IoU 0.5. */
+  mAP50: number;
+  /** mAP averaged over IoU 0.5:0.95. */
+  mAP50_95: number;
+};
 
+/** What train() returns: where the run went, how it ended and the final metrics. */
 export interface TrainResult {
+  /** The run folder. */
   saveDir: string;
+  /** weights/last.safetensors. */
   last: string;
+  /** weights/best.safetensors. */
   best: string;
+  /** Epochs trained in this call (a resumed run counts from where it resumed). */
   epochsRun: number;
+  /** Best fitness (0.1·mAP50 + 0.9·mAP50-95) reached. */
   bestFitness: number;
+  /** The final validation of best.safetensors (the last epoch's metrics when interrupted). */
   final: Metrics;
+  /** Why the run ended. */
   stoppedBy: 'completed' | 'early-stopping' | 'interrupted';
   /** Seconds per epoch of each phase (data wait, forward+backward, optimizer+EMA, val), one record per epoch. */
   phases: Array<Record<TrainPhase, number>>;
@@ -97,6 +117,8 @@ interface Loop {
   valLosses: [number, number, number];
   interrupted: boolean;
   timer: PhaseTimer;
+  /** The run's TensorBoard event file (the master's, unless --tensorboard false). */
+  tb: TensorBoardWriter | null;
 }
 
 // ------------------------------------------------------------------------------------------------ data
@@ -171,7 +193,9 @@ async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
       valLosses: [0, 0, 0],
       interrupted: false,
       timer: new PhaseTimer(),
+      tb: openTensorBoard(run, dist),
     };
+    if (loop.tb && !run.resume && !opt.noplots) await loop.tb.addImageFile(join(run.saveDir, 'labels.jpg'), 0);
     if (run.resume) restore(loop);
     // DDP starts every rank from the master's weights and buffers (AutoAnchor's anchors included).
     dist.broadcastModel(model);
@@ -180,6 +204,13 @@ async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
     model.dispose();
     throw e;
   }
+}
+
+/** YOLOv5's TensorBoard logger: an event file in the run folder (created at the first epoch's end), and its hint. */
+function openTensorBoard(run: TrainRun, dist: TrainDistributed): TensorBoardWriter | null {
+  if (!run.opt.tensorboard || !dist.isMaster) return null;
+  run.log(`TensorBoard: Start with 'tensorboard --logdir ${dirname(run.saveDir)}', view at http://localhost:6006/`);
+  return new TensorBoardWriter(run.saveDir);
 }
 
 /** The EMA copy in the model's channels_last layout: its update then runs on like-strided tensors, and the per-epoch
@@ -218,6 +249,8 @@ function state(loop: Loop, epoch: number): TrainState {
 }
 
 function save(loop: Loop, file: string, epoch: number): void {
+  // Never a checkpoint of non-finite weights: the run stops and last/best on disk stay the previous good ones.
+  assertFiniteWeights([{ what: 'EMA', model: loop.ema.ema }, { what: 'training', model: loop.model }], epoch, loop.run.last);
   saveTrainCheckpoint(file, { model: loop.model, ema: loop.ema.ema, optimizerState: loop.optimizer.stateDict(), state: state(loop, epoch) });
 }
 
@@ -311,6 +344,7 @@ async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[];
       const ni = i + nb * epoch;
       if (ni < 3 && !run.opt.noplots && loop.dist.isMaster) {
         await plotImages({ images: batch.images, shape: batch.shape, targets: batch.targets, targetColumns: 6, names: loop.names, paths: batch.paths, path: join(run.saveDir, `train_batch${ni}.jpg`) });
+        await loop.tb?.addImageFile(join(run.saveDir, `train_batch${ni}.jpg`), epoch);
       }
       i++;
       if (loop.interrupted) break;
@@ -326,7 +360,7 @@ async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[];
   return { mloss, lrs };
 }
 
-async function validateEpoch(loop: Loop): Promise<void> {
+async function validateEpoch(loop: Loop, epoch: number): Promise<void> {
   const { run } = loop;
   const loss = { compute: (raw: Tensor[], t: Tensor) => loop.computeLoss.compute(raw, t) };
   const r = await val({
@@ -340,7 +374,10 @@ async function validateEpoch(loop: Loop): Promise<void> {
     plots: false,
     training: true,
     log: run.log,
+    write: run.write,
   });
+  // A diverged model stops the run here, before its results.csv row and checkpoints.
+  assertFiniteValidation({ losses: r.losses, nonFiniteImages: r.nonFiniteImages, seen: r.nImages }, epoch, run.last);
   loop.metrics = { P: r.P, R: r.R, mAP50: r.mAP50, mAP50_95: r.mAP50_95 };
   loop.valLosses = r.losses;
 }
@@ -365,12 +402,17 @@ async function masterEndEpoch(loop: Loop, epoch: number, mloss: number[], lrs: n
   const { run, stopper } = loop;
   loop.ema.updateAttr(loop.model);
   const finalEpoch = isFinalEpoch(loop, epoch);
-  if (validatesEpoch(loop, epoch)) await loop.timer.timeAsync('val', () => validateEpoch(loop));
+  if (validatesEpoch(loop, epoch)) await loop.timer.timeAsync('val', () => validateEpoch(loop, epoch));
+  else assertFiniteOutputs(loop.ema.ema, loop.imgsz, run.device, epoch, run.last);
   const fi = fitness(loop.metrics);
   const stop = stopper.step(epoch, fi);
   if (fi > loop.bestFitness) loop.bestFitness = fi;
   const m = loop.metrics;
-  appendResultsRow(join(run.saveDir, 'results.csv'), epoch, [...mloss, m.P, m.R, m.mAP50, m.mAP50_95, ...loop.valLosses, ...lrs]);
+  const row = [...mloss, m.P, m.R, m.mAP50, m.mAP50_95, ...loop.valLosses, ...lrs];
+  appendResultsRow(join(run.saveDir, 'results.csv'), epoch, row);
+  // The same values, under results.csv's column names as tags, at step = epoch (YOLOv5's on_fit_epoch_end).
+  loop.tb?.addScalars(RESULTS_COLUMNS.map((tag, j) => [tag, row[j]!] as const), epoch);
+  loop.tb?.flush();
   if (!run.opt.nosave || finalEpoch) {
     save(loop, run.last, epoch);
     if (loop.bestFitness === fi) save(loop, run.best, epoch);
@@ -413,8 +455,9 @@ function onInterrupt(loop: Loop): () => void {
 
 // ------------------------------------------------------------------------------------------------ finish
 
-/** strip_optimizer on last and best, then best validated with plots (train.py's final validation). */
-async function finish(loop: Loop): Promise<Metrics> {
+/** strip_optimizer on last and best, then best validated with plots (train.py's final validation); the plots go to
+ * TensorBoard at the last epoch's step, as YOLOv5's on_train_end logs them. */
+async function finish(loop: Loop, lastEpoch: number): Promise<Metrics> {
   const { run } = loop;
   for (const f of [run.last, run.best]) if (existsSync(f)) stripTrainState(f);
   run.log(`Optimizer stripped from ${run.last}\nOptimizer stripped from ${run.best}\n\nValidating ${run.best}...`);
@@ -422,8 +465,11 @@ async function finish(loop: Loop): Promise<Metrics> {
   try {
     bestModel.fuse().eval().toChannelsLast();
     const { opt } = run;
-    const r = await val({ data: loop.data, model: libtorchBackend(bestModel, { device: run.device }), weightsFile: run.best, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, iouThres: 0.6, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, plots: !opt.noplots, verbose: true, training: true, log: run.log });
+    const r = await val({ data: loop.data, model: libtorchBackend(bestModel, { device: run.device }), weightsFile: run.best, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, iouThres: 0.6, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, plots: !opt.noplots, verbose: true, training: true, log: run.log, write: run.write });
     if (!opt.noplots && existsSync(join(run.saveDir, 'results.csv'))) await plotResults(join(run.saveDir, 'results.csv'));
+    for (const f of ['results.png', 'confusion_matrix.png', 'F1_curve.png', 'PR_curve.png', 'P_curve.png', 'R_curve.png']) {
+      if (loop.tb && existsSync(join(run.saveDir, f))) await loop.tb.addImageFile(join(run.saveDir, f), lastEpoch);
+    }
     return { P: r.P, R: r.R, mAP50: r.mAP50, mAP50_95: r.mAP50_95 };
   } finally {
     bestModel.dispose();
@@ -458,9 +504,15 @@ export async function train(input: TrainInput): Promise<TrainResult> {
 
 async function trainIn(input: TrainInput, dist: TrainDistributed): Promise<TrainResult> {
   const run = resolveRun(input, dist);
-  const loop = await setUp(run, dist);
+  let loop: Loop;
+  try {
+    loop = await setUp(run, dist);
+  } catch (e) {
+    discardUnusedRunFolder(run, dist);
+    throw e;
+  }
   const { opt, log } = run;
-  log(`Image sizes ${loop.imgsz} train, ${loop.imgsz} val\nUsing ${opt.workers} dataloader workers\nLogging results to ${run.saveDir}\nStarting training for ${opt.epochs} epochs...`);
+  log(`Image sizes ${loop.imgsz} train, ${loop.imgsz} val\nUsing ${loop.loader.workers} dataloader workers\nLogging results to ${run.saveDir}\nStarting training for ${opt.epochs} epochs...`);
   const t0 = performance.now();
   // DDP ranks have no graceful Ctrl-C: they would stop at different batches and wait for each other; the launcher
   // stops them all, and the last completed epoch's checkpoint stays for --resume.
@@ -468,6 +520,9 @@ async function trainIn(input: TrainInput, dist: TrainDistributed): Promise<Train
   let ended: Awaited<ReturnType<typeof runEpochs>>;
   try {
     ended = await runEpochs(loop);
+  } catch (e) {
+    loop.tb?.abandon();
+    throw e;
   } finally {
     removeHandler();
     await release(loop);
@@ -475,7 +530,12 @@ async function trainIn(input: TrainInput, dist: TrainDistributed): Promise<Train
   log(`\n${ended.epoch - loop.startEpoch} epochs completed in ${((performance.now() - t0) / 3.6e6).toFixed(3)} hours.`);
   // Not in train.py's output: where the time went (bench:train-e2e reads this line).
   log(`Time per epoch (mean): ${loop.timer.format()}`);
-  const final = ended.stoppedBy !== 'interrupted' && dist.isMaster && existsSync(run.best) ? await finish(loop) : loop.metrics;
+  let final: Metrics;
+  try {
+    final = ended.stoppedBy !== 'interrupted' && dist.isMaster && existsSync(run.best) ? await finish(loop, ended.epoch - 1) : loop.metrics;
+  } finally {
+    loop.tb?.close();
+  }
   log(`Results saved to ${run.saveDir}`);
   return { saveDir: run.saveDir, last: run.last, best: run.best, epochsRun: ended.epoch - loop.startEpoch, bestFitness: loop.bestFitness, final, stoppedBy: ended.stoppedBy, phases: loop.timer.epochs, rank: dist.rank };
 }

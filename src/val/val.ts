@@ -14,52 +14,95 @@ import { type DetectionRows, TargetRows } from '../geometry/rows.ts';
 import { makeDirs } from '../io/atomic-write.ts';
 import type { HostTensor } from '../io/host-tensor.ts';
 import { plotImages } from '../plot/image-grid.ts';
-import { incrementPath } from '../run/increment-path.ts';
+import { discardRunFolder, incrementPath } from '../run/increment-path.ts';
+import { ProgressBar, stdoutIsTerminal } from '../run/progress-bar.ts';
 import type { Backend } from '../deploy/backend.ts';
-import { nmsPerImage, scaleDetections, type ScaleTarget } from '../deploy/postprocess.ts';
+import { nmsPerImage, nonFiniteRows, scaleDetections, type ScaleTarget } from '../deploy/postprocess.ts';
 import { inGraphNmsWarning } from '../deploy/in-graph-nms.ts';
 import type { NmsOptions } from '../eval/nms.ts';
+import { checkNmsMethod, NMS_OPTION_NAMES, type NmsMethod } from '../eval/nms-variants.ts';
 import { type CocoDetection, cocoDetections, saveValPlots, writeCocoJson } from './val-outputs.ts';
 
+/** val.py's options (its defaults unless noted). */
 export interface ValOptions {
+  /** Dataset YAML (or its resolved config). */
   data: string | DatasetConfig;
+  /** The model to evaluate: libtorchBackend(model), or await loadBackend('best.onnx'). */
   model: Backend;
   /** File the weights came from (names the --save-json file). */
   weightsFile?: string;
+  /** Batch size (default 32). */
   batchSize?: number;
+  /** Inference size in pixels (default 640). */
   imgsz?: number;
+  /** Confidence threshold (default 0.001). */
   confThres?: number;
+  /** NMS IoU threshold (default 0.6). */
   iouThres?: number;
+  /** Most detections per image (default 300). */
   maxDet?: number;
+  /** NMS variant (docs/nms.md): 'nms' (default), 'diou', 'soft-linear', 'soft-gaussian'. */
+  nmsMethod?: NmsMethod;
+  /** Soft-NMS gaussian σ (default 0.5). */
+  softSigma?: number;
   /** Rectangular batches (default true; fixed-shape ONNX models always get square batches of 1 at their size). */
   rect?: boolean;
+  /** The split evaluated (default val). */
   task?: 'val' | 'test' | 'train';
+  /** Data loader worker threads (default 2). */
   workers?: number;
   /** val.py's `dataloader`: a loader from createValLoader, reused across calls (train() makes one per run, as
    * train.py does, so its worker threads are not started anew each epoch); val leaves it open. */
   dataloader?: DataLoader;
+  /** Treat every class as one. */
   singleCls?: boolean;
+  /** A table row per class. */
   verbose?: boolean;
+  /** Write labels/<image>.txt with the detections. */
   saveTxt?: boolean;
+  /** Add confidences to the --save-txt labels. */
   saveConf?: boolean;
+  /** Write COCO-style detections JSON. */
   saveJson?: boolean;
+  /** Parent folder of the run folders (default runs/val). */
   project?: string;
+  /** Run folder name (default exp, then exp2, …). */
   name?: string;
+  /** Reuse an existing run folder instead of incrementing. */
   existOk?: boolean;
   /** An existing folder to write into (training passes its run dir; no increment). */
   saveDir?: string;
+  /** Write the plots (confusion matrix, PR/F1/P/R curves, batch images; default true). */
   plots?: boolean;
   /** Training's per-epoch validation: quieter table, as val.py with training=True. */
   training?: boolean;
+  /** Receives each output line (default: console.log). */
   log?: (line: string) => void;
+  /** val.py's progress bar (the table header, then `100%|██████████| n/n […]`); default: when stdout is a terminal. */
+  progress?: boolean;
+  /** Where the bar is drawn (default: process.stdout.write). */
+  write?: (s: string) => void;
 }
 
+/** val.py's metrics plus the val losses, timings, run folder and class names. */
 export interface ValResult extends EvaluationResult {
   /** Mean val losses (box, obj, cls) when the model computes them. */
   losses: [number, number, number];
-  speedMs: { preprocess: number; inference: number; nms: number };
+  /** Mean milliseconds per image of each step. */
+  speedMs: {
+    /** Letterbox and tensor conversion (ms per image). */
+    preprocess: number;
+    /** The model's forward pass (ms per image). */
+    inference: number;
+    /** Non-maximum suppression (ms per image). */
+    nms: number;
+  };
+  /** The run folder (null when nothing was written). */
   saveDir: string | null;
+  /** Class names. */
   names: string[];
+  /** Images whose model output held a NaN or ±inf (a diverged model): warned about; all of them is an error. */
+  nonFiniteImages: number;
 }
 
 /** The resolved settings of one val run. */
@@ -76,6 +119,8 @@ interface ValRun {
   rect: boolean;
   saveDir: string | null;
   log: (line: string) => void;
+  /** The progress bar is drawn (its finished line then stands for the table's header). */
+  progress: boolean;
 }
 
 /** What the batches accumulate: per-image detections and labels in original pixels, losses, times. */
@@ -88,11 +133,25 @@ interface ValTally {
   dt: { preprocess: number; inference: number; nms: number };
   seen: number;
   labelFiles: number;
+  nonFiniteImages: number;
 }
 
+/** val.py: mAP of any Backend on a dataset split, with its table, speed line, plots and outputs. */
 export async function val(o: ValOptions): Promise<ValResult> {
   const run = resolveRun(o);
+  try {
+    return await evaluateRun(run);
+  } catch (e) {
+    // A run that failed before writing anything (no usable images, a split without labels) leaves no empty exp{N}.
+    if (run.saveDir && !o.saveDir) discardRunFolder(run.saveDir);
+    throw e;
+  }
+}
+
+async function evaluateRun(run: ValRun): Promise<ValResult> {
+  const { o } = run;
   const tally = await predictSplit(run);
+  checkFiniteOutputs(run, tally);
   const labels: HostTensor = { dtype: 'float32', shape: [tally.labelRows.length / 6, 6], data: Float32Array.from(tally.labelRows) };
   const result = evaluateDetections(tally.detections, labels, { names: run.names, nc: run.nc });
   const seen = tally.seen;
@@ -102,7 +161,19 @@ export async function val(o: ValOptions): Promise<ValResult> {
   if (run.saveDir && o.saveJson) run.log(`Saving ${writeCocoJson(run.saveDir, o.weightsFile, tally.jsonDicts)}...`);
   if (run.saveDir && !o.training) run.log(`Results saved to ${run.saveDir}${o.saveTxt ? `\n${tally.labelFiles} labels saved to ${join(run.saveDir, 'labels')}` : ''}`);
   const losses = tally.lossSum.map((v) => (tally.lossBatches ? v / tally.lossBatches : 0)) as [number, number, number];
-  return { ...result, losses, speedMs, saveDir: run.saveDir, names: run.names };
+  return { ...result, losses, speedMs, saveDir: run.saveDir, names: run.names, nonFiniteImages: tally.nonFiniteImages };
+}
+
+/**
+ * A model giving NaN/inf outputs (diverged weights) would otherwise score mAP 0 in silence: a warning when some
+ * images get them, an error when every image does. Training's validation only counts them (the trainer stops).
+ */
+function checkFiniteOutputs(run: ValRun, tally: ValTally): void {
+  const n = tally.nonFiniteImages;
+  if (n === 0 || run.o.training) return;
+  const what = `the model gave non-finite outputs (NaN/inf) for ${n} of ${tally.seen} images`;
+  if (n === tally.seen) throw new Error(`${what}: its weights are broken (a diverged training?), so there is nothing to measure`);
+  run.log(`WARNING ⚠️ ${what}: NMS drops those predictions, so the metrics below undercount`);
 }
 
 /** The image sources of a dataset split; the error names the YAML when the split is missing. */
@@ -131,11 +202,12 @@ function resolveRun(o: ValOptions): ValRun {
     [imgsz, batchSize, rect] = [fixed[0], 1, false];
     if (!o.training) log(`Forcing --batch-size 1 square inference (1,3,${imgsz},${imgsz}) for non-PyTorch models`);
   }
+  checkNmsMethod(o.nmsMethod, o.softSigma, 'val', NMS_OPTION_NAMES);
   const nmsWarning = model.inGraphNms && inGraphNmsWarning(model.inGraphNms, valNms(o));
   if (nmsWarning) log(nmsWarning);
   const saveDir = o.saveDir ?? (o.plots !== false || o.saveTxt || o.saveJson ? incrementPath(o.project ?? 'runs/val', o.name ?? 'exp', o.existOk) : null);
   if (saveDir && o.saveTxt) makeDirs(join(saveDir, 'labels'));
-  return { o, model, cfg, task, sources, nc, names: o.singleCls ? ['item'] : cfg.names, imgsz, batchSize, rect, saveDir, log };
+  return { o, model, cfg, task, sources, nc, names: o.singleCls ? ['item'] : cfg.names, imgsz, batchSize, rect, saveDir, log, progress: o.progress ?? stdoutIsTerminal() };
 }
 
 export interface ValLoaderOptions {
@@ -190,10 +262,19 @@ async function predictSplit(run: ValRun): Promise<ValTally> {
       workers: o.workers,
       log: o.training ? undefined : run.log,
     }));
-  const tally: ValTally = { detections: [], labelRows: [], jsonDicts: [], lossSum: [0, 0, 0], lossBatches: 0, dt: { preprocess: 0, inference: 0, nms: 0 }, seen: 0, labelFiles: 0 };
+  const tally: ValTally = { detections: [], labelRows: [], jsonDicts: [], lossSum: [0, 0, 0], lossBatches: 0, dt: { preprocess: 0, inference: 0, nms: 0 }, seen: 0, labelFiles: 0, nonFiniteImages: 0 };
   let batchI = 0;
+  // val.py's tqdm: the table header as the bar's description, left standing when done.
+  const bar = new ProgressBar(loader.length, { desc: formatValHeader(), write: o.write, enabled: run.progress });
   try {
-    for await (const batch of loader) await predictBatch(run, batch, batchI++, tally);
+    for await (const batch of loader) {
+      await predictBatch(run, batch, batchI++, tally);
+      bar.update(batchI);
+    }
+    bar.end();
+  } catch (e) {
+    bar.end(false);
+    throw e;
   } finally {
     if (loader !== o.dataloader) await loader.close();
   }
@@ -202,7 +283,7 @@ async function predictSplit(run: ValRun): Promise<ValTally> {
 
 /** val.py's NMS: conf 0.001, IoU 0.6, multi-label, 300 detections; class-agnostic with --single-cls. */
 function valNms(o: ValOptions): NmsOptions {
-  return { confThres: o.confThres ?? 0.001, iouThres: o.iouThres ?? 0.6, multiLabel: true, agnostic: o.singleCls ?? false, maxDet: o.maxDet ?? 300 };
+  return { confThres: o.confThres ?? 0.001, iouThres: o.iouThres ?? 0.6, multiLabel: true, agnostic: o.singleCls ?? false, maxDet: o.maxDet ?? 300, method: o.nmsMethod, sigma: o.softSigma };
 }
 
 async function predictBatch(run: ValRun, batch: Batch, batchI: number, tally: ValTally): Promise<void> {
@@ -219,6 +300,7 @@ async function predictBatch(run: ValRun, batch: Batch, batchI: number, tally: Va
   }
   const preds = nmsPerImage(out, valNms(o));
   tally.dt.nms += performance.now() - t2;
+  for (const rows of nonFiniteRows(out)) if (rows > 0) tally.nonFiniteImages++;
 
   const predTargets: number[] = [];
   preds.forEach((det, si) => {
@@ -279,7 +361,8 @@ function appendPlotTargets(det: DetectionRows, si: number, out: number[]): void 
 
 function logTable(run: ValRun, result: EvaluationResult, seen: number, speedMs: ValResult['speedMs']): void {
   const { o, log, nc } = run;
-  log(formatValHeader());
+  // With the bar drawn, its finished line (header: 100%|…|) is the header, as in val.py.
+  if (!run.progress) log(formatValHeader());
   log(formatValRow('all', seen, result.nInstances, result.P, result.R, result.mAP50, result.mAP50_95));
   if ((o.verbose || (nc < 50 && !o.training)) && nc > 1) {
     for (const c of result.perClass) log(formatValRow(c.name, seen, c.instances, c.P, c.R, c.mAP50, c.mAP50_95));

@@ -10,8 +10,8 @@ import { boxCandidates, randomPerspective } from '../../src/data/augment/random-
 import { warpAffine } from '../../src/data/augment/warp.ts';
 import { computeRectBatches } from '../../src/data/rect-batches.ts';
 import { SeededRandom } from '../../src/data/seeded-random.ts';
-import { DEFAULT_AUGMENTATION_HYP, loadHyp } from '../../src/data/hyp.ts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { DEFAULT_AUGMENTATION_HYP, loadHyp, SHIPPED_HYP_DIR } from '../../src/data/hyp.ts';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -215,7 +215,9 @@ test('hyp: defaults are hyp.scratch-low.yaml and a YAML file overrides them', ()
   assert.equal(DEFAULT_AUGMENTATION_HYP.hsv_s, 0.7);
   const dir = mkdtempSync(join(tmpdir(), 'hyp-'));
   const f = join(dir, 'hyp.yaml');
-  writeFileSync(f, 'lr0: 0.01\nmixup: 0.1\nscale: 0.9\n');
+  // A hyp file sets every v7.0 key (test/data/hyp-required.test.ts): the shipped default with two values changed.
+  const scratchLow = readFileSync(join(SHIPPED_HYP_DIR, 'hyp.scratch-low.yaml'), 'utf8');
+  writeFileSync(f, scratchLow.replace(/^mixup: .*$/m, 'mixup: 0.1').replace(/^scale: .*$/m, 'scale: 0.9'));
   const hyp = loadHyp(f);
   assert.equal(hyp.mixup, 0.1);
   assert.equal(hyp.scale, 0.9);
