@@ -323,6 +323,17 @@ export function render(failed: BenchName[] = []): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The report's hand-written sections (each `## ` heading to the end: bench:train-e2e's write-up, the measurement
+ * notes), kept across re-renders; the rendered part above them has no `## ` heading of its own.
+ */
+function handWrittenSections(file: string): string {
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8');
+  const at = text.search(/^## /m);
+  return at < 0 ? '' : `\n${text.slice(at)}`;
+}
+
 function main(): void {
   const failed: BenchName[] = [];
   if (!process.argv.includes('--no-run')) {
@@ -332,7 +343,7 @@ function main(): void {
     }
   }
   const out = fileURLToPath(new URL('./report.md', import.meta.url));
-  writeFileSync(out, render(failed));
+  writeFileSync(out, render(failed) + handWrittenSections(out));
   console.log(`\nwritten to ${out}`);
 }
 

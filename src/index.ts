@@ -18,8 +18,15 @@ export {
   type ModuleSpec,
   type ChannelRule,
   type ChannelContext,
+  type EmitterEntry,
+  type RegisterOptions,
 } from './yolo/registry.ts';
-export { attr, type EmitContext, type OnnxEmitter, type OnnxGraph } from './nn/onnx-emit.ts';
+export { attr, single, splitNode, concatChannels, reduceNode, softmaxNode, type EmitContext, type OnnxEmitter, type OnnxGraph } from './nn/onnx-emit.ts';
+// For block authors: YOLOv5's channel helpers, checked reads of constructor args, typed specs, plugins (docs/plugins.md).
+export { chAt, makeDivisible } from './yolo/block.ts';
+export { intArg, optionalIntArg, boolArg, numArg, intListArg } from './yolo/module-args.ts';
+export { defineModule, arg, type ArgReader, type ArgValues, type TypedModuleSpec } from './yolo/define-module.ts';
+export { loadPlugins, loadedPlugins, PLUGIN_EXTENSIONS, type PluginApi, type PluginRegister, type LoadPluginsOptions } from './plugins/load-plugins.ts';
 export { Conv, DWConv, autopad, defaultActivation } from './yolo/modules/common/conv.ts';
 export { Bottleneck, C3 } from './yolo/modules/common/bottleneck.ts';
 export { SPPF, SPP } from './yolo/modules/common/spp.ts';
@@ -52,7 +59,8 @@ import type { DetectionModel } from './yolo/detection-model.ts';
 import { libtorchBackend } from './deploy/libtorch-backend.ts';
 import { Tensor as TensorClass } from './tensor/tensor.ts';
 
-export { ComputeLoss, type LossResult } from './train/loss.ts';
+export { ComputeLoss, type LossHyp, type LossResult } from './train/loss.ts';
+export { bboxIou, bboxIouTerms, iouBoxLoss, WiouScale, IOU_VARIANTS, type BboxIouOptions, type IouTerms, type IouVariant } from './train/bbox-iou.ts';
 export { train, type TrainInput, type TrainOptions, type TrainResult } from './train/trainer.ts';
 export { TRAIN_OPTIONS } from './train/train-options.ts';
 export { val, type ValOptions, type ValResult } from './val/val.ts';
@@ -64,6 +72,7 @@ export { Detector, toDetections, type Detection, type DetectorOptions } from './
 export type { NodeImageInput, RawImage } from './deploy/node-image-input.ts';
 export { NodeDetector, type StreamFrame, type StreamOptions } from './deploy/node-detector.ts';
 export type { NmsOptions, EvaluationResult, DetectOptions, DetectResult };
+export { NMS_METHODS, type NmsMethod } from './eval/nms-variants.ts';
 
 const asHost = (t: Tensor | HostTensor): HostTensor => (t instanceof TensorClass ? t.toHost() : t);
 
@@ -84,3 +93,32 @@ export function evaluateDetections(detections: Array<Tensor | HostTensor>, label
 export function detect(model: DetectionModel, source: string, options: Omit<DetectOptions, 'source'> & { device?: string } = {}): Promise<DetectResult> {
   return detectImages(libtorchBackend(model.eval(), { device: options.device }), { ...options, source });
 }
+
+// ---------------------------------------------------------------- types the API above mentions
+// Exported so that code can name them (and the API reference links them).
+export type { HostTensor, HostData } from './io/host-tensor.ts';
+export type { Disposable } from './tensor/scope.ts';
+export type { Size2 } from './nn/conv2d.ts';
+export type { AttributeValue } from './nn/onnx-emit.ts';
+export type { ActArg } from './yolo/modules/common/conv.ts';
+export type { StemFlavour, ShuffleFlavour } from './yolo/modules/backbone/shufflenet.ts';
+export type { ModelMode, ForwardOutput } from './yolo/detection-model.ts';
+export type { LayerInfo } from './yolo/parse-model.ts';
+export type { LayerRow } from './yolo/model-config.ts';
+export type { LoadedCheckpoint } from './yolo/checkpoint.ts';
+export type { DatasetConfig } from './data/dataset-config.ts';
+export type { RgbImage } from './data/image-buffer.ts';
+export type { ClassMetrics } from './eval/evaluate.ts';
+export type { ApPerClassResult } from './eval/ap.ts';
+export type { ConfusionMatrix } from './eval/confusion-matrix.ts';
+export type { ImageDetections } from './detect/detect.ts';
+export type { DetectImageResult } from './deploy/pipeline.ts';
+export type { DetectionArray } from './deploy/postprocess.ts';
+export type { ValLossFn } from './deploy/libtorch-backend.ts';
+export type { OnnxNmsSettings } from './export/nms-onnx.ts';
+export type { LossHead } from './train/loss.ts';
+export type { OptimizerName } from './train/optimizer.ts';
+export type { TrainPhase } from './train/phase-timer.ts';
+export type { Metrics as TrainMetrics } from './train/trainer.ts';
+export type { TrainHooks } from './train/train-run.ts';
+export type { OptionTable, OptionSpec } from './run/option-table.ts';

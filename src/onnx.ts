@@ -10,7 +10,16 @@ export { NodeDetector, type StreamFrame, type StreamOptions } from './deploy/nod
 export type { Backend, ModelOutput } from './deploy/backend.ts';
 export { OnnxModel, type OnnxModelOptions } from './deploy/onnx-model.ts';
 export { nonMaxSuppression, type NmsOptions } from './eval/nms.ts';
+export { NMS_METHODS, type NmsMethod } from './eval/nms-variants.ts';
+// Types the API above mentions (type-only: nothing more is loaded).
+export type { HostTensor, HostData } from './io/host-tensor.ts';
+export type { RgbImage } from './data/image-buffer.ts';
+export type { DetectImageResult } from './deploy/pipeline.ts';
+export type { DetectionArray } from './deploy/postprocess.ts';
+export type { OnnxModelInfo } from './deploy/model-metadata.ts';
+export type { OnnxNmsSettings } from './export/nms-onnx.ts';
 
+/** Options of tsyolo/onnx's loadDetector(): the detector's settings and onnxruntime's. */
 export interface OnnxDetectorOptions extends DetectorOptions {
   /** Only 'cpu' here (onnxruntime-node's CPU provider). */
   device?: string;

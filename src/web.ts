@@ -1,5 +1,5 @@
 // tsyolo/web: detection in the browser with exported ONNX models on onnxruntime-web (WebAssembly). Set where the
-// wasm files are served with `onnxEnv.wasm.wasmPaths` (bundlers: see README) before loading a model.
+// wasm files are served with `onnxEnv.wasm.wasmPaths` (bundlers: docs/export.md#browser) before loading a model.
 import * as ort from 'onnxruntime-web/wasm';
 import { Detector, type DetectorOptions } from './deploy/detector.ts';
 import { OnnxBackend, type OrtRuntime } from './deploy/onnx-backend.ts';
@@ -8,10 +8,17 @@ import { toRgbImage, type WebImageInput } from './deploy/web-image-input.ts';
 export { Detector, toDetections, type Detection, type DetectorOptions } from './deploy/detector.ts';
 export { toRgbImage, rgbaToRgb, type WebImageInput } from './deploy/web-image-input.ts';
 export type { Backend, ModelOutput } from './deploy/backend.ts';
-export { OnnxBackend } from './deploy/onnx-backend.ts';
+export { OnnxBackend, type OrtRuntime } from './deploy/onnx-backend.ts';
+// Types the API above mentions (type-only: nothing more is loaded).
+export type { RgbImage } from './data/image-buffer.ts';
+export type { DetectImageResult } from './deploy/pipeline.ts';
+export type { DetectionArray } from './deploy/postprocess.ts';
+export type { OnnxModelInfo } from './deploy/model-metadata.ts';
+export type { OnnxNmsSettings } from './export/nms-onnx.ts';
 /** onnxruntime-web's settings (wasm paths, threads). */
 export const onnxEnv = ort.env;
 
+/** Where tsyolo/web loads a model from: a URL, its bytes, or a File/Blob. */
 export type WebModelSource = string | URL | ArrayBuffer | Uint8Array | Blob;
 
 async function modelBytes(model: WebModelSource): Promise<{ bytes: Uint8Array; name: string }> {

@@ -20,6 +20,8 @@ export interface DigitsOptions {
   seed?: number;
   /** Progress / skip messages (default: none). */
   log?: (line: string) => void;
+  /** Called after each scene is written: scenes done, scenes in all (the CLI draws its bar from it). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface DigitsResult {
@@ -331,9 +333,13 @@ export async function generateDigits(opts: DigitsOptions): Promise<DigitsResult>
           .toBuffer()
           .then((jpeg) => writeFileAtomic(join(imageDir, `${stem}.jpg`), jpeg)),
       );
-      if (pending.length >= 8) await Promise.all(pending.splice(0));
+      if (pending.length >= 8) {
+        await Promise.all(pending.splice(0));
+        opts.onProgress?.(splitIndex === 0 ? i + 1 : params.train + i + 1, params.train + params.val);
+      }
     }
     await Promise.all(pending);
+    opts.onProgress?.(splitIndex === 0 ? n : params.train + n, params.train + params.val);
   }
   writeFileAtomic(yamlPath, dataYaml(out));
   writeFileAtomic(stampPath, JSON.stringify(params) + '\n');

@@ -2,10 +2,13 @@
 // augmentations work on. Channel order is RGB throughout (YOLOv5 works in BGR and flips at the end; every
 // operation here is channel-symmetric except the HSV conversion, which is written for RGB).
 
+/** A decoded image: RGB pixels with their size. */
 export interface RgbImage {
   /** height·width·3 bytes, row-major, RGB interleaved. */
   data: Uint8Array;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
 }
 

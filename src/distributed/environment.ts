@@ -1,8 +1,11 @@
 // torchrun's environment contract: a launcher (tsyolo's own, torchrun, Slurm scripts) tells each rank process who it
 // is through RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT.
 
+/** Who this rank is, as torchrun's environment variables say (RANK, WORLD_SIZE, LOCAL_RANK, …). */
 export interface RankEnvironment {
+  /** This rank's index among all ranks (RANK). */
   rank: number;
+  /** Ranks taking part (WORLD_SIZE). */
   worldSize: number;
   /** This rank's index on its machine. */
   localRank: number;
@@ -10,6 +13,7 @@ export interface RankEnvironment {
   localWorldSize: number;
   /** Where rank 0 hosts the TCPStore. */
   masterAddr: string;
+  /** The TCPStore's port on rank 0 (MASTER_PORT). */
   masterPort: number;
 }
 

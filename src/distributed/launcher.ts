@@ -4,11 +4,17 @@
 // drops, with an error naming it), then SIGTERM, then SIGKILL — so no rank is left waiting. Ctrl-C stops every rank.
 import { type ChildProcess, spawn } from 'node:child_process';
 
+/** How launchRanks starts the ranks of this machine (torchrun's flags). */
 export interface LaunchOptions {
+  /** Ranks to start on this machine. */
   nprocPerNode: number;
+  /** Machines taking part. */
   nnodes: number;
+  /** This machine's index (0 hosts the rendezvous). */
   nodeRank: number;
+  /** Address of node 0. */
   masterAddr: string;
+  /** Rendezvous port on node 0. */
   masterPort: number;
   /** The executable and its arguments, run once per rank. */
   command: [string, ...string[]];
@@ -20,6 +26,7 @@ export interface LaunchOptions {
   graceMs?: number;
 }
 
+/** How the launched ranks ended. */
 export interface LaunchResult {
   /** True when Ctrl-C (SIGINT) or SIGTERM stopped the ranks. */
   interrupted: boolean;
@@ -27,6 +34,7 @@ export interface LaunchResult {
 
 /** One or more ranks failed; the message names the first, which caused the rest. */
 export class RankFailure extends Error {
+  /** The error's name. */
   override name = 'RankFailure';
 }
 

@@ -5,11 +5,16 @@ import { native } from '../native/binding.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { DEFAULT_TIMEOUT_MS, type TCPStore } from './store.ts';
 
+/** A c10d backend: Gloo (CPU) or NCCL (CUDA). */
 export type Backend = 'gloo' | 'nccl';
 
+/** Options of a ProcessGroup. */
 export interface ProcessGroupOptions {
+  /** This rank's index. */
   rank: number;
+  /** Ranks in the group. */
   worldSize: number;
+  /** The c10d backend (default gloo). */
   backend?: Backend;
   /** Limit for connecting and for each collective, in ms (PyTorch's default is 1 800 000). */
   timeoutMs?: number;
@@ -19,18 +24,26 @@ export interface ProcessGroupOptions {
   name?: string;
 }
 
+/** A collective that failed or timed out; the message names the ranks that had not arrived. */
 export class DistributedError extends Error {
+  /** The error's name. */
   override name = 'DistributedError';
 }
 
+/** Whether the addon was built with this backend (NCCL needs a CUDA libtorch). */
 export function isBackendAvailable(backend: Backend): boolean {
   return backend === 'gloo' ? native.glooAvailable() : native.ncclAvailable();
 }
 
+/** A c10d process group: allreduce, broadcast and barrier among the ranks of a TCPStore. */
 export class ProcessGroup {
+  /** This rank's index. */
   readonly rank: number;
+  /** Ranks in the group. */
   readonly worldSize: number;
+  /** Its c10d backend. */
   readonly backend: Backend;
+  /** Limit for connecting and for each collective, in ms. */
   readonly timeoutMs: number;
   readonly #store: TCPStore;
   readonly #id: number;
@@ -75,6 +88,7 @@ export class ProcessGroup {
     this.#collective('barrier', () => native.barrier(this.#id, this.timeoutMs));
   }
 
+  /** Leaves the group and frees it. */
   close(): void {
     native.processGroupRelease(this.#id);
   }

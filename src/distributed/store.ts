@@ -2,12 +2,15 @@
 // shared facts (ports, progress). One rank hosts it (isMaster), the others connect.
 import { native } from '../native/binding.ts';
 
+/** Options of a TCPStore. */
 export interface TCPStoreOptions {
   /** The master's address (127.0.0.1 for one machine). */
   host: string;
   /** The master's port; 0 on the master picks a free one (read it back from `port`). */
   port: number;
+  /** Ranks that will connect. */
   worldSize: number;
+  /** Whether this process hosts the store (rank 0). */
   isMaster: boolean;
   /** How long get() and connecting wait, in ms (PyTorch's default is 300 000). */
   timeoutMs?: number;
@@ -15,8 +18,11 @@ export interface TCPStoreOptions {
 
 export const DEFAULT_TIMEOUT_MS = 300_000;
 
+/** c10d's TCPStore: the key-value rendezvous the ranks of a group meet at. */
 export class TCPStore {
+  /** The engine's id of this store. */
   readonly id: number;
+  /** The master's address. */
   readonly host: string;
 
   constructor(o: TCPStoreOptions) {
@@ -28,6 +34,7 @@ export class TCPStore {
   get port(): number {
     return native.storePort(this.id);
   }
+  /** Stores `value` under `key`. */
   set(key: string, value: string): void {
     native.storeSet(this.id, key, value);
   }
@@ -43,6 +50,7 @@ export class TCPStore {
   check(key: string): boolean {
     return native.storeCheck(this.id, key);
   }
+  /** Disconnects and frees the store. */
   close(): void {
     native.storeRelease(this.id);
   }

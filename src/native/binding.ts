@@ -20,6 +20,7 @@ const HOW_TO_BUILD = import.meta.url.endsWith('.ts')
 
 /** The addon is missing, cannot be loaded or is out of date; the message is one line saying what to run. */
 export class NativeEngineError extends Error {
+  /** The error's name. */
   override name = 'NativeEngineError';
 }
 

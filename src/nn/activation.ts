@@ -12,7 +12,10 @@ export class ReLU extends Module {
   }
 }
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  constructor(
+    /** Slope below zero (default 0.01). */
+    readonly negativeSlope = 0.01,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -73,7 +76,10 @@ export class Mish extends Module {
 }
 /** nn.Softmax(dim). */
 export class Softmax extends Module {
-  constructor(readonly dim: number) {
+  constructor(
+    /** The dimension the probabilities sum to 1 along. */
+    readonly dim: number,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {

@@ -9,8 +9,11 @@ export type ReplicaSum = (t: Tensor) => Tensor;
 
 /** nn.BatchNorm2d: affine weight/bias, running_mean/running_var/num_batches_tracked buffers. */
 export class BatchNorm2d extends Module {
+  /** Channels normalised. */
   readonly numFeatures: number;
+  /** Added to the variance (default 1e-5; a DetectionModel sets 1e-3, as YOLOv5's initialize_weights). */
   eps: number;
+  /** Running-statistics update factor (default 0.1; a DetectionModel sets 0.03, as YOLOv5's initialize_weights). */
   momentum: number;
   /**
    * Set (by convertSyncBatchNorm) under data-parallel training: training batches are normalised with the statistics
@@ -31,15 +34,19 @@ export class BatchNorm2d extends Module {
     this.registerBuffer('num_batches_tracked', zeros([], { dtype: 'int64' }));
   }
 
+  /** Per-channel scale γ (`weight` in the state_dict). */
   get weight(): Tensor {
     return this.getParameter('weight')!;
   }
+  /** Per-channel shift β (`bias`). */
   get bias(): Tensor {
     return this.getParameter('bias')!;
   }
+  /** Running mean used in eval mode (`running_mean`). */
   get runningMean(): Tensor {
     return this.getBuffer('running_mean')!;
   }
+  /** Running variance used in eval mode (`running_var`). */
   get runningVar(): Tensor {
     return this.getBuffer('running_var')!;
   }

@@ -4,12 +4,14 @@ import { release } from '../tensor/scope.ts';
 
 /** nn.Sequential: children named '0', '1', … applied in order. */
 export class Sequential extends Module {
+  /** The layers in order (state_dict names 0, 1, 2, …). */
   readonly layers: Module[];
   constructor(...layers: Module[]) {
     super();
     this.layers = layers;
     layers.forEach((m, i) => this.registerModule(String(i), m));
   }
+  /** Number of layers. */
   get length(): number {
     return this.layers.length;
   }
@@ -26,17 +28,20 @@ export class Sequential extends Module {
 
 /** nn.ModuleList: indexed children, no forward of its own. */
 export class ModuleList<M extends Module = Module> extends Module {
+  /** The modules in order (state_dict names 0, 1, 2, …). */
   readonly items: M[];
   constructor(items: M[] = []) {
     super();
     this.items = [];
     for (const m of items) this.append(m);
   }
+  /** Adds a module at the end; returns this. */
   append(m: M): this {
     this.registerModule(String(this.items.length), m);
     this.items.push(m);
     return this;
   }
+  /** Number of modules. */
   get length(): number {
     return this.items.length;
   }

@@ -5,13 +5,20 @@ import { registerConvParameters } from './conv2d.ts';
 import { Module } from './module.ts';
 
 export class Conv1d extends Module {
+  /** Step of the kernel. */
   readonly stride: number;
+  /** Zero padding on each side. */
   readonly padding: number;
+  /** Spacing of the kernel taps. */
   readonly dilation: number;
+  /** Channel groups. */
   readonly groups: number;
   constructor(
+    /** Input channels. */
     readonly inChannels: number,
+    /** Output channels. */
     readonly outChannels: number,
+    /** Kernel length. */
     readonly kernelSize: number,
     o: { stride?: number; padding?: number; dilation?: number; groups?: number; bias?: boolean } = {},
   ) {
@@ -23,9 +30,11 @@ export class Conv1d extends Module {
     if (inChannels % this.groups || outChannels % this.groups) throw new Error(`Conv1d(${inChannels}, ${outChannels}, groups=${this.groups}): channels must be divisible by groups`);
     registerConvParameters(this, [outChannels, inChannels / this.groups, kernelSize], o.bias === false ? null : outChannels);
   }
+  /** The (out, in / groups, k) kernel. */
   get weight(): Tensor {
     return this.getParameter('weight')!;
   }
+  /** The per-channel bias, or null. */
   get bias(): Tensor | null {
     return this.getParameter('bias');
   }

@@ -7,11 +7,17 @@ import { Module } from './module.ts';
 /** One size for both spatial axes, or [height, width] (PyTorch's int or tuple). */
 export type Size2 = number | [number, number];
 
+/** nn.Conv2d's keyword arguments. */
 export interface Conv2dOptions {
+  /** Step of the kernel (default 1). */
   stride?: Size2;
+  /** Zero padding on each side (default 0). */
   padding?: Size2;
+  /** Spacing of the kernel taps (default 1). */
   dilation?: Size2;
+  /** Channel groups (default 1). */
   groups?: number;
+  /** Add a learned per-channel bias (default true). */
   bias?: boolean;
 }
 
@@ -53,12 +59,19 @@ export function registerConvParameters(m: Module, weightShape: number[], biasSiz
 
 /** nn.Conv2d, PyTorch's default init; parameters `weight` (and `bias`). Sizes are kept as [height, width]. */
 export class Conv2d extends Module {
+  /** Input channels. */
   readonly inChannels: number;
+  /** Output channels. */
   readonly outChannels: number;
+  /** Kernel [height, width]. */
   readonly kernelSize: [number, number];
+  /** Step [height, width]. */
   readonly stride: [number, number];
+  /** Zero padding [height, width]. */
   readonly padding: [number, number];
+  /** Tap spacing [height, width]. */
   readonly dilation: [number, number];
+  /** Channel groups. */
   readonly groups: number;
   /** True for a conv made by fuseConvAndBn (its bias came from a BatchNorm). */
   foldedFromBatchNorm = false;
@@ -72,9 +85,11 @@ export class Conv2d extends Module {
     registerConvParameters(this, [outChannels, inChannels / this.groups, ...this.kernelSize], o.bias ?? true ? outChannels : null);
   }
 
+  /** The (out, in / groups, kh, kw) kernel. */
   get weight(): Tensor {
     return this.getParameter('weight')!;
   }
+  /** The per-channel bias, or null. */
   get bias(): Tensor | null {
     return this.getParameter('bias');
   }

@@ -4,7 +4,10 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { Module } from './module.ts';
 
 export class Dropout extends Module {
-  constructor(readonly p = 0.5) {
+  constructor(
+    /** Probability of zeroing an element in training mode. */
+    readonly p = 0.5,
+  ) {
     super();
     if (!(p >= 0 && p < 1)) throw new Error(`Dropout probability must be in [0, 1), got ${p}`);
   }

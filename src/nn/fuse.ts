@@ -6,6 +6,7 @@ import { Sequential } from './containers.ts';
 import { Conv2d } from './conv2d.ts';
 import type { Module } from './module.ts';
 
+/** A convolution with the BatchNorm folded into its weights and bias (YOLOv5's fuse_conv_and_bn): same outputs in eval mode. */
 export function fuseConvAndBn(conv: Conv2d, bn: BatchNorm2d): Conv2d {
   const fused = new Conv2d(conv.inChannels, conv.outChannels, conv.kernelSize, {
     stride: conv.stride,

@@ -7,7 +7,9 @@ import { Module } from './module.ts';
 
 export class Linear extends Module {
   constructor(
+    /** Size of the input's last dimension. */
     readonly inFeatures: number,
+    /** Size of the output's last dimension. */
     readonly outFeatures: number,
     bias = true,
   ) {
@@ -21,9 +23,11 @@ export class Linear extends Module {
       this.registerParameter('bias', b);
     }
   }
+  /** The (out, in) matrix. */
   get weight(): Tensor {
     return this.getParameter('weight')!;
   }
+  /** The bias, or null. */
   get bias(): Tensor | null {
     return this.getParameter('bias');
   }

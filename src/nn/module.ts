@@ -5,14 +5,16 @@ import { noGrad } from '../tensor/runtime.ts';
 import { keep } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
+/** The base of every layer, as PyTorch's nn.Module: named children, parameters and buffers with PyTorch's state_dict keys, train/eval. */
 export abstract class Module {
+  /** Training mode (true, the default) or eval mode; set for the whole tree by train()/eval(). */
   training = true;
   readonly #children = new Map<string, Module | null>();
   readonly #parameters = new Map<string, Tensor | null>();
   readonly #buffers = new Map<string, Tensor | null>();
   readonly #nonPersistent = new Set<string>();
 
-  // Subclasses narrow the signature (Tensor → Tensor, Tensor[] → Tensor, …).
+  /** The layer's computation (PyTorch's forward); subclasses narrow the types (Tensor → Tensor, Tensor[] → Tensor, …). */
   abstract forward(input: any): any;
 
   /**
@@ -27,16 +29,19 @@ export abstract class Module {
   }
 
   // ------------------------------------------------------------ registration
+  /** Adds a named child (a submodule; null keeps the slot, as PyTorch's None) and returns it. */
   registerModule<M extends Module | null>(name: string, m: M): M {
     this.#children.set(name, m);
     return m;
   }
+  /** Adds a named parameter (made to require grad, kept out of tidy() scopes) and returns it. */
   registerParameter(name: string, t: Tensor | null): Tensor | null {
     if (t && !t.requiresGrad) t.requiresGrad_(true);
     if (t) keep(t); // a module's tensors outlive any tidy() scope they were built in
     this.#parameters.set(name, t);
     return t;
   }
+  /** Adds a named buffer (running statistics, anchors, …); `persistent = false` keeps it out of stateDict(). */
   registerBuffer(name: string, t: Tensor | null, persistent = true): Tensor | null {
     if (t) keep(t);
     this.#buffers.set(name, t);
@@ -52,23 +57,29 @@ export abstract class Module {
     table.set(name, t);
     if (old && old !== t) old.dispose();
   }
+  /** This module's own parameter by name, or null. */
   getParameter(name: string): Tensor | null {
     return this.#parameters.get(name) ?? null;
   }
+  /** This module's own buffer by name, or null. */
   getBuffer(name: string): Tensor | null {
     return this.#buffers.get(name) ?? null;
   }
+  /** This module's direct child by name, or null. */
   getChild(name: string): Module | null {
     return this.#children.get(name) ?? null;
   }
+  /** Removes a direct child (its slot and name). */
   deleteChild(name: string): void {
     this.#children.delete(name);
   }
 
   // ------------------------------------------------------------ traversal
+  /** The direct children with their names, in registration order. */
   *namedChildren(): Generator<[string, Module]> {
     for (const [n, m] of this.#children) if (m) yield [n, m];
   }
+  /** The direct children, in registration order. */
   *children(): Generator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
   }
@@ -79,9 +90,11 @@ export abstract class Module {
     yield [prefix, this];
     for (const [n, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${n}` : n, memo);
   }
+  /** This module and every descendant, depth first (PyTorch's modules()). */
   *modules(): Generator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
+  /** Every parameter of the tree (or only this module's with `recurse = false`) with its dotted state_dict name. */
   *namedParameters(prefix = '', recurse = true): Generator<[string, Tensor]> {
     const seen = new Set<Tensor>();
     const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
@@ -93,9 +106,11 @@ export abstract class Module {
       }
     }
   }
+  /** Every parameter of the tree (or only this module's with `recurse = false`). */
   *parameters(recurse = true): Generator<Tensor> {
     for (const [, p] of this.namedParameters('', recurse)) yield p;
   }
+  /** Every buffer of the tree with its dotted state_dict name. */
   *namedBuffers(prefix = ''): Generator<[string, Tensor]> {
     for (const [mp, m] of this.namedModules(prefix)) {
       for (const [n, b] of m.#buffers) if (b) yield [mp ? `${mp}.${n}` : n, b];
@@ -119,7 +134,12 @@ export abstract class Module {
    * Copies values into this module's tensors (dtype converted). With `strict`, missing or unexpected keys are
    * an error listing them; shape mismatches are always an error naming the key.
    */
-  loadStateDict(source: Map<string, Tensor>, strict = true): { missing: string[]; unexpected: string[] } {
+  loadStateDict(source: Map<string, Tensor>, strict = true): {
+    /** Keys the model has that `source` lacks. */
+    missing: string[];
+    /** Keys of `source` that the model does not have. */
+    unexpected: string[];
+  } {
     const own = this.stateDict();
     const missing = [...own.keys()].filter((k) => !source.has(k));
     const unexpected = [...source.keys()].filter((k) => !own.has(k));
@@ -185,13 +205,16 @@ export abstract class Module {
   }
 
   // ------------------------------------------------------------ modes and counts
+  /** Training mode for the whole tree (`train(false)` is eval mode); returns this. */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
+  /** Eval mode for the whole tree (BatchNorm uses its running statistics, Detect decodes boxes); returns this. */
   eval(): this {
     return this.train(false);
   }
+  /** Number of parameter elements in the tree (only those that require grad with `onlyTrainable`). */
   numParameters(onlyTrainable = false): number {
     let n = 0;
     for (const p of this.parameters()) if (!onlyTrainable || p.requiresGrad) n += p.numel;

@@ -7,8 +7,11 @@ import { Module } from './module.ts';
 /** nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True). */
 export class GroupNorm extends Module {
   constructor(
+    /** Groups the channels are split into. */
     readonly numGroups: number,
+    /** Channels of the input. */
     readonly numChannels: number,
+    /** Added to the variance. */
     readonly eps = 1e-5,
     affine = true,
   ) {
@@ -28,9 +31,11 @@ export class GroupNorm extends Module {
 
 /** nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True). */
 export class LayerNorm extends Module {
+  /** The trailing dimensions normalised over. */
   readonly normalizedShape: number[];
   constructor(
     normalizedShape: number | number[],
+    /** Added to the variance. */
     readonly eps = 1e-5,
     affine = true,
   ) {

@@ -3,24 +3,48 @@
 // OnnxGraph (GraphBuilder, protobuf encoding) and drives the walk; blocks only describe their own nodes.
 import type { Module } from './module.ts';
 
+/** An ONNX node attribute's value: one of AttributeProto's int, ints, float, floats or string. */
 export type AttributeValue =
-  | { int: number }
-  | { ints: readonly number[] }
-  | { float: number }
-  | { floats: readonly number[] }
-  | { string: string };
+  | {
+      /** An INT attribute. */
+      int: number;
+    }
+  | {
+      /** An INTS attribute. */
+      ints: readonly number[];
+    }
+  | {
+      /** A FLOAT attribute. */
+      float: number;
+    }
+  | {
+      /** A FLOATS attribute. */
+      floats: readonly number[];
+    }
+  | {
+      /** A STRING attribute. */
+      string: string;
+    };
 
+/** Attribute value makers for OnnxGraph.node(): `{ kernel_shape: attr.ints([3, 3]) }`. */
 export const attr = {
+  /** An INT attribute. */
   int: (v: number): AttributeValue => ({ int: v }),
+  /** An INTS attribute. */
   ints: (v: readonly number[]): AttributeValue => ({ ints: v }),
+  /** A FLOAT attribute. */
   float: (v: number): AttributeValue => ({ float: v }),
+  /** A FLOATS attribute. */
   floats: (v: readonly number[]): AttributeValue => ({ floats: v }),
+  /** A STRING attribute. */
   string: (v: string): AttributeValue => ({ string: v }),
 };
 
 /** Adds nodes and constants to the graph being exported; every method returns the value name(s) to read. */
 export interface OnnxGraph {
+  /** Adds an `opType` node (named under `scope`) on the input value names; returns its one output's name. */
   node(opType: string, inputs: readonly string[], scope: string, attrs?: Record<string, AttributeValue>): string;
+  /** Adds a node with `outputs` outputs (Split, TopK, …); returns their names. */
   nodeN(opType: string, inputs: readonly string[], outputs: number, scope: string, attrs?: Record<string, AttributeValue>): string[];
   /** Gives the last node's output a graph output's name. */
   renameLastOutput(from: string, to: string): void;
@@ -34,8 +58,11 @@ export interface OnnxGraph {
   int64Scalar(name: string, value: number): string;
 }
 
+/** What an emitter gets besides its module: the graph, the export's settings, and emit() for child modules. */
 export interface EmitContext {
+  /** The graph being written. */
   readonly graph: OnnxGraph;
+  /** The ONNX opset exported (12–17): emitters pick the node forms it allows. */
   readonly opset: number;
   /** Batch and image size are symbolic: shape-dependent constants must be computed in the graph. */
   readonly dynamic: boolean;

@@ -4,6 +4,7 @@ import { Module } from './module.ts';
 
 /** nn.ZeroPad2d: `padding` as one number or (left, right, top, bottom). */
 export class ZeroPad2d extends Module {
+  /** Zeros added [left, right, top, bottom]. */
   readonly padding: [left: number, right: number, top: number, bottom: number];
   constructor(padding: number | [number, number, number, number]) {
     super();

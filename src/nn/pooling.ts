@@ -4,10 +4,15 @@ import { Module } from './module.ts';
 
 export class MaxPool2d extends Module {
   constructor(
+    /** Window size. */
     readonly kernelSize: number,
+    /** Step (default: the window size). */
     readonly stride: number = kernelSize,
+    /** Implicit −∞ padding on each side. */
     readonly padding = 0,
+    /** Spacing of the window taps. */
     readonly dilation = 1,
+    /** Round the output size up instead of down. */
     readonly ceilMode = false,
   ) {
     super();
@@ -20,7 +25,9 @@ export class MaxPool2d extends Module {
 /** nn.Upsample(size=None, scale_factor, mode='nearest') — the only mode YOLOv5 configs use. */
 export class Upsample extends Module {
   constructor(
+    /** Integer upscaling factor. */
     readonly scaleFactor: number,
+    /** Interpolation (nearest only, as YOLOv5 uses). */
     readonly mode: 'nearest' = 'nearest',
   ) {
     super();
@@ -44,7 +51,10 @@ function checkAdaptiveSize(what: string, size: AdaptiveOutputSize): void {
 
 /** nn.AdaptiveAvgPool2d(output_size); (1) is the channel mean, (None, 1) / (1, None) pool one axis (coordinate attention). */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: AdaptiveOutputSize = 1) {
+  constructor(
+    /** Output size: a number, or [h, w] with null keeping that input size. */
+    readonly outputSize: AdaptiveOutputSize = 1,
+  ) {
     super();
     checkAdaptiveSize('AdaptiveAvgPool2d', outputSize);
   }
@@ -69,7 +79,10 @@ function reducedAxes(size: AdaptiveOutputSize): number[] | null {
 
 /** nn.AdaptiveMaxPool2d(output_size) (values only, as return_indices=False). */
 export class AdaptiveMaxPool2d extends Module {
-  constructor(readonly outputSize: AdaptiveOutputSize = 1) {
+  constructor(
+    /** Output size: a number, or [h, w] with null keeping that input size. */
+    readonly outputSize: AdaptiveOutputSize = 1,
+  ) {
     super();
     checkAdaptiveSize('AdaptiveMaxPool2d', outputSize);
   }
@@ -82,10 +95,15 @@ export class AdaptiveMaxPool2d extends Module {
 /** nn.AvgPool2d. */
 export class AvgPool2d extends Module {
   constructor(
+    /** Window size. */
     readonly kernelSize: number,
+    /** Step (default: the window size). */
     readonly stride: number = kernelSize,
+    /** Zero padding on each side. */
     readonly padding = 0,
+    /** Round the output size up instead of down. */
     readonly ceilMode = false,
+    /** Count the padding zeros in each average. */
     readonly countIncludePad = true,
   ) {
     super();

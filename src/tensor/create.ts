@@ -4,9 +4,13 @@ import { native } from '../native/binding.ts';
 import { type DType, type Device, dtypeCode } from './dtype.ts';
 import { type Scalar, Tensor } from './tensor.ts';
 
+/** Options of the tensor factories. */
 export interface TensorOptions {
+  /** Element type (default float32; integer data keeps its type where PyTorch would). */
   dtype?: DType;
+  /** Where the tensor is made (default 'cpu'). */
   device?: Device;
+  /** Record operations for autograd (a leaf that gets .grad). */
   requiresGrad?: boolean;
 }
 
@@ -19,15 +23,19 @@ function make(h: number, opts: TensorOptions): Tensor {
 const dt = (o: TensorOptions, fallback: DType = 'float32') => dtypeCode(o.dtype ?? fallback);
 const dev = (o: TensorOptions) => o.device ?? 'cpu';
 
+/** torch.empty: a tensor of `shape` with uninitialised values. */
 export function empty(shape: number[], opts: TensorOptions = {}): Tensor {
   return make(native.empty(shape, dt(opts), dev(opts)), opts);
 }
+/** torch.zeros: a tensor of `shape` filled with 0. */
 export function zeros(shape: number[], opts: TensorOptions = {}): Tensor {
   return make(native.zeros(shape, dt(opts), dev(opts)), opts);
 }
+/** torch.ones: a tensor of `shape` filled with 1. */
 export function ones(shape: number[], opts: TensorOptions = {}): Tensor {
   return make(native.ones(shape, dt(opts), dev(opts)), opts);
 }
+/** torch.full: a tensor of `shape` filled with `value`. */
 export function full(shape: number[], value: Scalar, opts: TensorOptions = {}): Tensor {
   return make(native.full(shape, value, dt(opts), dev(opts)), opts);
 }
@@ -37,27 +45,35 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   const integral = [start, end, step].every(Number.isInteger);
   return make(native.arange(start, end, step, dt(opts, integral ? 'int64' : 'float32'), dev(opts)), opts);
 }
+/** torch.linspace: `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
   return make(native.linspace(start, end, steps, dt(opts), dev(opts)), opts);
 }
+/** torch.rand: uniform values in [0, 1) (the engine's seeded generator). */
 export function rand(shape: number[], opts: TensorOptions = {}): Tensor {
   return make(native.rand(shape, dt(opts), dev(opts)), opts);
 }
+/** torch.randn: standard normal values (the engine's seeded generator). */
 export function randn(shape: number[], opts: TensorOptions = {}): Tensor {
   return make(native.randn(shape, dt(opts), dev(opts)), opts);
 }
+/** torch.randint: integers in [low, high) (int64 unless a dtype is given). */
 export function randint(low: number, high: number, shape: number[], opts: TensorOptions = {}): Tensor {
   return make(native.randint(low, high, shape, dt(opts, 'int64'), dev(opts)), opts);
 }
+/** torch.randperm: a random permutation of 0..n−1 (int64). */
 export function randperm(n: number, opts: TensorOptions = {}): Tensor {
   return make(native.randperm(n, dt(opts, 'int64'), dev(opts)), opts);
 }
+/** Zeros of `t`'s shape, dtype and device. */
 export function zerosLike(t: Tensor): Tensor {
   return new Tensor(native.zerosLike(t.handle));
 }
+/** Ones of `t`'s shape, dtype and device. */
 export function onesLike(t: Tensor): Tensor {
   return new Tensor(native.onesLike(t.handle));
 }
+/** `value` in `t`'s shape, dtype and device. */
 export function fullLike(t: Tensor, value: Scalar): Tensor {
   return new Tensor(native.fullLike(t.handle, value));
 }
@@ -103,6 +119,7 @@ export function tensor(data: HostData | number[] | number[][] | number[][][] | n
   return t;
 }
 
+/** A tensor from host data (a copy of `h.data`, its dtype and shape). */
 export function fromHost(h: HostTensor, opts: Omit<TensorOptions, 'dtype'> = {}): Tensor {
   return tensor(h.data, { ...opts, shape: h.shape, dtype: h.dtype });
 }
@@ -139,12 +156,15 @@ function toTyped(values: number[], dtype: DType): HostData {
   }
 }
 
+/** torch.cat: joins tensors along an existing dimension. */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   return new Tensor(native.cat(tensors.map((t) => t.handle), dim));
 }
+/** torch.stack: joins tensors along a new dimension. */
 export function stack(tensors: Tensor[], dim = 0): Tensor {
   return new Tensor(native.stack(tensors.map((t) => t.handle), dim));
 }
+/** torch.where: elements of `a` where `condition` is true, else of `b` (broadcasting). */
 export function where(condition: Tensor, a: Tensor, b: Tensor): Tensor {
   return new Tensor(native.where(condition.handle, a.handle, b.handle));
 }

@@ -22,6 +22,7 @@ export function dtypeFromCode(code: number): DType {
   return d;
 }
 
+/** Whether a dtype is a floating-point type (float16/32/64, bfloat16). */
 export function isFloatingPoint(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
 }

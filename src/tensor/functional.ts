@@ -2,27 +2,40 @@
 import { native } from '../native/binding.ts';
 import { Tensor } from './tensor.ts';
 
-type Pair = number | [number, number];
+/** A size or stride given once for both sides, or as [height, width]. */
+export type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
+/** F.conv2d's options, as PyTorch's keyword arguments. */
 export interface Conv2dOptions {
+  /** Step of the kernel (default 1). */
   stride?: Pair;
+  /** Zero padding on each side (default 0). */
   padding?: Pair;
+  /** Spacing of the kernel taps (default 1). */
   dilation?: Pair;
+  /** Channel groups (default 1; in_channels for depthwise). */
   groups?: number;
 }
 
+/** F.conv2d on (N, C, H, W) with weight (out, in / groups, kh, kw). */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
   return new Tensor(
     native.conv2d(x.handle, weight.handle, bias?.handle ?? null, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1),
   );
 }
 
+/** F.conv_transpose2d's options, as PyTorch's keyword arguments. */
 export interface ConvTranspose2dOptions {
+  /** Upsampling step (default 1). */
   stride?: Pair;
+  /** Implicit padding removed from each side (default 0). */
   padding?: Pair;
+  /** Extra size added to one side of the output (default 0). */
   outputPadding?: Pair;
+  /** Channel groups (default 1). */
   groups?: number;
+  /** Spacing of the kernel taps (default 1). */
   dilation?: Pair;
 }
 
@@ -42,11 +55,17 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   );
 }
 
+/** F.batch_norm's options. */
 export interface BatchNormOptions {
+  /** Per-channel scale (γ), or none. */
   weight?: Tensor | null;
+  /** Per-channel shift (β), or none. */
   bias?: Tensor | null;
+  /** Batch statistics (and running-statistics updates) instead of the running ones. */
   training?: boolean;
+  /** Running-statistics update factor (default 0.1). */
   momentum?: number;
+  /** Added to the variance (default 1e-5). */
   eps?: number;
 }
 
@@ -66,6 +85,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   );
 }
 
+/** F.max_pool2d (stride defaults to the kernel size). */
 export function maxPool2d(x: Tensor, kernelSize: Pair, stride?: Pair, padding: Pair = 0, dilation: Pair = 1, ceilMode = false): Tensor {
   return new Tensor(native.maxPool2d(x.handle, pair(kernelSize), pair(stride ?? kernelSize), pair(padding), pair(dilation), ceilMode));
 }
@@ -77,6 +97,7 @@ export function interpolateNearest(x: Tensor, opts: { size?: [number, number]; s
   return new Tensor(native.upsampleNearest2d(x.handle, size));
 }
 
+/** F.interpolate(mode='bilinear') to an explicit [height, width]. */
 export function interpolateBilinear(x: Tensor, size: [number, number], alignCorners = false): Tensor {
   return new Tensor(native.upsampleBilinear2d(x.handle, size, alignCorners));
 }
@@ -119,6 +140,7 @@ export function adaptiveMaxPool2d(x: Tensor, size: AdaptiveSize): Tensor {
   return new Tensor(native.adaptiveMaxPool2d(x.handle, adaptiveSize(x, size)));
 }
 
+/** F.avg_pool2d (stride defaults to the kernel size). */
 export function avgPool2d(x: Tensor, kernelSize: Pair, stride?: Pair, padding: Pair = 0, ceilMode = false, countIncludePad = true): Tensor {
   return new Tensor(native.avgPool2d(x.handle, pair(kernelSize), pair(stride ?? kernelSize), pair(padding), ceilMode, countIncludePad));
 }
@@ -140,6 +162,7 @@ export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
 
 const REDUCTIONS = { none: 0, mean: 1, sum: 2 } as const;
 
+/** F.binary_cross_entropy_with_logits (pos_weight, weight and reduction as in PyTorch). */
 export function binaryCrossEntropyWithLogits(
   input: Tensor,
   target: Tensor,

@@ -1,19 +1,26 @@
 // Engine-wide settings: seeds, threads, devices, gradient mode, live-tensor count.
 import { native } from '../native/binding.ts';
 
+/** torch.manual_seed: seeds the engine's random generators (rand, randn, init, dropout). */
 export function manualSeed(seed: number): void {
   native.manualSeed(seed);
 }
+/** torch.set_num_threads: libtorch's intra-op threads. */
 export function setNumThreads(n: number): void {
   native.setNumThreads(n);
 }
+/** libtorch's intra-op thread count. */
 export function getNumThreads(): number {
   return native.getNumThreads();
 }
+/** torch.cuda: whether libtorch was built with CUDA and sees a GPU, and how many. */
 export const cuda = {
+  /** Whether a CUDA device can be used. */
   isAvailable: (): boolean => native.cudaIsAvailable(),
+  /** Number of CUDA devices. */
   deviceCount: (): number => native.cudaDeviceCount(),
 };
+/** The libtorch version the addon was built against (e.g. '2.1.2'). */
 export function libtorchVersion(): string {
   return native.version();
 }
@@ -29,6 +36,7 @@ export function releaseFreeMemory(): boolean {
 export function liveTensorCount(): number {
   return native.liveCount();
 }
+/** Whether autograd records operations now (false inside noGrad()). */
 export function isGradEnabled(): boolean {
   return native.gradEnabled();
 }
@@ -53,6 +61,7 @@ export function useDeterministicAlgorithms(enabled: boolean, o: { warnOnly?: boo
   native.setDeterministicAlgorithms(enabled, o.warnOnly ?? false);
 }
 
+/** Whether useDeterministicAlgorithms(true) is in force. */
 export function areDeterministicAlgorithmsEnabled(): boolean {
   return native.deterministicAlgorithms();
 }

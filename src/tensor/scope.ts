@@ -2,8 +2,11 @@
 // except the tensors fn returns (in arrays, plain objects or Maps) and those passed to `keep()`.
 // GC finalizers remain only a backstop for tensors created outside any scope.
 
+/** Something a tidy() scope can free: tensors. */
 export interface Disposable {
+  /** Frees it now (idempotent). */
   dispose(): void;
+  /** Whether dispose() has run. */
   readonly isDisposed: boolean;
   /** Called when the object leaves every scope: from then on only GC (or dispose()) frees it. */
   escape(): void;
@@ -38,6 +41,7 @@ function collectResults(value: unknown, out: Set<Disposable>, depth = 0): void {
   else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collectResults(v, out, depth + 1);
 }
 
+/** Runs `fn` and disposes every tensor created inside it, except those it returns (in arrays, objects or Maps) or keep()s. */
 export function tidy<T>(fn: () => T): T {
   const scope = new Set<Disposable>();
   scopes.push(scope);
