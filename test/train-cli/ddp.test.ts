@@ -63,7 +63,7 @@ test('2 ranks × 2 epochs (--sync-bn): one run folder, rank 0 alone logs, the ch
   assert.equal(r.stdout.match(/Starting training for 2 epochs/g)?.length, 1, 'only rank 0 logs');
   assert.match(r.stdout, /Using SyncBatchNorm\(\)/);
   // 16 images, --batch 8: 4 per rank, so 2 batches per epoch on each rank.
-  assert.match(r.stdout, /2\/2 \[/);
+  assert.match(r.stdout, /2\/2 \d\d:\d\d\n/);
   assert.deepEqual(readResults(join(project, 'exp', 'results.csv')).rows.map((row) => row[0]), [0, 1]);
   assert.match(readFileSync(join(project, 'exp', 'opt.yaml'), 'utf8'), /nproc_per_node: 2/);
   const best = join(project, 'exp', 'weights', 'best.safetensors');
@@ -86,7 +86,9 @@ test('a rank killed with SIGKILL ends the other with an error naming it; no half
   assert.ok(Date.now() - t0 < 60_000, 'every rank ended well within the timeout');
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, new RegExp(`rank 1 \\(local rank 1, pid ${ranks.get(1)}\\) was killed by SIGKILL`), r.stderr);
-  assert.match(r.stderr, /error: rank 0: .*failed on rank 0 of 2: .*rank 1/, 'rank 0 says which rank it lost');
+  // Rank 0 names the rank it lost when it was waiting for it; when the kill lands inside a collective every rank had
+  // already joined, gloo can only report the closed connection (the launcher's line above names the killed rank).
+  assert.match(r.stderr, /error: rank 0: .*failed on rank 0 of 2: (.*rank 1|every rank arrived; .*Connection closed by peer)/, 'rank 0 says which rank it lost');
   assert.deepEqual(leftoverTemps(weights), [], 'no half-written file in weights/');
   const epoch = Number(checkpointMeta(last).epoch);
   assert.ok(epoch >= 0 && epoch < 5, `last.safetensors is a completed epoch (${epoch})`);
