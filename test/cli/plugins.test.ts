@@ -21,6 +21,7 @@ import { loadModel } from '../../src/yolo/load-model.ts';
 import { getModuleSpec } from '../../src/yolo/registry.ts';
 import { freePort } from '../distributed/helpers/free-port.ts';
 import { REPO, runCli } from '../train-cli/harness.ts';
+import { relativeDiffHost } from '../yolo/v7-fixture.ts';
 
 const EXAMPLE = join(REPO, 'examples', 'plugin-cbam');
 const FIXTURES = join(REPO, 'test', 'fixtures', 'plugins');
@@ -73,17 +74,6 @@ function threadsByPid(loads: Array<{ pid: number; thread: number; rank: string }
   return out;
 }
 
-function relativeDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
-
 test("info --plugin cbam.ts: the example YAML's summaries equal YOLOv5 v7.0's with the same CBAM (unfused and fused)", async () => {
   const reference = JSON.parse(readFileSync(join(FIXTURES, 'mycbam_summary.json'), 'utf8')) as { unfused: string; fused: string };
   const r = await runCli(['info', '--cfg', join(EXAMPLE, 'yolov5s-mycbam.yaml'), '--plugin', CBAM_TS, '--fuse'], base);
@@ -107,7 +97,7 @@ test('the example MyCBAM equals its PyTorch reference (state_dict keys, eval out
   m.loadStateDict(new Map(keys.map((k) => [k, fromHost(readNpyFile(join(FIXTURES, `mycbam_${k}.npy`)))])));
   m.eval();
   const y = noGrad(() => m.forward(fromHost(readNpyFile(join(FIXTURES, 'mycbam_input.npy')))) as Tensor);
-  const d = relativeDiff(y.toFloat32Array(), readNpyFile(join(FIXTURES, 'mycbam_output.npy')).data as Float32Array);
+  const d = relativeDiffHost(y.toFloat32Array(), readNpyFile(join(FIXTURES, 'mycbam_output.npy')).data as Float32Array);
   assert.ok(d <= 1e-5, `relative difference ${d}`);
   m.dispose();
 });
@@ -149,7 +139,7 @@ test('a .ts plugin trains 1 epoch with 2 loader workers (each loads it); val, de
     assert.equal(e.code, 0, e.stderr + e.stdout);
     const onnx = await OnnxModel.load(onnxFile, { threads: 1 });
     const got = await onnx.forward(x.toFloat32Array(), [1, 3, 64, 64]);
-    const d = relativeDiff(got.data, expected);
+    const d = relativeDiffHost(got.data, expected);
     assert.ok(d <= 1e-4, `opset ${opset}: onnxruntime vs libtorch: relative difference ${d}`);
     await onnx.dispose();
   }
