@@ -199,6 +199,23 @@ export const OPS: readonly string[] = [
   'clearGrad(Tensor self) -> ()',
   'gradEnabled() -> bool',
   'setGradEnabled(bool enabled) -> ()',
+  // Tensor.retain_grad(): a non-leaf keeps its .grad after backward (Grad-CAM reads activations' gradients)
+  'retainGrad(Tensor self) -> ()',
+  // torch.autograd.grad(outputs, inputs, grad_outputs or ones for scalars, retain_graph): gradients returned, .grad untouched
+  'autogradGrad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, bool retainGraph) -> Tensor[]',
+
+  // ---------------------------------------------------------------- autocast (torch.autocast's thread state)
+  // deviceType: 'cpu' or 'cuda'. The state is the calling thread's, as in PyTorch; ops run on the JS thread.
+  'setAutocastEnabled(str deviceType, bool enabled) -> ()',
+  'autocastEnabled(str deviceType) -> bool',
+  'setAutocastDtype(str deviceType, ScalarType dtype) -> ()',
+  'autocastDtype(str deviceType) -> ScalarType',
+  'setAutocastCacheEnabled(bool enabled) -> ()',
+  'autocastCacheEnabled() -> bool',
+  // torch.autocast.__enter__/__exit__ count nesting; the weight-cast cache is cleared when the outermost scope exits
+  'autocastIncrementNesting() -> int',
+  'autocastDecrementNesting() -> int',
+  'clearAutocastCache() -> ()',
 
   // ---------------------------------------------------------------- in-place updates (optimizers, EMA, BN)
   'add_(Tensor self, Tensor other, Scalar alpha) -> ()',

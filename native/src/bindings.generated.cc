@@ -1293,6 +1293,89 @@ Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value RetainGrad(const Napi::CallbackInfo& info) {
+  return Guard(info, "retainGrad", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_self = TensorArg(info, 0);
+    ops::RetainGrad(arg_self);
+    return env.Undefined();
+  });
+}
+
+Napi::Value AutogradGrad(const Napi::CallbackInfo& info) {
+  return Guard(info, "autogradGrad", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_outputs = TensorListArg(info, 0);
+    decltype(auto) arg_inputs = TensorListArg(info, 1);
+    decltype(auto) arg_gradOutputs = TensorListArg(info, 2);
+    decltype(auto) arg_retainGraph = BoolArg(info, 3);
+    return ReturnTensorList(env, ops::AutogradGrad(arg_outputs, arg_inputs, arg_gradOutputs, arg_retainGraph));
+  });
+}
+
+Napi::Value SetAutocastEnabled(const Napi::CallbackInfo& info) {
+  return Guard(info, "setAutocastEnabled", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_deviceType = StringArg(info, 0);
+    decltype(auto) arg_enabled = BoolArg(info, 1);
+    ops::SetAutocastEnabled(arg_deviceType, arg_enabled);
+    return env.Undefined();
+  });
+}
+
+Napi::Value AutocastEnabled(const Napi::CallbackInfo& info) {
+  return Guard(info, "autocastEnabled", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_deviceType = StringArg(info, 0);
+    return ReturnBool(env, ops::AutocastEnabled(arg_deviceType));
+  });
+}
+
+Napi::Value SetAutocastDtype(const Napi::CallbackInfo& info) {
+  return Guard(info, "setAutocastDtype", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_deviceType = StringArg(info, 0);
+    decltype(auto) arg_dtype = ScalarTypeArg(info, 1);
+    ops::SetAutocastDtype(arg_deviceType, arg_dtype);
+    return env.Undefined();
+  });
+}
+
+Napi::Value AutocastDtype(const Napi::CallbackInfo& info) {
+  return Guard(info, "autocastDtype", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_deviceType = StringArg(info, 0);
+    return ReturnScalarType(env, ops::AutocastDtype(arg_deviceType));
+  });
+}
+
+Napi::Value SetAutocastCacheEnabled(const Napi::CallbackInfo& info) {
+  return Guard(info, "setAutocastCacheEnabled", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_enabled = BoolArg(info, 0);
+    ops::SetAutocastCacheEnabled(arg_enabled);
+    return env.Undefined();
+  });
+}
+
+Napi::Value AutocastCacheEnabled(const Napi::CallbackInfo& info) {
+  return Guard(info, "autocastCacheEnabled", [&](Napi::Env env) -> Napi::Value {
+    return ReturnBool(env, ops::AutocastCacheEnabled());
+  });
+}
+
+Napi::Value AutocastIncrementNesting(const Napi::CallbackInfo& info) {
+  return Guard(info, "autocastIncrementNesting", [&](Napi::Env env) -> Napi::Value {
+    return ReturnInt(env, ops::AutocastIncrementNesting());
+  });
+}
+
+Napi::Value AutocastDecrementNesting(const Napi::CallbackInfo& info) {
+  return Guard(info, "autocastDecrementNesting", [&](Napi::Env env) -> Napi::Value {
+    return ReturnInt(env, ops::AutocastDecrementNesting());
+  });
+}
+
+Napi::Value ClearAutocastCache(const Napi::CallbackInfo& info) {
+  return Guard(info, "clearAutocastCache", [&](Napi::Env env) -> Napi::Value {
+    ops::ClearAutocastCache();
+    return env.Undefined();
+  });
+}
+
 Napi::Value Add_(const Napi::CallbackInfo& info) {
   return Guard(info, "add_", [&](Napi::Env env) -> Napi::Value {
     decltype(auto) arg_self = TensorArg(info, 0);
@@ -1784,6 +1867,17 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   exports.Set("clearGrad", Napi::Function::New(env, ClearGrad, "clearGrad"));
   exports.Set("gradEnabled", Napi::Function::New(env, GradEnabled, "gradEnabled"));
   exports.Set("setGradEnabled", Napi::Function::New(env, SetGradEnabled, "setGradEnabled"));
+  exports.Set("retainGrad", Napi::Function::New(env, RetainGrad, "retainGrad"));
+  exports.Set("autogradGrad", Napi::Function::New(env, AutogradGrad, "autogradGrad"));
+  exports.Set("setAutocastEnabled", Napi::Function::New(env, SetAutocastEnabled, "setAutocastEnabled"));
+  exports.Set("autocastEnabled", Napi::Function::New(env, AutocastEnabled, "autocastEnabled"));
+  exports.Set("setAutocastDtype", Napi::Function::New(env, SetAutocastDtype, "setAutocastDtype"));
+  exports.Set("autocastDtype", Napi::Function::New(env, AutocastDtype, "autocastDtype"));
+  exports.Set("setAutocastCacheEnabled", Napi::Function::New(env, SetAutocastCacheEnabled, "setAutocastCacheEnabled"));
+  exports.Set("autocastCacheEnabled", Napi::Function::New(env, AutocastCacheEnabled, "autocastCacheEnabled"));
+  exports.Set("autocastIncrementNesting", Napi::Function::New(env, AutocastIncrementNesting, "autocastIncrementNesting"));
+  exports.Set("autocastDecrementNesting", Napi::Function::New(env, AutocastDecrementNesting, "autocastDecrementNesting"));
+  exports.Set("clearAutocastCache", Napi::Function::New(env, ClearAutocastCache, "clearAutocastCache"));
   exports.Set("add_", Napi::Function::New(env, Add_, "add_"));
   exports.Set("addScalar_", Napi::Function::New(env, AddScalar_, "addScalar_"));
   exports.Set("mul_", Napi::Function::New(env, Mul_, "mul_"));

@@ -2,6 +2,7 @@
 // glue in bindings.generated.cc converts from and to JavaScript). Generic: nothing here knows about YOLO.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/version.h>
@@ -290,6 +291,43 @@ void ClearGrad(const at::Tensor& self) {
 }
 bool GradEnabled() { return c10::GradMode::is_enabled(); }
 void SetGradEnabled(bool enabled) { c10::GradMode::set_enabled(enabled); }
+void RetainGrad(const at::Tensor& self) { self.retain_grad(); }
+std::vector<at::Tensor> AutogradGrad(const std::vector<at::Tensor>& outputs, const std::vector<at::Tensor>& inputs,
+                                     const std::vector<at::Tensor>& gradOutputs, bool retainGraph) {
+  if (!gradOutputs.empty() && gradOutputs.size() != outputs.size()) {
+    throw std::invalid_argument("autogradGrad: " + std::to_string(gradOutputs.size()) + " gradOutputs for " +
+                                std::to_string(outputs.size()) + " outputs");
+  }
+  return torch::autograd::grad(outputs, inputs, gradOutputs, retainGraph, /*create_graph=*/false, /*allow_unused=*/false);
+}
+
+// ---------------------------------------------------------------- autocast
+namespace {
+bool IsCudaDeviceType(const std::string& deviceType) {
+  if (deviceType == "cuda") return true;
+  if (deviceType == "cpu") return false;
+  throw std::invalid_argument("autocast device type must be 'cpu' or 'cuda', got '" + deviceType + "'");
+}
+}  // namespace
+void SetAutocastEnabled(const std::string& deviceType, bool enabled) {
+  if (IsCudaDeviceType(deviceType)) at::autocast::set_enabled(enabled);
+  else at::autocast::set_cpu_enabled(enabled);
+}
+bool AutocastEnabled(const std::string& deviceType) {
+  return IsCudaDeviceType(deviceType) ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+void SetAutocastDtype(const std::string& deviceType, at::ScalarType dtype) {
+  if (IsCudaDeviceType(deviceType)) at::autocast::set_autocast_gpu_dtype(dtype);
+  else at::autocast::set_autocast_cpu_dtype(dtype);
+}
+at::ScalarType AutocastDtype(const std::string& deviceType) {
+  return IsCudaDeviceType(deviceType) ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+void SetAutocastCacheEnabled(bool enabled) { at::autocast::set_autocast_cache_enabled(enabled); }
+bool AutocastCacheEnabled() { return at::autocast::is_autocast_cache_enabled(); }
+int64_t AutocastIncrementNesting() { return at::autocast::increment_nesting(); }
+int64_t AutocastDecrementNesting() { return at::autocast::decrement_nesting(); }
+void ClearAutocastCache() { at::autocast::clear_cache(); }
 
 // ---------------------------------------------------------------- in-place updates (optimizers, EMA, BN)
 void Add_(const at::Tensor& self, const at::Tensor& other, const at::Scalar& alpha) { self.add_(other, alpha); }

@@ -165,6 +165,17 @@ export const OP_NAMES = [
   'clearGrad',
   'gradEnabled',
   'setGradEnabled',
+  'retainGrad',
+  'autogradGrad',
+  'setAutocastEnabled',
+  'autocastEnabled',
+  'setAutocastDtype',
+  'autocastDtype',
+  'setAutocastCacheEnabled',
+  'autocastCacheEnabled',
+  'autocastIncrementNesting',
+  'autocastDecrementNesting',
+  'clearAutocastCache',
   'add_',
   'addScalar_',
   'mul_',
@@ -515,6 +526,28 @@ export interface NativeBinding {
   gradEnabled(): boolean;
   /** `setGradEnabled(bool enabled) -> ()` */
   setGradEnabled(enabled: boolean): void;
+  /** `retainGrad(Tensor self) -> ()` */
+  retainGrad(self: Handle): void;
+  /** `autogradGrad(Tensor[] outputs, Tensor[] inputs, Tensor[] gradOutputs, bool retainGraph) -> Tensor[]` */
+  autogradGrad(outputs: readonly Handle[], inputs: readonly Handle[], gradOutputs: readonly Handle[], retainGraph: boolean): Handle[];
+  /** `setAutocastEnabled(str deviceType, bool enabled) -> ()` */
+  setAutocastEnabled(deviceType: string, enabled: boolean): void;
+  /** `autocastEnabled(str deviceType) -> bool` */
+  autocastEnabled(deviceType: string): boolean;
+  /** `setAutocastDtype(str deviceType, ScalarType dtype) -> ()` */
+  setAutocastDtype(deviceType: string, dtype: DTypeCode): void;
+  /** `autocastDtype(str deviceType) -> ScalarType` */
+  autocastDtype(deviceType: string): DTypeCode;
+  /** `setAutocastCacheEnabled(bool enabled) -> ()` */
+  setAutocastCacheEnabled(enabled: boolean): void;
+  /** `autocastCacheEnabled() -> bool` */
+  autocastCacheEnabled(): boolean;
+  /** `autocastIncrementNesting() -> int` */
+  autocastIncrementNesting(): number;
+  /** `autocastDecrementNesting() -> int` */
+  autocastDecrementNesting(): number;
+  /** `clearAutocastCache() -> ()` */
+  clearAutocastCache(): void;
   /** `add_(Tensor self, Tensor other, Scalar alpha) -> ()` */
   add_(self: Handle, other: Handle, alpha: number | boolean): void;
   /** `addScalar_(Tensor self, Scalar other) -> ()` */

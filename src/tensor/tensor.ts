@@ -562,6 +562,11 @@ export class Tensor {
     const h = native.grad(this.handle);
     return h === null ? null : new Tensor(h);
   }
+  /** Tensor.retain_grad(): a non-leaf keeps its .grad after backward (hooks read activations' gradients this way). */
+  retainGrad(): this {
+    native.retainGrad(this.handle);
+    return this;
+  }
   /** Drops the gradient (PyTorch's zero_grad(set_to_none=True)). */
   clearGrad(): void {
     native.clearGrad(this.handle);
