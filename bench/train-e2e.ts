@@ -39,6 +39,16 @@ if (PYTORCH_THREADS !== undefined && !(Number.isInteger(PYTORCH_THREADS) && PYTO
   throw new Error(`BENCH_E2E_PYTORCH_THREADS must be a positive integer, got '${process.env.BENCH_E2E_PYTORCH_THREADS}'`);
 }
 const VARIANT = PYTORCH_THREADS === undefined ? undefined : `YOLOv5 with torch.set_num_threads(${PYTORCH_THREADS})`;
+/**
+ * Opt-in: more tsyolo sides, alternated with the others (P, T, T1, T2, P, T, T1, T2), to decide a default by
+ * measurement — BENCH_E2E_TSYOLO_VARIANTS='{"bf16":{"args":["--amp","true"]},"avx2":{"env":{"ATEN_CPU_CAPABILITY":"avx2"}}}'.
+ * Each gets its own summary and ratio in the row's `tsyoloVariants`.
+ */
+interface TsyoloVariant {
+  args?: string[];
+  env?: Record<string, string>;
+}
+const TSYOLO_VARIANTS: Record<string, TsyoloVariant> = process.env.BENCH_E2E_TSYOLO_VARIANTS ? JSON.parse(process.env.BENCH_E2E_TSYOLO_VARIANTS) : {};
 
 interface ModelSetting {
   cfg: string;
@@ -187,12 +197,21 @@ async function benchModel(name: string, setting: ModelSetting, yolov5Dir: string
       return { ...r, phases: parsePhases(r.log) };
     },
   };
-  const runs: Record<'pytorch' | 'tsyolo', RunResult[]> = { pytorch: [], tsyolo: [] };
-  const order = QUICK ? (['pytorch', 'tsyolo'] as const) : (['pytorch', 'tsyolo', 'pytorch', 'tsyolo'] as const);
+  const variantSide = (v: string) => async (k: number) => {
+    const run = `tsyolo-${v}-${name}-${k}`;
+    const args = [join(REPO, 'bin', 'tsyolo.js'), 'train', ...flags(data.tsyolo), ...(TSYOLO_VARIANTS[v]!.args ?? []), '--project', project, '--name', run];
+    const r = await runSide(process.execPath, args, { ...GIVEN_ENV, ...TSYOLO_VARIANTS[v]!.env }, join(project, run), join(WORK, `${run}.log`));
+    return { ...r, phases: parsePhases(r.log) };
+  };
+  const allSides: Record<string, (k: number) => Promise<RunResult & { log: string }>> = { ...sides };
+  for (const v of Object.keys(TSYOLO_VARIANTS)) allSides[`variant:${v}`] = variantSide(v);
+  const runs: Record<string, RunResult[]> = Object.fromEntries(Object.keys(allSides).map((k) => [k, []]));
+  const round1 = Object.keys(allSides);
+  const order = QUICK ? round1 : [...round1, ...round1];
   for (const [k, side] of order.entries()) {
-    const { log: _log, ...r } = await sides[side](k);
+    const { log: _log, ...r } = await allSides[side]!(k);
     if (r.rowAtS.length !== s.epochs) throw new Error(`${side} ${name}: ${r.rowAtS.length} results.csv rows seen for ${s.epochs} epochs`);
-    runs[side].push(r);
+    runs[side]!.push(r);
     console.log(`  ${name} ${side}: ${r.wallS.toFixed(1)} s, epochs end at ${r.rowAtS.map((t) => t.toFixed(1)).join(', ')} s, peak ${r.memory.rssMb} MB RSS / ${r.memory.pssMb} MB PSS over ${r.memory.processes} processes${r.phases ? `, phases ${JSON.stringify(r.phases)}` : ''}`);
   }
   const summary = (rs: RunResult[]) => {
@@ -208,10 +227,19 @@ async function benchModel(name: string, setting: ModelSetting, yolov5Dir: string
       processes: Math.max(...rs.map((r) => r.memory.processes)),
     };
   };
-  const pytorch = summary(runs.pytorch);
-  const tsyolo = summary(runs.tsyolo);
-  const phaseNames = Object.keys(runs.tsyolo[0]?.phases ?? {});
-  const phases = Object.fromEntries(phaseNames.map((p) => [p, round(median(runs.tsyolo.map((r) => r.phases?.[p] ?? NaN)), 2)]));
+  const pytorch = summary(runs.pytorch!);
+  const tsyolo = summary(runs.tsyolo!);
+  const phasesOf = (rs: RunResult[]) => {
+    const phaseNames = Object.keys(rs[0]?.phases ?? {});
+    return Object.fromEntries(phaseNames.map((p) => [p, round(median(rs.map((r) => r.phases?.[p] ?? NaN)), 2)]));
+  };
+  const phases = phasesOf(runs.tsyolo!);
+  const tsyoloVariants = Object.fromEntries(
+    Object.keys(TSYOLO_VARIANTS).map((v) => {
+      const sum = summary(runs[`variant:${v}`]!);
+      return [v, { ...TSYOLO_VARIANTS[v], ...sum, phasesPerEpochS: phasesOf(runs[`variant:${v}`]!), ratio: round(pytorch.medianEpochS / sum.medianEpochS, 3), memoryRatio: round(sum.peakPssMb / pytorch.peakPssMb, 3) }];
+    }),
+  );
   const row = {
     model: s.cfg,
     ...(VARIANT ? { variant: VARIANT } : {}),
@@ -225,6 +253,7 @@ async function benchModel(name: string, setting: ModelSetting, yolov5Dir: string
     ratio: round(pytorch.medianEpochS / tsyolo.medianEpochS, 3),
     ratioWall: round(pytorch.medianWallS / tsyolo.medianWallS, 3),
     memoryRatio: round(tsyolo.peakPssMb / pytorch.peakPssMb, 3),
+    ...(Object.keys(tsyoloVariants).length > 0 ? { tsyoloVariants } : {}),
   };
   console.log(`${s.cfg}: per epoch PyTorch ${pytorch.medianEpochS} s, tsyolo ${tsyolo.medianEpochS} s → ${row.ratio}× (whole command ${row.ratioWall}×); peak PSS ${pytorch.peakPssMb} / ${tsyolo.peakPssMb} MB`);
   return row;

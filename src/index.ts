@@ -39,6 +39,14 @@ export { loadModel, type LoadModelOptions } from './yolo/load-model.ts';
 export { loadModelConfig, type ModelConfig } from './yolo/model-config.ts';
 export { summarize, formatSummaryLine, formatLayerTable, type ModelSummary } from './yolo/model-info.ts';
 export { saveSafetensorsCheckpoint, loadCheckpoint, type CheckpointMeta } from './yolo/checkpoint.ts';
+export { Classify } from './yolo/modules/heads/classify.ts';
+export { ClassificationModel, loadClassifierConfig, type ClassifierConfig, type ClassificationModelOptions } from './yolo/classification-model.ts';
+export { loadClassifier, saveClassifierCheckpoint, type LoadClassifierOptions, type LoadedClassifier } from './yolo/classification-checkpoint.ts';
+export { trainClassifier, type ClassifyTrainResult } from './classify/train.ts';
+export { valClassifier, type ClassifyValResult } from './classify/val.ts';
+export { predictClassifier, type ClassifyPrediction } from './classify/predict.ts';
+export type { ClassifyTrainOptions, ClassifyValOptions, ClassifyPredictOptions } from './classify/classify-options.ts';
+export { generateDigitFolders, type DigitFoldersOptions } from './classify/digit-folders.ts';
 
 /** Reads a NumPy .npy file into a CPU tensor. */
 export function readNpy(path: string): Tensor {
@@ -63,16 +71,48 @@ export { ComputeLoss, type LossHyp, type LossResult } from './train/loss.ts';
 export { bboxIou, bboxIouTerms, iouBoxLoss, WiouScale, IOU_VARIANTS, type BboxIouOptions, type IouTerms, type IouVariant } from './train/bbox-iou.ts';
 export { train, type TrainInput, type TrainOptions, type TrainResult } from './train/trainer.ts';
 export { TRAIN_OPTIONS } from './train/train-options.ts';
+export { SegmentComputeLoss, cropMask, type SegmentLossHead, type SegmentLossResult } from './train/segment-loss.ts';
+export type { SegmentTaskInput, SegmentTaskOptions } from './train/segment-train.ts';
+export { loadSegmentBackend, libtorchSegmentBackend, type SegmentBackend, type SegmentOutput, type SegmentArray } from './segment/segment-backend.ts';
+export { segmentVal, type SegmentValOptions, type SegmentValResult, type SegmentMetric, type SegmentClassMetrics } from './segment/segment-val.ts';
+export { segmentPredict, type SegmentPredictOptions, type SegmentPredictResult, type SegmentImageResult } from './segment/segment-predict.ts';
+export { processMask, processMaskUpsample, type MaskStack, type Protos, type MaskDetections, type MaskProbabilities } from './segment/process-mask.ts';
+export { masksToSegments } from './segment/contours.ts';
+export { encodeRle, type CocoRle } from './segment/rle.ts';
+export { polygon2mask, polygons2masks, polygons2masksOverlap, type Polygon } from './data/polygon-masks.ts';
+export { GradScaler, type GradScalerOptions, type GradScalerState, type SteppableOptimizer } from './train/grad-scaler.ts';
+export { type AmpSetting, type AmpPlan, planAmp, withAmp, cpuHasNativeBf16, CPU_AMP_BY_DEFAULT } from './train/amp.ts';
+export { evolve, EVOLVE_SEED_VAR, type EvolveBest, type EvolveDeps, type EvolveResult, type GenerationResult } from './train/evolve.ts';
+export type { ParentSelection } from './train/evolve-meta.ts';
+export type { EvolveGenerationInput } from './train/train-run.ts';
 export { val, type ValOptions, type ValResult } from './val/val.ts';
-export type { Backend, ModelOutput } from './deploy/backend.ts';
+export type { ValCocoResult } from './val/val-coco.ts';
+export { CocoEval, evaluateCoco, type CocoAccumulated, type CocoParams, type CocoSummary, type EvaluateCocoOptions } from './eval/coco-eval.ts';
+export { CocoIndex, type CocoAnnotation, type CocoCategory, type CocoDataset, type CocoId, type CocoImage, type CocoResult } from './eval/coco-dataset.ts';
+export type { CocoIouType } from './eval/coco-iou.ts';
+export { readCocoDataset, readCocoResults } from './eval/coco-json.ts';
+export { yoloToCoco, writeCocoDataset, type YoloToCocoOptions } from './convert/yolo-to-coco.ts';
+export { convertCoco, COCO91_TO_80, type CocoConvertOptions } from './convert/coco.ts';
+export { convertVoc, VOC_NAMES, type VocConvertOptions } from './convert/voc.ts';
+export { convertLabelme, type LabelmeConvertOptions } from './convert/labelme.ts';
+export { readClassNames } from './convert/names.ts';
+export { formatConvertSummary, type ConvertProblem, type ConvertResult } from './convert/report.ts';
+export type { Backend, ModelOutput, ForwardOptions } from './deploy/backend.ts';
 export { libtorchBackend, type LibtorchBackendOptions } from './deploy/libtorch-backend.ts';
 export { loadBackend, type LoadBackendOptions } from './deploy/load-backend.ts';
+export { Ensemble, loadEnsemble, type LoadEnsembleOptions } from './yolo/ensemble.ts';
+export { ensembleBackend } from './deploy/ensemble-backend.ts';
 export { loadDetector, type LoadDetectorOptions } from './deploy/load-detector.ts';
 export { Detector, toDetections, type Detection, type DetectorOptions } from './deploy/detector.ts';
 export type { NodeImageInput, RawImage } from './deploy/node-image-input.ts';
 export { NodeDetector, type StreamFrame, type StreamOptions } from './deploy/node-detector.ts';
 export type { NmsOptions, EvaluationResult, DetectOptions, DetectResult };
 export { NMS_METHODS, type NmsMethod } from './eval/nms-variants.ts';
+/** heatmap(model, image, options): Grad-CAM family heatmaps as objectdetection_script's yolov5_heatmap.py (docs/heatmap.md). */
+export { heatmap, NoCamTargetError, type HeatmapOptions, type HeatmapResult } from './heatmap/heatmap.ts';
+export { CAM_METHODS, type CamMethod } from './heatmap/cam-methods.ts';
+export { CAM_TARGETS, type CamTarget } from './heatmap/targets.ts';
+export type { CamMap } from './heatmap/cam-image.ts';
 
 const asHost = (t: Tensor | HostTensor): HostTensor => (t instanceof TensorClass ? t.toHost() : t);
 

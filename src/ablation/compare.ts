@@ -1,22 +1,17 @@
 // The ablation table behind `tsyolo compare A B …`: each entry (a model YAML or a trained checkpoint) with its
-// layers, parameters and GFLOPs, optionally its median latency (fused libtorch eval and onnxruntime-node, batch 1,
-// after warm-up), written as compare.md, compare.csv and compare.png.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// layers, parameters and GFLOPs, optionally its median latency ± std (fused libtorch eval and onnxruntime-node,
+// batch 1, after warm-up, every entry interleaved: compare-speed.ts), written as compare.md, compare.csv and
+// compare.png.
 import { join } from 'node:path';
 import { loadBackend } from '../deploy/load-backend.ts';
-import { OnnxModel } from '../deploy/onnx-model.ts';
-import { exportOnnx } from '../export/export-onnx.ts';
 import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
-import { Axes, Figure } from '../plot/chart.ts';
-import { cycleColor } from '../plot/colors.ts';
-import { zeros } from '../tensor/create.ts';
-import { getNumThreads, noGrad } from '../tensor/runtime.ts';
-import { tidy } from '../tensor/scope.ts';
+import { plotComparisonChart } from '../plot/compare-chart.ts';
+import { getNumThreads } from '../tensor/runtime.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
 import { loadModel } from '../yolo/load-model.ts';
 import { summarize } from '../yolo/model-info.ts';
 import { val } from '../val/val.ts';
+import { measureEntryLatencies } from './compare-speed.ts';
 
 export interface CompareRow {
   /** The entry as given (a YAML name or path, or a checkpoint). */
@@ -28,8 +23,12 @@ export interface CompareRow {
   nc?: number;
   /** Median ms per image, fused libtorch eval (with --speed). */
   torchMs?: number;
+  /** Standard deviation of torchMs's runs. */
+  torchStd?: number;
   /** Median ms per image, onnxruntime-node on the fused ONNX export (with --speed). */
   onnxMs?: number;
+  /** Standard deviation of onnxMs's runs. */
+  onnxStd?: number;
   /** A checkpoint's mAP on the dataset's val split (with --data; YAML entries are untrained and have none). */
   map50?: number;
   map?: number;
@@ -37,7 +36,7 @@ export interface CompareRow {
 
 export interface CompareOptions {
   img: number;
-  /** Measure latency: `warmup` runs, then the median of `runs`. */
+  /** Measure latency: `warmup` rounds, then the median of `runs` rounds, every entry and runtime interleaved. */
   speed?: { warmup: number; runs: number };
   /** Validate each checkpoint on this dataset YAML's val split (val.py's defaults), plots under `valProject`. */
   data?: string;
@@ -50,64 +49,31 @@ export interface CompareOptions {
 
 const isConfig = (entry: string) => /\.ya?ml$/i.test(entry);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function timeTorch(model: DetectionModel, img: number, warmup: number, runs: number): number {
-  const once = () => {
-    const t0 = performance.now();
-    noGrad(() => tidy(() => void model.forward(zeros([1, model.inputChannels, img, img]))));
-    return performance.now() - t0;
-  };
-  for (let i = 0; i < warmup; i++) once();
-  return median(Array.from({ length: runs }, once));
-}
-
-async function timeOnnx(model: DetectionModel, img: number, warmup: number, runs: number, threads: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'tsyolo-compare-'));
-  try {
-    const file = join(dir, 'model.onnx');
-    writeFileSync(file, exportOnnx(model, { imgsz: img, batch: 1 }).bytes);
-    const onnx = await OnnxModel.load(file, { threads });
-    const input = new Float32Array(model.inputChannels * img * img);
-    const shape = [1, model.inputChannels, img, img];
-    try {
-      for (let i = 0; i < warmup; i++) await onnx.forward(input, shape);
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
-        await onnx.forward(input, shape);
-        times.push(performance.now() - t0);
-      }
-      return median(times);
-    } finally {
-      await onnx.dispose();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** One row per entry; latency (with `speed`) is measured on the fused model, one entry at a time. */
+/** One row per entry; latency (with `speed`) is measured on the fused models, all entries interleaved. */
 export async function compareModels(entries: string[], o: CompareOptions): Promise<CompareRow[]> {
   const rows: CompareRow[] = [];
-  for (const entry of entries) {
-    const { model } = loadModel(entry, { nc: o.nc });
-    try {
-      const s = summarize(model, o.img);
-      const row: CompareRow = { model: entry, layers: s.layers, parameters: s.parameters, gflops: s.gflops, nc: model.nc };
-      if (o.speed) {
-        model.fuse().eval();
-        row.torchMs = timeTorch(model, o.img, o.speed.warmup, o.speed.runs);
-        row.onnxMs = await timeOnnx(model, o.img, o.speed.warmup, o.speed.runs, getNumThreads());
+  const fused: DetectionModel[] = []; // kept for --speed, which times them together
+  try {
+    for (const entry of entries) {
+      const { model } = loadModel(entry, { nc: o.nc });
+      let kept = false;
+      try {
+        const s = summarize(model, o.img);
+        rows.push({ model: entry, layers: s.layers, parameters: s.parameters, gflops: s.gflops, nc: model.nc });
+        if (o.speed) {
+          fused.push(model.fuse().eval());
+          kept = true;
+        }
+      } finally {
+        if (!kept) model.dispose();
       }
-      rows.push(row);
-    } finally {
-      model.dispose();
     }
+    if (o.speed) {
+      const latencies = await measureEntryLatencies(fused, o.img, { ...o.speed, threads: getNumThreads() });
+      latencies.forEach((l, i) => Object.assign(rows[i]!, { torchMs: l.torch.median, torchStd: l.torch.std, onnxMs: l.onnx.median, onnxStd: l.onnx.std }));
+    }
+  } finally {
+    for (const m of fused) m.dispose();
   }
   const warning = classCountWarning(rows, o.nc);
   if (warning) o.log?.(warning);
@@ -157,7 +123,8 @@ function columns(rows: CompareRow[], img: number): Column[] {
     { head: 'ΔGFLOPs', cell: (r, b) => (r === b ? '' : change(r.gflops, b.gflops)) },
   ];
   if (rows.some((r) => r.torchMs !== undefined)) {
-    cols.push({ head: 'libtorch ms', cell: (r) => r.torchMs?.toFixed(1) ?? '' }, { head: 'onnxruntime ms', cell: (r) => r.onnxMs?.toFixed(1) ?? '' });
+    const ms = (m?: number, sd?: number) => (m === undefined ? '' : `${m.toFixed(1)} ± ${(sd ?? 0).toFixed(1)}`);
+    cols.push({ head: 'libtorch ms', cell: (r) => ms(r.torchMs, r.torchStd) }, { head: 'onnxruntime ms', cell: (r) => ms(r.onnxMs, r.onnxStd) });
   }
   if (rows.some((r) => r.map50 !== undefined)) {
     cols.push({ head: 'mAP50', cell: (r) => r.map50?.toFixed(3) ?? '' }, { head: 'mAP50-95', cell: (r) => r.map?.toFixed(3) ?? '' });
@@ -186,7 +153,9 @@ export function comparisonMarkdown(rows: CompareRow[], img: number, threads: num
     ...rows.map((r) => `| ${r.model} | ${cols.map((c) => c.cell(r, base)).join(' | ')} |`),
     '',
     `GFLOPs at ${img}×${img} by thop's rules; Δ against the first row.` +
-      (speed ? ` Latency: median ms per image, batch 1, fused model, after warm-up, ${threads} thread${threads === 1 ? '' : 's'} (libtorch and onnxruntime-node).` : ''),
+      (speed
+        ? ` Latency: median ± standard deviation, ms per image (the model's forward pass), batch 1, fused model, synthetic pixels, after warm-up, every entry and runtime interleaved round-robin, ${threads} thread${threads === 1 ? '' : 's'} (libtorch and onnxruntime-node).`
+        : ''),
     ...(new Set(rows.map((r) => r.nc)).size > 1 ? ['', `Class counts differ (${rows.map((r) => `${r.model}: ${r.nc}`).join(', ')}): Δ includes the Detect heads' class outputs.`] : []),
     '',
   ].join('\n');
@@ -195,7 +164,7 @@ export function comparisonMarkdown(rows: CompareRow[], img: number, threads: num
 export function comparisonCsv(rows: CompareRow[]): string {
   const speed = rows.some((r) => r.torchMs !== undefined);
   const maps = rows.some((r) => r.map50 !== undefined);
-  const head = ['model', 'layers', 'parameters', 'gflops', ...(speed ? ['libtorch_ms', 'onnxruntime_ms'] : []), ...(maps ? ['map50', 'map50_95'] : [])];
+  const head = ['model', 'layers', 'parameters', 'gflops', ...(speed ? ['libtorch_ms', 'onnxruntime_ms', 'libtorch_ms_std', 'onnxruntime_ms_std'] : []), ...(maps ? ['map50', 'map50_95'] : [])];
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = rows.map((r) =>
     [
@@ -203,7 +172,7 @@ export function comparisonCsv(rows: CompareRow[]): string {
       r.layers,
       r.parameters,
       r.gflops.toFixed(4),
-      ...(speed ? [r.torchMs!.toFixed(3), r.onnxMs!.toFixed(3)] : []),
+      ...(speed ? [r.torchMs!.toFixed(3), r.onnxMs!.toFixed(3), (r.torchStd ?? 0).toFixed(3), (r.onnxStd ?? 0).toFixed(3)] : []),
       ...(maps ? [r.map50?.toFixed(5) ?? '', r.map?.toFixed(5) ?? ''] : []),
     ].join(','),
   );
@@ -211,31 +180,11 @@ export function comparisonCsv(rows: CompareRow[]): string {
 }
 
 /**
- * mAP50-95 (every entry validated) or GFLOPs against libtorch latency (with --speed), else against parameters; one
- * labelled point per model.
+ * compare.png: mAP50-95 (every entry validated) or GFLOPs against libtorch latency (with --speed), else against
+ * GFLOPs / parameters; one point per model labelled with its short name (src/plot/compare-chart.ts).
  */
 export async function plotComparison(rows: CompareRow[], file: string): Promise<void> {
-  const speed = rows.every((r) => r.torchMs !== undefined);
-  const maps = rows.every((r) => r.map !== undefined);
-  const xs = rows.map((r) => (speed ? r.torchMs! : r.parameters / 1e6));
-  const ys = rows.map((r) => (maps ? r.map! : r.gflops));
-  const fig = new Figure(8, 6, 100);
-  const [cell] = fig.cells(1, 1);
-  const pad = (lo: number, hi: number): [number, number] => (hi > lo ? [lo - (hi - lo) * 0.1, hi + (hi - lo) * 0.25] : [lo * 0.5, hi * 1.5 + 1]);
-  const ax = new Axes(fig, cell!, {
-    xlim: pad(Math.min(0, ...xs), Math.max(...xs)),
-    ylim: pad(Math.min(0, ...ys), Math.max(...ys)),
-    title: `${maps ? 'mAP50-95' : 'GFLOPs'} vs ${speed ? 'latency' : 'parameters'}`,
-    xlabel: speed ? 'libtorch latency (ms, batch 1)' : 'parameters (M)',
-    ylabel: maps ? 'mAP50-95' : 'GFLOPs',
-    grid: true,
-  });
-  rows.forEach((r, i) => {
-    ax.line([xs[i]!], [ys[i]!], { color: cycleColor(i), width: 0, markerSize: 12 });
-    ax.textAt(` ${r.model}`, xs[i]!, ys[i]!, { align: 'left', baseline: 'bottom', pt: 9 });
-  });
-  ax.finish();
-  await fig.save(file);
+  await plotComparisonChart(rows, file);
 }
 
 /** compare.md, compare.csv and compare.png in `dir`, each written atomically. */

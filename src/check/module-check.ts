@@ -27,6 +27,8 @@ import { areDeterministicAlgorithmsEnabled, manualSeed, noGrad, useDeterministic
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { ComputeLoss } from '../train/loss.ts';
+import { isClassifierSource } from '../yolo/classification-checkpoint.ts';
+import { loadClassifierConfig } from '../yolo/classification-model.ts';
 import { DetectionModel } from '../yolo/detection-model.ts';
 import { modelGflops, uncountedLayers } from '../yolo/flops.ts';
 import { type ModelConfig, loadModelConfig, shippedConfigNames } from '../yolo/model-config.ts';
@@ -98,8 +100,12 @@ export function checkTargets(o: Pick<ModuleCheckOptions, 'cfgs' | 'blocks'>): { 
     for (const b of o.blocks ?? []) if (!getModuleSpec(b)) throw new Error(`modules --check: no block named '${b}' is registered (known: ${registeredModuleNames().join(', ')})`);
     return { yamls: o.cfgs ?? [], blocks: o.blocks ?? [] };
   }
-  const yamls = shippedConfigNames();
+  // Classifier configs (-cls, a Classify head) are not detection models: --check covers their blocks through them
+  // being used, and skips the configs themselves (the classification tests cover them).
+  const classifiers = shippedConfigNames().filter((y) => isClassifierSource(y));
+  const yamls = shippedConfigNames().filter((y) => !classifiers.includes(y));
   const used = new Set<string>();
+  for (const y of classifiers) for (const row of [...loadClassifierConfig(y).config.backbone, ...loadClassifierConfig(y).config.head]) used.add(row[2]);
   for (const y of yamls) {
     try {
       const { config } = loadModelConfig(y);

@@ -17,7 +17,7 @@ export interface CompareCliOptions {
 
 const COMPARE_FLAGS: OptionTable<CompareCliOptions> = {
   img: { flags: '--img, --imgsz <size>', help: 'image size for GFLOPs and latency', default: 640, read: positiveInteger },
-  speed: { flags: '--speed', help: 'median latency per image: fused libtorch eval and onnxruntime-node, batch 1, after 3 warm-up runs', default: false, read: flag },
+  speed: { flags: '--speed', help: 'latency per image, median ± std: fused libtorch eval and onnxruntime-node, batch 1, 5 warm-up then 30 timed runs, every entry and runtime interleaved round-robin (for FPS, batches, stages: tsyolo speed)', default: false, read: flag },
   data: { flags: '--data <yaml>', help: "dataset YAML: each checkpoint's mAP50 and mAP50-95 on its val split", default: undefined, read: optionalText },
   nc: { flags: '--nc <n>', help: 'build every YAML entry with n classes, so the table compares the blocks and not the heads (checkpoints keep theirs)', default: undefined, read: positiveInteger },
   ...runFolderOptions('runs/compare'),
@@ -27,7 +27,7 @@ export async function runCompare(entries: string[], o: CompareCliOptions, print:
   const [{ compareModels, formatComparison, writeComparison }, { getNumThreads }] = await Promise.all([import('../ablation/compare.ts'), import('../tensor/runtime.ts')]);
   const dir = incrementPath(o.project, o.name, o.existOk);
   // An entry that does not load (a missing YAML, an ONNX file) fails the run before it writes: no empty exp{N} left.
-  const rows = await compareModels(entries, { img: o.img, speed: o.speed ? { warmup: 3, runs: 10 } : undefined, data: o.data, valProject: dir, nc: o.nc, log: print }).catch((e: unknown) => {
+  const rows = await compareModels(entries, { img: o.img, speed: o.speed ? { warmup: 5, runs: 30 } : undefined, data: o.data, valProject: dir, nc: o.nc, log: print }).catch((e: unknown) => {
     discardRunFolder(dir);
     throw e;
   });
@@ -38,7 +38,7 @@ export async function runCompare(entries: string[], o: CompareCliOptions, print:
 
 export function compareCommand(command: Command, print: (s: string) => void): void {
   command
-    .description('ablation table: layers, parameters, GFLOPs (and latency with --speed) of model YAMLs or checkpoints, change against the first; writes compare.md, compare.csv, compare.png')
+    .description('ablation table: layers, parameters, GFLOPs (and latency, median ± std, with --speed) of model YAMLs or checkpoints, change against the first; writes compare.md, compare.csv, compare.png')
     .argument('<models...>', 'model YAMLs (shipped names or paths) or checkpoints (.pt, .safetensors)');
   addOptions(command, COMPARE_FLAGS).action((models: string[], values: Record<string, unknown>) => runCompare(models, resolveFlags(COMPARE_FLAGS, values), print));
 }

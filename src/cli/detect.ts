@@ -1,14 +1,14 @@
 // `tsyolo detect`: flags → detect(); the model is loaded from weights (fused, eval) like detect.py.
 import type { Command } from 'commander';
 import { DEVICE_OPTION, runFolderOptions } from '../run/common-options.ts';
-import { type OptionTable, flag, fraction, integer, positiveInteger, text } from '../run/option-table.ts';
+import { type OptionTable, flag, fraction, integer, positiveInteger, text, textList } from '../run/option-table.ts';
 import { selectDeviceFor } from '../run/select-device.ts';
 import { NMS_METHOD_OPTIONS, type NmsMethodFlags, nmsMethodOf } from '../run/nms-options.ts';
 import { ExitError } from './exit-error.ts';
 import { addOptions, readFlags, resolveFlags } from './options.ts';
 
 interface DetectFlags extends NmsMethodFlags {
-  weights: string;
+  weights: string[];
   source: string;
   /** Undefined when --img is not given (a fixed-size ONNX model then runs at its size without a warning). */
   imgsz: number | undefined;
@@ -17,6 +17,9 @@ interface DetectFlags extends NmsMethodFlags {
   maxDet: number;
   classes: number[] | undefined;
   agnosticNms: boolean;
+  augment: boolean;
+  half: boolean;
+  visualize: boolean;
   saveTxt: boolean;
   saveConf: boolean;
   saveCrop: boolean;
@@ -43,7 +46,7 @@ function classes(raw: unknown, name: string): number[] {
 
 // --conf and --iou: how YOLOv5's tutorials type them (argparse accepts a flag's unique prefix).
 const DETECT_FLAGS: OptionTable<DetectFlags> = {
-  weights: { flags: '--weights <file>', help: 'a .pt, .safetensors or exported .onnx model (or a model YAML for an untrained model)', default: '', required: true, read: text },
+  weights: { flags: '--weights <files...>', help: 'a .pt, .safetensors or exported .onnx model (or a model YAML for an untrained model); several .pt/.safetensors make an ensemble', default: [], required: true, read: textList },
   source: { flags: '--source <path>', help: 'image or video file, folder, glob, .txt list of images, webcam index (0), rtsp/rtmp/http(s) URL or .streams list', default: '', required: true, read: text },
   imgsz: { flags: '--img, --imgsz <size>', help: 'inference size', default: 640, read: positiveInteger },
   confThres: { flags: '--conf, --conf-thres <c>', help: 'confidence threshold', default: 0.25, read: fraction },
@@ -52,6 +55,9 @@ const DETECT_FLAGS: OptionTable<DetectFlags> = {
   maxDet: { flags: '--max-det <n>', help: 'maximum detections per image', default: 1000, read: positiveInteger },
   classes: { flags: '--classes <c...>', help: 'keep only these class ids', default: undefined, read: classes },
   agnosticNms: { flags: '--agnostic-nms', help: 'class-agnostic NMS', default: false, read: flag },
+  augment: { flags: '--augment', help: 'augmented inference (TTA: scales 1, 0.83, 0.67, flip)', default: false, read: flag },
+  half: { flags: '--half', help: 'half-precision inference: float16 on CUDA, bfloat16 on the CPU (libtorch weights)', default: false, read: flag },
+  visualize: { flags: '--visualize', help: 'save each layer\'s feature maps (first 32 channels) as <stem>/stage{i}_{Type}_features.png and .npy', default: false, read: flag },
   saveTxt: { flags: '--save-txt', help: 'save labels/<image>.txt', default: false, read: flag },
   saveConf: { flags: '--save-conf', help: 'add confidences to --save-txt labels', default: false, read: flag },
   saveCrop: { flags: '--save-crop', help: 'save crops/<class>/<image>.jpg', default: false, read: flag },
@@ -67,8 +73,8 @@ const DETECT_FLAGS: OptionTable<DetectFlags> = {
 export async function runDetect(o: DetectFlags, print: (s: string) => void): Promise<void> {
   const [{ loadBackend }, { detect }] = await Promise.all([import('../deploy/load-backend.ts'), import('../detect/detect.ts')]);
   const nms = nmsMethodOf(o);
-  const backend = await loadBackend(o.weights, { device: selectDeviceFor(o.weights, o.device) });
-  const { weights: _w, device: _d, ...options } = o;
+  const backend = await loadBackend(o.weights, { device: selectDeviceFor(o.weights[0]!, o.device), log: print, half: o.half });
+  const { weights: _w, device: _d, half: _h, ...options } = o;
   // Ctrl-C ends a video or stream between two frames and finishes its .mp4s; a second Ctrl-C quits at once.
   const stop = new AbortController();
   const onSigint = () => {

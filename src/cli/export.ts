@@ -65,6 +65,8 @@ export async function runExport(o: ExportCliOptions, print: (s: string) => void)
   const unknown = include.filter((f) => f !== 'onnx');
   if (unknown.length) throw new Error(`--include ${unknown.join(', ')}: only 'onnx' is supported`);
   const t0 = performance.now();
+  const classifier = await import('../yolo/classification-checkpoint.ts');
+  if (classifier.isClassifierSource(o.weights)) return exportClassifier(o, print, t0);
   const [{ loadModel }, { exportOnnx }, { ProgressBar }] = await Promise.all([import('../yolo/load-model.ts'), import('../export/export-onnx.ts'), import('../run/progress-bar.ts')]);
   const { model } = loadModel(o.weights);
   model.fuse().eval();
@@ -91,6 +93,25 @@ export async function runExport(o: ExportCliOptions, print: (s: string) => void)
   const output = nms ? `detections (${r.outputShape.join(', ')}): image, x1, y1, x2, y2, conf, cls after NMS (conf ${nms.confThres}, iou ${nms.iouThres}, max ${nms.maxDet}${nms.agnostic ? ', agnostic' : ''})` : `output0 (${r.outputShape.join(', ')})`;
   print(`input images (${r.inputShape.join(', ')}) float32, output ${output}, ${r.nodes} nodes`);
   print(`\nExport complete. Results saved to ${file}\nDetect:          tsyolo detect --weights ${file} --source <images>\nValidate:        tsyolo val --weights ${file} --data <data.yaml>`);
+  model.dispose();
+  return [file];
+}
+
+/** A classifier checkpoint's export: output0 (N, nc) logits; --nms does not apply. */
+async function exportClassifier(o: ExportCliOptions, print: (s: string) => void, t0: number): Promise<string[]> {
+  if (o.nms) throw new Error(`${o.weights}: a classification model; --nms is for detection models`);
+  if (o.imgsz.length > 2) throw new Error(`--img takes one size or h w, got ${o.imgsz.join(' ')}`);
+  const [{ loadClassifier }, { exportClassifierOnnx }] = await Promise.all([import('../yolo/classification-checkpoint.ts'), import('../export/export-classifier-onnx.ts')]);
+  const { model } = loadClassifier(o.weights);
+  model.fuse().eval();
+  const imgsz: number | [number, number] = o.imgsz.length === 1 ? o.imgsz[0]! : [o.imgsz[0]!, o.imgsz[1]!];
+  print(`Fusing layers... \n${model.summaryName}: ${model.numParameters()} parameters, ${model.nc} classes`);
+  const r = exportClassifierOnnx(model, { imgsz, batch: o.batch, opset: o.opset, dynamic: o.dynamic, half: o.half, log: print });
+  const file = onnxPathFor(o.weights);
+  writeFileAtomic(file, r.bytes, { fsync: true });
+  const mb = (statSync(file).size / 1e6).toFixed(1);
+  print(`ONNX: export success ✅ ${((performance.now() - t0) / 1000).toFixed(1)}s, saved as ${file} (${mb} MB)`);
+  print(`input images (${r.inputShape.join(', ')}) float32, output output0 (${r.outputShape.join(', ')}) logits, ${r.nodes} nodes`);
   model.dispose();
   return [file];
 }

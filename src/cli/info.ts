@@ -29,7 +29,11 @@ export function infoCommand(command: Command, print: (s: string) => void): void 
 export async function runInfo(o: InfoOptions, print: (s: string) => void): Promise<void> {
   if (!o.cfg && !o.weights) throw new Error('info needs --cfg (a model YAML) or --weights (a .pt or .safetensors)');
   const [{ loadModel }, { formatLayerTable, formatSummaryLine, summarize }] = await Promise.all([import('../yolo/load-model.ts'), import('../yolo/model-info.ts')]);
-  const { model, meta } = loadModel(o.weights || o.cfg, { nc: o.nc, log: print });
+  const classifier = await import('../yolo/classification-checkpoint.ts');
+  const source = o.weights || o.cfg;
+  const { model, meta } = classifier.isClassifierSource(source)
+    ? classifier.loadClassifier(source, { nc: o.nc, cfg: o.weights ? o.cfg || undefined : undefined, log: print })
+    : loadModel(source, { nc: o.nc, log: print });
   const unfused = summarize(model, o.img);
   if (!o.json) {
     print(formatLayerTable(model));

@@ -3,7 +3,10 @@
 // only when the command runs, so `--help` and `--version` load neither libtorch nor the image libraries.
 import { Command } from 'commander';
 import { packageVersion } from './version.ts';
+import { classifyCommand } from './classify.ts';
+import { cocoevalCommand } from './cocoeval.ts';
 import { compareCommand } from './compare.ts';
+import { convertCommand } from './convert.ts';
 import { dataCommand } from './data.ts';
 import { infoCommand } from './info.ts';
 import { modulesCommand } from './modules-command.ts';
@@ -11,8 +14,13 @@ import { demoCommand } from './demo.ts';
 import { detectCommand } from './detect.ts';
 import { ExitError } from './exit-error.ts';
 import { exportCommand } from './export.ts';
+import { heatmapCommand } from './heatmap.ts';
 import { addPluginSupport } from './plugins.ts';
+import { plotCommand } from './plot.ts';
 import { trainCommand } from './train.ts';
+import { speedCommand } from './speed.ts';
+import { segmentCommand } from './segment.ts';
+import { segmentTrainCommand } from './segment-train.ts';
 import { valCommand } from './val.ts';
 
 export function buildProgram(print: (s: string) => void): Command {
@@ -27,8 +35,15 @@ export function buildProgram(print: (s: string) => void): Command {
   demoCommand(program.command('demo'), print);
   trainCommand(program.command('train'), print);
   valCommand(program.command('val'), print);
+  classifyCommand(program.command('classify'), print);
+  cocoevalCommand(program.command('cocoeval'), print);
   detectCommand(program.command('detect'), print);
   exportCommand(program.command('export'), print);
+  convertCommand(program.command('convert'), print);
+  heatmapCommand(program.command('heatmap'), print);
+  plotCommand(program.command('plot'), print);
+  speedCommand(program.command('speed'), print);
+  segmentTrainCommand(segmentCommand(program.command('segment'), print), print);
   addPluginSupport(program); // --plugin on the commands that build or load a model
   return program;
 }

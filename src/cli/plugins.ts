@@ -7,7 +7,7 @@ import { PLUGIN_OPTION } from '../run/common-options.ts';
 import { longFlag } from '../run/option-table.ts';
 
 /** Commands that build or load a model. `data` and `demo` (fixed datasets and models) take no plugins. */
-export const PLUGIN_COMMANDS: readonly string[] = ['info', 'compare', 'modules', 'train', 'val', 'detect', 'export'];
+export const PLUGIN_COMMANDS: readonly string[] = ['info', 'compare', 'modules', 'train', 'val', 'detect', 'export', 'speed', 'heatmap'];
 
 /** Adds --plugin to the plugin commands among `program`'s and loads the plugins before any of them runs. */
 export function addPluginSupport(program: Command): void {

@@ -7,8 +7,16 @@ import { addOptions, readFlags } from './options.ts';
 export function trainCommand(command: Command, print: (s: string) => void): void {
   command.description('train a detector (train.py): runs/train/exp{N} with weights, results.csv, plots');
   addOptions(command, TRAIN_OPTIONS).action(async (values: Record<string, unknown>) => {
+    const flags = readFlags(TRAIN_OPTIONS, values);
+    if (flags.evolve !== undefined) {
+      // train.py --evolve: one training per generation, results in runs/evolve/exp{N}.
+      const { evolve } = await import('../train/evolve.ts');
+      const e = await evolve({ ...flags, log: print });
+      if (e.stoppedBy === 'interrupted') throw new ExitError(`evolution interrupted; ${e.evolveCsv} holds ${e.totalGenerations} generations (continue with --resume)`, 130);
+      return;
+    }
     const { train } = await import('../train/trainer.ts');
-    const r = await train({ ...readFlags(TRAIN_OPTIONS, values), log: print });
+    const r = await train({ ...flags, log: print });
     // Scripts chaining `tsyolo train && …` must not carry on with a half-trained model.
     if (r.stoppedBy === 'interrupted') throw new ExitError(`training interrupted; ${r.last} holds the state to resume from`, 130);
     // Under DDP only rank 0 validates and writes; a machine without it has no figures to show.

@@ -22,6 +22,8 @@ export interface DigitsOptions {
   log?: (line: string) => void;
   /** Called after each scene is written: scenes done, scenes in all (the CLI draws its bar from it). */
   onProgress?: (done: number, total: number) => void;
+  /** 'detect' (default): box labels; 'segment': polygon labels (the convex hull of each digit's ink pixels). */
+  task?: 'detect' | 'segment';
 }
 
 export interface DigitsResult {
@@ -88,16 +90,18 @@ function hash32(x: number): number {
   return (x ^ (x >>> 15)) >>> 0;
 }
 
-interface DigitBank {
+/** The MNIST samples of the `mnist` package, per class. */
+export interface DigitBank {
   /** Per class: samples × 784 intensities in [0, 1]. */
   samples: Float32Array[];
+  /** Samples per class. */
   counts: number[];
 }
 
 let digitBank: DigitBank | undefined;
 
 /** The `mnist` package's `src/digits/<d>.json` files, found through Node's resolver (parsed once per process). */
-function loadDigitBank(): DigitBank {
+export function loadDigitBank(): DigitBank {
   digitBank ??= readDigitBank();
   return digitBank;
 }
@@ -218,7 +222,24 @@ interface Scene {
   lines: string[];
 }
 
-function renderScene(bank: DigitBank, rng: SceneRandom, size: number): Scene {
+/** Convex hull (Andrew's monotone chain, counter-clockwise in image axes) of integer points, collinear points dropped. */
+function convexHull(points: Array<[number, number]>): Array<[number, number]> {
+  const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (p.length < 3) return p;
+  const cross = (o: [number, number], a: [number, number], b: [number, number]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const half = (pts: Array<[number, number]>) => {
+    const h: Array<[number, number]> = [];
+    for (const q of pts) {
+      while (h.length >= 2 && cross(h[h.length - 2]!, h[h.length - 1]!, q) <= 0) h.pop();
+      h.push(q);
+    }
+    h.pop();
+    return h;
+  };
+  return [...half(p), ...half([...p].reverse())];
+}
+
+function renderScene(bank: DigitBank, rng: SceneRandom, size: number, task: 'detect' | 'segment' = 'detect'): Scene {
   const img = paintBackground(rng, size);
   const placed: Array<[number, number, number, number]> = [];
   const lines: string[] = [];
@@ -239,6 +260,8 @@ function renderScene(bank: DigitBank, rng: SceneRandom, size: number): Scene {
     const col = digitColour(rng, meanColour(img, size, x0, y0, w, h));
     // Blend, and box the ink tightly (mask ≥ threshold) rather than the pasted rectangle.
     let bx0 = w, by0 = h, bx1 = -1, by1 = -1;
+    // Segment labels: the corners of every ink pixel, whose hull is the polygon (its box is the detection box).
+    const corners: Array<[number, number]> = [];
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const m = mask[y * w + x]!;
@@ -248,6 +271,7 @@ function renderScene(bank: DigitBank, rng: SceneRandom, size: number): Scene {
         if (m >= INK_THRESHOLD) {
           bx0 = Math.min(bx0, x); bx1 = Math.max(bx1, x);
           by0 = Math.min(by0, y); by1 = Math.max(by1, y);
+          if (task === 'segment') corners.push([x0 + x, y0 + y], [x0 + x + 1, y0 + y], [x0 + x, y0 + y + 1], [x0 + x + 1, y0 + y + 1]);
         }
       }
     }
@@ -255,6 +279,10 @@ function renderScene(bank: DigitBank, rng: SceneRandom, size: number): Scene {
     placed.push([x0, y0, x0 + w, y0 + h]);
     const left = x0 + bx0, top = y0 + by0, right = x0 + bx1 + 1, bottom = y0 + by1 + 1;
     const f = (v: number): string => v.toFixed(6);
+    if (task === 'segment') {
+      lines.push(`${cls} ${convexHull(corners).map(([x, y]) => `${f(x / size)} ${f(y / size)}`).join(' ')}`);
+      continue;
+    }
     lines.push(`${cls} ${f((left + right) / 2 / size)} ${f((top + bottom) / 2 / size)} ${f((right - left) / size)} ${f((bottom - top) / size)}`);
   }
   const pixels = new Uint8Array(img.length);
@@ -290,6 +318,8 @@ function clearPreviousDataset(out: string, stampPath: string): void {
  */
 export async function generateDigits(opts: DigitsOptions): Promise<DigitsResult> {
   const out = resolve(opts.out);
+  const task = opts.task ?? 'detect';
+  if (task !== 'detect' && task !== 'segment') throw new Error(`generateDigits: task must be 'detect' or 'segment' (got ${String(task)})`);
   const params = { version: GENERATOR_VERSION, train: opts.train ?? 800, val: opts.val ?? 200, img: opts.img ?? 320, seed: opts.seed ?? 0 };
   for (const [k, v] of Object.entries(params)) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`generateDigits: ${k} must be a non-negative integer (got ${v})`);
@@ -303,7 +333,7 @@ export async function generateDigits(opts: DigitsOptions): Promise<DigitsResult>
   if (existsSync(yamlPath) && existsSync(stampPath)) {
     try {
       const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as Record<string, unknown>;
-      if (Object.entries(params).every(([k, v]) => stamp[k] === v)) {
+      if (Object.entries(params).every(([k, v]) => stamp[k] === v) && (stamp.task ?? 'detect') === task) {
         log(`digits: ${out} already holds this dataset (${params.train} train, ${params.val} val, ${params.img} px, seed ${params.seed}); not regenerating`);
         return { ...result, boxes: 0, skipped: true };
       }
@@ -323,7 +353,7 @@ export async function generateDigits(opts: DigitsOptions): Promise<DigitsResult>
     makeDirs(labelDir);
     const pending: Array<Promise<unknown>> = [];
     for (let i = 0; i < n; i++) {
-      const scene = renderScene(bank, SceneRandom.forScene(params.seed, splitIndex, i), params.img);
+      const scene = renderScene(bank, SceneRandom.forScene(params.seed, splitIndex, i), params.img, task);
       const stem = String(i).padStart(5, '0');
       boxes += scene.lines.length;
       writeFileAtomic(join(labelDir, `${stem}.txt`), scene.lines.map((l) => l + '\n').join(''));
@@ -342,7 +372,8 @@ export async function generateDigits(opts: DigitsOptions): Promise<DigitsResult>
     opts.onProgress?.(splitIndex === 0 ? n : params.train + n, params.train + params.val);
   }
   writeFileAtomic(yamlPath, dataYaml(out));
-  writeFileAtomic(stampPath, JSON.stringify(params) + '\n');
+  // The task joins the stamp only for segment labels, so detection stamps written before it still match.
+  writeFileAtomic(stampPath, JSON.stringify(task === 'segment' ? { ...params, task } : params) + '\n');
   log(`digits: wrote ${params.train} train and ${params.val} val scenes (${boxes} boxes) to ${out}`);
   return { ...result, boxes, skipped: false };
 }

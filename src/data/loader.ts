@@ -9,6 +9,7 @@ import { type Shard, checkShard, shardOrder, shardSize } from './distributed-sam
 import { loadedPlugins } from '../plugins/loaded-plugins.ts';
 import { SeededRandom } from './seeded-random.ts';
 import { YoloDataset, type LabelledImages, type YoloDatasetOptions } from './yolo-dataset.ts';
+import { type MaskOptions, SegmentDataset, type SegmentedImages } from './segment-dataset.ts';
 
 export type { Batch } from './batch.ts';
 
@@ -29,6 +30,10 @@ export interface LoaderOptions extends Omit<YoloDatasetOptions, 'batchSize'> {
   shard?: Shard;
   /** Where the image cache reports (YOLOv5's "Caching images" / "not caching images" lines); default: silent. */
   log?: (line: string) => void;
+  /** train.py's --quad: collate_fn4, every 4 items of a batch into one image of twice the size. */
+  quad?: boolean;
+  /** Segmentation: batches carry masks (the source must then be SegmentedImages, one polygon per label row). */
+  masks?: MaskOptions;
 }
 
 /** Domain separator of the epoch-order generator (items use 1, see batch.ts). */
@@ -63,6 +68,8 @@ function deferred<T>(): Deferred<T> {
 /** An epoch's batch requests: those sent so far, in order. */
 interface EpochInFlight {
   epoch: number;
+  /** The image pool (setIndices) its batches were built with. */
+  pool: Int32Array | undefined;
   batches: number[][];
   inFlight: Array<Promise<Batch>>;
   sent: number;
@@ -95,6 +102,8 @@ export class DataLoader implements AsyncIterable<Batch> {
   private closed = false;
   /** Batches of a coming epoch requested ahead of its iteration (prefetchEpoch). */
   private ahead: EpochInFlight | undefined;
+  /** --image-weights' `dataset.indices` for the coming epochs (undefined: position p is image p). */
+  private pool: Int32Array | undefined;
 
   constructor(opts: LoaderOptions) {
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`createLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
@@ -110,8 +119,9 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.dropLast = opts.dropLast ?? false;
     this.prefetch = Math.max(1, opts.prefetch ?? 2);
     if (opts.shard) checkShard(opts.shard);
-    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, shard: _shard, log: _l, ...datasetOptions } = opts;
-    this.dataset = new YoloDataset(source, { ...datasetOptions, batchSize });
+    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, shard: _shard, log: _l, quad: _q, ...datasetOptions } = opts;
+    if (opts.masks && opts.quad) throw new Error('createLoader: --quad is not available for segmentation (v7.0 segment/train.py has no mask collate_fn4)');
+    this.dataset = opts.masks ? new SegmentDataset(source as SegmentedImages, { ...datasetOptions, batchSize, masks: opts.masks }) : new YoloDataset(source, { ...datasetOptions, batchSize });
   }
 
   /** Number of batches per epoch. */
@@ -124,6 +134,27 @@ export class DataLoader implements AsyncIterable<Batch> {
   setEpoch(epoch: number): void {
     if (!Number.isInteger(epoch) || epoch < 0) throw new Error(`setEpoch: epoch must be an integer ≥ 0, got ${epoch}`);
     this.epoch = epoch;
+  }
+
+  /**
+   * YOLOv5's `dataset.indices = …` (--image-weights): position p of every following epoch loads image indices[p]
+   * (its augmentation still drawn for p); mosaic partners come from these too. undefined restores 0…n−1.
+   * Batches of an epoch prefetched before this call are discarded.
+   */
+  setIndices(indices: readonly number[] | undefined): void {
+    if (indices === undefined) {
+      this.pool = undefined;
+      return;
+    }
+    const n = this.dataset.size;
+    if (indices.length !== n) throw new Error(`setIndices: ${indices.length} indices for a dataset of ${n}`);
+    // Shared memory: every batch request carries it to its worker without a copy.
+    const pool = new Int32Array(new SharedArrayBuffer(4 * n));
+    indices.forEach((v, p) => {
+      if (!Number.isInteger(v) || v < 0 || v >= n) throw new Error(`setIndices: index ${v} out of range 0…${n - 1}`);
+      pool[p] = v;
+    });
+    this.pool = pool;
   }
 
   /** Dataset positions of each batch of an epoch. */
@@ -142,10 +173,10 @@ export class DataLoader implements AsyncIterable<Batch> {
     await this.start();
     const epoch = this.epoch;
     if (this.workers === 0) {
-      for (const indices of this.epochBatches(epoch)) yield await buildBatch(this.dataset, indices, this.seed, epoch);
+      for (const indices of this.epochBatches(epoch)) yield await buildBatch(this.dataset, indices, this.seed, epoch, { pool: this.pool, quad: this.opts.quad });
       return;
     }
-    const ahead = this.ahead?.epoch === epoch ? this.ahead : { epoch, batches: this.epochBatches(epoch), inFlight: [], sent: 0 };
+    const ahead = this.ahead?.epoch === epoch && this.ahead.pool === this.pool ? this.ahead : { epoch, pool: this.pool, batches: this.epochBatches(epoch), inFlight: [], sent: 0 };
     this.ahead = undefined;
     const { inFlight } = ahead;
     for (let k = 0; k < ahead.batches.length; k++) {
@@ -165,7 +196,7 @@ export class DataLoader implements AsyncIterable<Batch> {
   async prefetchEpoch(epoch: number): Promise<void> {
     if (!Number.isInteger(epoch) || epoch < 0) throw new Error(`prefetchEpoch: epoch must be an integer ≥ 0, got ${epoch}`);
     if (this.workers === 0 || this.closed || this.failure) return;
-    const ahead: EpochInFlight = { epoch, batches: this.epochBatches(epoch), inFlight: [], sent: 0 };
+    const ahead: EpochInFlight = { epoch, pool: this.pool, batches: this.epochBatches(epoch), inFlight: [], sent: 0 };
     this.ahead = ahead;
     await this.start();
     if (this.ahead !== ahead) return;
@@ -177,7 +208,7 @@ export class DataLoader implements AsyncIterable<Batch> {
   private fillWindow(e: EpochInFlight, k: number): void {
     const window = this.workers * this.prefetch;
     while (e.sent < e.batches.length && e.sent < k + window) {
-      e.inFlight[e.sent] = this.dispatch(e.sent % this.workers, { indices: e.batches[e.sent]!, seed: this.seed, epoch: e.epoch });
+      e.inFlight[e.sent] = this.dispatch(e.sent % this.workers, { indices: e.batches[e.sent]!, seed: this.seed, epoch: e.epoch, pool: e.pool, quad: this.opts.quad });
       e.sent++;
     }
   }
@@ -215,12 +246,12 @@ export class DataLoader implements AsyncIterable<Batch> {
   private async spawn(): Promise<void> {
     await this.fillCache();
     if (this.workers === 0) return;
-    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, readImage: _r, pixels: _px, shard: _shard, log: _l, ...options } = this.opts;
+    const { source, batchSize, shuffle: _s, workers: _w, seed: _seed, dropLast: _d, prefetch: _p, readImage: _r, pixels: _px, shard: _shard, log: _l, quad: _q, ...options } = this.opts;
     const cache = this.dataset.cache;
     const data: LoaderWorkerData = {
       entry: WORKER_ENTRY,
       // Only what the dataset reads (a DatasetIndex carries more).
-      source: { imFiles: source.imFiles, labels: source.labels, shapes: source.shapes },
+      source: { imFiles: source.imFiles, labels: source.labels, shapes: source.shapes, ...(this.opts.masks ? { segments: (source as SegmentedImages).segments } : {}) },
       options: { ...options, batchSize, cache },
       cache: cache === 'ram' ? this.dataset.cachedImages() : undefined,
       // Every worker loads the plugins this thread loaded (--plugin, tsyolo.config.yaml), before its dataset.

@@ -264,8 +264,11 @@ export class YoloDataset implements MosaicSource {
     });
   }
 
-  /** __getitem__(index): one sample, using `rng` for every random decision. */
-  async getItem(index: number, rng: SeededRandom): Promise<DatasetItem> {
+  /**
+   * __getitem__(index): one sample, using `rng` for every random decision. `mosaicPool` (--image-weights'
+   * `dataset.indices`): the images mosaic partners are drawn from, instead of all.
+   */
+  async getItem(index: number, rng: SeededRandom, mosaicPool?: ArrayLike<number>): Promise<DatasetItem> {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) {
       throw new Error(`YoloDataset: index ${index} out of range 0…${this.size - 1}`);
     }
@@ -275,7 +278,7 @@ export class YoloDataset implements MosaicSource {
     let shapes: ItemShapes | null = null;
 
     if (this.mosaic && rng.random() < hyp.mosaic) {
-      const first = await loadMosaic(this, index, hyp, rng, this.pixels);
+      const first = await loadMosaic(this, index, hyp, rng, this.pixels, mosaicPool);
       img = first.image;
       pixelLabels = first.targets;
       if (rng.random() < hyp.mixup) {

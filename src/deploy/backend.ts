@@ -34,14 +34,40 @@ export interface Backend {
   readonly fixedInputHW: readonly [number, number] | null;
   /** The NMS settings baked into the model (an ONNX export with --nms); absent when detect/val run tsyolo's NMS. */
   readonly inGraphNms?: OnnxNmsSettings | null;
+  /** True when forward() runs v7.0's test-time augmentation on `{ augment: true }` (libtorch models). */
+  readonly supportsAugment?: boolean;
+  /** True when forward() calls `{ visualize }` with each layer's output (libtorch models: detect --visualize). */
+  readonly supportsVisualize?: boolean;
   /**
    * Predictions for an (N, 3, H, W) batch: uint8 pixels (the backend divides by 255, as detect.py and val.py do) or
    * float32 already in 0–1. `targets` (image, cls, cx, cy, w, h rows, normalised) lets a backend that can compute
    * YOLOv5's val losses return them.
    */
-  forward(input: Uint8Array | Float32Array, shape: readonly number[], targets?: Float32Array): Promise<ModelOutput>;
+  forward(input: Uint8Array | Float32Array, shape: readonly number[], targets?: Float32Array, options?: ForwardOptions): Promise<ModelOutput>;
   /** Frees the runtime's model (tensors, inference session). */
   dispose(): void | Promise<void>;
+}
+
+/** Per-call settings of Backend.forward(). */
+export interface ForwardOptions {
+  /** v7.0's test-time augmentation (`--augment`); only a backend with `supportsAugment` honours it. */
+  augment?: boolean;
+  /**
+   * detect --visualize (v7.0's feature_visualization hook): called with each layer's output for the first image,
+   * (channels, height, width) float32; only a backend with `supportsVisualize` calls it (not with `augment`).
+   */
+  visualize?: (stage: number, moduleType: string, map: { data: Float32Array; shape: number[] }) => void;
+}
+
+/**
+ * Refuses `--augment` on a backend that cannot run it (an ONNX export: one fixed forward pass; v7.0 runs augmented
+ * inference only for PyTorch weights). `file` names the model in the message when the backend does not.
+ */
+export function checkAugment(backend: Backend, file?: string): void {
+  if (backend.supportsAugment) return;
+  const name = file ?? (backend as { file?: unknown }).file;
+  const what = typeof name === 'string' ? `${name} is an exported model` : 'this model is an exported one';
+  throw new Error(`--augment (test-time augmentation) runs on PyTorch weights only (.pt, .safetensors), as in YOLOv5 v7.0: ${what} (ONNX) with one fixed forward pass; run without --augment or give the checkpoint`);
 }
 
 /** Letterbox target for a backend: a fixed-shape export's own size, else `requested` padded to a stride multiple. */

@@ -3,7 +3,7 @@
 // the input's pixels. Browser-safe.
 import type { RgbImage } from '../data/image-buffer.ts';
 import { DetectionRows } from '../geometry/rows.ts';
-import { type Backend, inputGeometry } from './backend.ts';
+import { type Backend, checkAugment, inputGeometry } from './backend.ts';
 import { DETECT_DEFAULTS, detectImage, type DetectImageResult } from './pipeline.ts';
 import { checkNmsMethod, NMS_OPTION_NAMES, type NmsMethod } from '../eval/nms-variants.ts';
 
@@ -46,6 +46,8 @@ export interface DetectorOptions {
   nmsMethod?: NmsMethod;
   /** Soft-NMS gaussian σ (default 0.5). */
   softSigma?: number;
+  /** v7.0's augmented inference (TTA: scales 1, 0.83, 0.67, flip); libtorch weights only (.pt, .safetensors). */
+  augment?: boolean;
 }
 
 /** Plain objects of (n, 6) rows x1, y1, x2, y2, conf, cls. */
@@ -75,6 +77,7 @@ export class Detector<Input> {
       throw new Error(`loadDetector: option imgsz must be a positive integer, got ${options.imgsz}`);
     }
     checkDetectorNms(backend, options);
+    if (options.augment) checkAugment(backend);
     this.backend = backend;
     this.options = options;
     this.#toImage = toImage;
@@ -95,6 +98,8 @@ export class Detector<Input> {
   async detectRows(image: RgbImage, options: DetectorOptions = {}): Promise<DetectImageResult> {
     const d = this.options;
     const { method, sigma } = checkDetectorNms(this.backend, { nmsMethod: options.nmsMethod ?? d.nmsMethod, softSigma: options.softSigma ?? d.softSigma });
+    const augment = options.augment ?? d.augment ?? false;
+    if (augment) checkAugment(this.backend);
     return detectImage(this.backend, image, {
       ...inputGeometry(this.backend, options.imgsz ?? d.imgsz),
       confThres: options.conf ?? d.conf ?? DETECT_DEFAULTS.confThres,
@@ -104,6 +109,7 @@ export class Detector<Input> {
       agnostic: options.agnostic ?? d.agnostic,
       method,
       sigma,
+      augment,
     });
   }
 

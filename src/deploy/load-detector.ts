@@ -9,8 +9,11 @@ export interface LoadDetectorOptions extends DetectorOptions {
   device?: string;
 }
 
-/** A detector for `.safetensors`, `.pt` (libtorch) or `.onnx` (onnxruntime-node) weights: `await det.detect(image)`. */
-export async function loadDetector(weights: string, options: LoadDetectorOptions = {}): Promise<NodeDetector> {
+/**
+ * A detector for `.safetensors`, `.pt` (libtorch) or `.onnx` (onnxruntime-node) weights: `await det.detect(image)`.
+ * Several libtorch weights make an ensemble (v7.0's: outputs concatenated before NMS).
+ */
+export async function loadDetector(weights: string | readonly string[], options: LoadDetectorOptions = {}): Promise<NodeDetector> {
   const { device, ...detectorOptions } = options;
   return new NodeDetector(await loadBackend(weights, { device }), detectorOptions);
 }

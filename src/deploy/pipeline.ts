@@ -2,7 +2,7 @@
 // detector and the browser page run this same code. Browser-safe.
 import type { RgbImage } from '../data/image-buffer.ts';
 import type { NmsOptions } from '../eval/nms.ts';
-import type { Backend } from './backend.ts';
+import type { Backend, ForwardOptions } from './backend.ts';
 import { type DetectionArray, nonFiniteRows, postprocess } from './postprocess.ts';
 import { prepareInput } from './preprocess.ts';
 
@@ -11,6 +11,10 @@ export interface DetectImageOptions extends NmsOptions {
   imgsz: number | readonly [number, number];
   /** Pad only to a stride multiple (dynamic-shape models); false pads to exactly imgsz (fixed-shape exports). */
   auto?: boolean;
+  /** v7.0's augmented inference (TTA); the caller checks the backend supports it (checkAugment). */
+  augment?: boolean;
+  /** detect --visualize: each layer's output for this image (Backend.forward's `visualize`). */
+  visualize?: ForwardOptions['visualize'];
 }
 
 /** One image through the pipeline: detections in its pixels, the letterboxed size, the timings. */
@@ -39,7 +43,7 @@ export async function detectImage(backend: Backend, im: RgbImage, o: DetectImage
   const t0 = performance.now();
   const p = prepareInput(im, o.imgsz, backend.stride, o.auto ?? false);
   const t1 = performance.now();
-  const out = await backend.forward(p.input, p.shape);
+  const out = await backend.forward(p.input, p.shape, undefined, o.augment || o.visualize ? { augment: o.augment, visualize: o.visualize } : undefined);
   const t2 = performance.now();
   const inputHW: [number, number] = [p.shape[2], p.shape[3]];
   const [detections] = postprocess(out, inputHW, [[im.height, im.width]], { ...DETECT_DEFAULTS, ...stripUndefined(o) });

@@ -12,10 +12,11 @@ import { DetectionRows } from '../geometry/rows.ts';
 import { makeDirs } from '../io/atomic-write.ts';
 import { annotateDetections, saveImage } from '../plot/annotator.ts';
 import { saveOneBox } from '../plot/save-one-box.ts';
+import { type FeatureMap, saveFeatureMap } from '../plot/feature-maps.ts';
 import { checkImgSize } from '../run/check-img-size.ts';
 import { discardRunFolder, incrementPath } from '../run/increment-path.ts';
 import { ProgressBar, stdoutIsTerminal } from '../run/progress-bar.ts';
-import { type Backend, inputGeometry } from '../deploy/backend.ts';
+import { type Backend, checkAugment, inputGeometry } from '../deploy/backend.ts';
 import { detectImage, type DetectImageOptions } from '../deploy/pipeline.ts';
 import { inGraphNmsWarning } from '../deploy/in-graph-nms.ts';
 import { checkNmsMethod, NMS_OPTION_NAMES, type NmsMethod } from '../eval/nms-variants.ts';
@@ -37,6 +38,13 @@ export interface DetectOptions {
   classes?: number[];
   /** Class-agnostic NMS. */
   agnosticNms?: boolean;
+  /** v7.0's augmented inference (`--augment`, TTA); refused for a backend without it (ONNX). */
+  augment?: boolean;
+  /**
+   * v7.0's --visualize: every layer's feature maps (first 32 channels) as <stem>/stage{i}_{Type}_features.png and
+   * .npy per image or frame (PyTorch weights only).
+   */
+  visualize?: boolean;
   /** NMS variant (docs/nms.md): 'nms' (default), 'diou', 'soft-linear', 'soft-gaussian'. */
   nmsMethod?: NmsMethod;
   /** Soft-NMS gaussian σ (default 0.5). */
@@ -119,6 +127,7 @@ interface DetectRun {
 }
 
 export async function detect(backend: Backend, o: DetectOptions): Promise<DetectResult> {
+  if (o.augment) checkAugment(backend); // before any source is opened
   if (isStreamSource(o.source)) return detectStreams(backend, o, [o.source]);
   if (isStreamList(o.source)) return detectStreams(backend, o, readStreamList(o.source));
   const files = listImageFiles([o.source]);
@@ -259,7 +268,13 @@ const newTally = (): DetectTally => ({ images: [], skipped: [], dt: { preprocess
  * annotated pixels (null with --nosave) and its part of the log line (`320x320 2 3s, `, then the time).
  */
 async function detectFrame(run: DetectRun, im0: RgbImage, stem: string, labelStem: string, tally: DetectTally) {
-  const r = await detectImage(run.backend, im0, run.pipeline);
+  const maps: FeatureMap[] = [];
+  const visualize = run.o.visualize ? (stage: number, moduleType: string, m: { data: Float32Array; shape: number[] }) => void maps.push({ stage, moduleType, ...m }) : undefined;
+  const r = await detectImage(run.backend, im0, visualize ? { ...run.pipeline, visualize } : run.pipeline);
+  if (visualize) {
+    const dir = incrementPath(run.saveDir, stem); // detect.py: increment_path(save_dir / stem, mkdir=True)
+    for (const m of maps) await saveFeatureMap(dir, m, run.log);
+  }
   if (r.nonFiniteRows > 0) tally.nonFinite++;
   tally.dt.preprocess += r.timesMs.preprocess;
   tally.dt.inference += r.timesMs.inference;
@@ -314,6 +329,7 @@ async function detectVideo(run: DetectRun, path: string, info: VideoInfo, prefix
 
 function startRun(backend: Backend, o: DetectOptions): DetectRun {
   checkNmsMethod(o.nmsMethod, o.softSigma, 'detect', NMS_OPTION_NAMES);
+  if (o.visualize && !backend.supportsVisualize) throw new Error('--visualize draws the layers of PyTorch weights (.pt, .safetensors); an exported model (ONNX) has none to show');
   // A fixed-shape ONNX export takes exactly its export size (detect.py: auto=False for non-PyTorch backends).
   const log = o.log ?? ((s: string) => console.log(s));
   // detect.py's check_img_size: a size off the stride grid is rounded up to it, with YOLOv5's warning.
@@ -334,6 +350,7 @@ function startRun(backend: Backend, o: DetectOptions): DetectRun {
     agnostic: o.agnosticNms,
     method: o.nmsMethod,
     sigma: o.softSigma,
+    augment: o.augment,
   };
   const nmsWarning = backend.inGraphNms && inGraphNmsWarning(backend.inGraphNms, pipeline);
   if (nmsWarning) log(nmsWarning);

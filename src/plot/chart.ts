@@ -1,10 +1,12 @@
 // A small matplotlib-like chart layer shared by the metric curves, confusion matrix, labels and results plots:
 // a Figure (canvas sized in inches at a dpi, sizes in points) holding Axes (limits, ticks, labels, title,
 // legend, lines, bars and images). Only what YOLOv5's figures use is here.
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { dirname, extname } from 'node:path';
+import { createCanvas, SvgExportFlag, type Canvas, type SKRSContext2D, type SvgCanvas } from '@napi-rs/canvas';
 import { cssColor, type Colormap, type RGB } from './colors.ts';
 import { ensureFont, fontSpec } from './font.ts';
 import { saveCanvas, type SaveImageOptions } from './image-file.ts';
+import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
 
 export interface Rect {
   x: number;
@@ -46,9 +48,12 @@ export interface TextOptions {
 
 const BLACK: RGB = [0, 0, 0];
 
-/** A canvas measured like a matplotlib figure: `widthIn`×`heightIn` inches at `dpi`, white background. */
+/**
+ * A canvas measured like a matplotlib figure: `widthIn`×`heightIn` inches at `dpi`, white background. With `svg`
+ * the same drawing commands record an SVG document (text stays text) and `save` takes a .svg path.
+ */
 export class Figure {
-  readonly canvas: Canvas;
+  readonly canvas: Canvas | SvgCanvas;
   readonly ctx: SKRSContext2D;
   readonly width: number;
   readonly height: number;
@@ -59,12 +64,13 @@ export class Figure {
     heightIn: number,
     readonly dpi: number,
     readonly fontPt = 11,
+    readonly svg = false,
   ) {
     ensureFont();
     this.width = Math.round(widthIn * dpi);
     this.height = Math.round(heightIn * dpi);
     if (!(this.width > 0 && this.height > 0)) throw new Error(`Figure: bad size ${widthIn}x${heightIn} in at ${dpi} dpi`);
-    this.canvas = createCanvas(this.width, this.height);
+    this.canvas = svg ? createCanvas(this.width, this.height, SvgExportFlag.RelativePathEncoding) : createCanvas(this.width, this.height);
     this.ctx = this.canvas.getContext('2d');
     this.ctx.fillStyle = '#ffffff';
     this.ctx.fillRect(0, 0, this.width, this.height);
@@ -103,7 +109,23 @@ export class Figure {
     return out;
   }
 
-  save(path: string, options: SaveImageOptions = {}): Promise<void> {
+  /** .png/.jpg for a raster figure, .svg for one made with `svg`. */
+  async save(path: string, options: SaveImageOptions = {}): Promise<void> {
+    const isSvgPath = extname(path).toLowerCase() === '.svg';
+    if ('getContent' in this.canvas) {
+      if (!isSvgPath) throw new Error(`Cannot save an SVG figure as ${path}: use a .svg path`);
+      makeDirs(dirname(path));
+      // Skia writes a <text> per word, an empty one per space, and ends each glyph-position list with ', '
+      // (x="1, 2, "), which SVG readers reject, dropping the positions: drop the empty ones, trim the lists.
+      const svg = this.canvas
+        .getContent()
+        .toString('utf8')
+        .replace(/[ \t]*<text [^>]*>\s*<\/text>\n?/g, '')
+        .replace(/ (x|y)="([^"]*?)[,\s]+"/g, ' $1="$2"');
+      writeFileAtomic(path, svg);
+      return;
+    }
+    if (isSvgPath) throw new Error(`Cannot save ${path}: make the Figure with svg = true to write SVG`);
     return saveCanvas(this.canvas, path, options);
   }
 }
@@ -252,7 +274,19 @@ export class Axes {
       if (i % every === 0) this.dataPoints.push([px, py]);
     }
     ctx.stroke();
-    if (style.markerSize) {
+    if (style.markerSize && fig.svg) {
+      // SVG: one path of tiny round-capped segments (a dot each) instead of ~6 KB of flattened arc per marker
+      ctx.setLineDash([]);
+      ctx.lineCap = 'round';
+      ctx.lineWidth = fig.px(style.markerSize) / 2;
+      ctx.beginPath();
+      for (let i = 0; i < xs.length; i++) {
+        if (!Number.isFinite(xs[i]!) || !Number.isFinite(ys[i]!)) continue;
+        ctx.moveTo(this.x(xs[i]!), this.y(ys[i]!));
+        ctx.lineTo(this.x(xs[i]!) + 0.01, this.y(ys[i]!)); // not zero-length: some readers (librsvg) skip those
+      }
+      ctx.stroke();
+    } else if (style.markerSize) {
       ctx.fillStyle = cssColor(style.color, style.alpha ?? 1);
       const r = fig.px(style.markerSize) / 4; // '.' is a circle half the marker size across
       for (let i = 0; i < xs.length; i++) {
@@ -395,32 +429,7 @@ export class Axes {
     ctx.strokeStyle = cssColor([204, 204, 204]);
     ctx.lineWidth = fig.px(0.8);
     ctx.stroke();
-    entries.forEach((entry, i) => {
-      const cy = top + m.border + m.rowH * i + m.em / 2 + i * m.spacing;
-      const hx = left + m.border;
-      if (entry.patch) {
-        ctx.fillStyle = cssColor(entry.patch);
-        ctx.fillRect(hx, cy - m.em * 0.35, m.handle, m.em * 0.7);
-      } else if (entry.line) {
-        const lw = fig.px(entry.line.width ?? 1.5);
-        ctx.strokeStyle = cssColor(entry.line.color, entry.line.alpha ?? 1);
-        ctx.lineWidth = lw;
-        ctx.lineCap = entry.line.dash === 'dotted' ? 'round' : 'butt';
-        ctx.setLineDash(dashPattern(entry.line.dash ?? 'solid', lw));
-        ctx.beginPath();
-        ctx.moveTo(hx, cy);
-        ctx.lineTo(hx + m.handle, cy);
-        ctx.stroke();
-        ctx.setLineDash([]);
-        if (entry.line.markerSize) {
-          ctx.fillStyle = cssColor(entry.line.color);
-          ctx.beginPath();
-          ctx.arc(hx + m.handle / 2, cy, fig.px(entry.line.markerSize) / 4, 0, 2 * Math.PI);
-          ctx.fill();
-        }
-      }
-      fig.text(entry.label, hx + m.handle + m.textPad, cy, { baseline: 'middle' });
-    });
+    entries.forEach((entry, i) => drawLegendEntry(fig, entry, left + m.border, top + m.border + m.rowH * i + m.em / 2 + i * m.spacing));
     ctx.restore();
   }
 
@@ -430,6 +439,33 @@ export class Axes {
     ctx.rect(p.x, p.y, p.width, p.height);
     ctx.clip();
   }
+}
+
+/** One legend row: its handle (line sample or patch) starting at x = `hx`, centred on y = `cy`, then its label. */
+function drawLegendEntry(fig: Figure, entry: LegendEntry, hx: number, cy: number): void {
+  const ctx = fig.ctx, m = legendMetrics(fig);
+  if (entry.patch) {
+    ctx.fillStyle = cssColor(entry.patch);
+    ctx.fillRect(hx, cy - m.em * 0.35, m.handle, m.em * 0.7);
+  } else if (entry.line) {
+    const lw = fig.px(entry.line.width ?? 1.5);
+    ctx.strokeStyle = cssColor(entry.line.color, entry.line.alpha ?? 1);
+    ctx.lineWidth = lw;
+    ctx.lineCap = entry.line.dash === 'dotted' ? 'round' : 'butt';
+    ctx.setLineDash(dashPattern(entry.line.dash ?? 'solid', lw));
+    ctx.beginPath();
+    ctx.moveTo(hx, cy);
+    ctx.lineTo(hx + m.handle, cy);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    if (entry.line.markerSize) {
+      ctx.fillStyle = cssColor(entry.line.color);
+      ctx.beginPath();
+      ctx.arc(hx + m.handle / 2, cy, fig.px(entry.line.markerSize) / 4, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  }
+  fig.text(entry.label, hx + m.handle + m.textPad, cy, { baseline: 'middle' });
 }
 
 /** Matplotlib's legend spacing in font-size units: border 0.4, handle 2.0, text pad 0.8, row gap 0.5. */
@@ -445,6 +481,44 @@ export function legendSize(fig: Figure, entries: readonly LegendEntry[]): { widt
     width: 2 * m.border + m.handle + m.textPad + textW,
     height: 2 * m.border + entries.length * m.rowH + Math.max(0, entries.length - 1) * m.spacing,
   };
+}
+
+/** Width and height of a legend box of `ncol` columns filled row by row (matplotlib's column spacing 2.0 em). */
+export function legendGridSize(fig: Figure, entries: readonly LegendEntry[], ncol: number): { width: number; height: number; columns: number[] } {
+  const m = legendMetrics(fig);
+  const cols = Math.max(1, Math.min(ncol, entries.length));
+  const rows = Math.ceil(entries.length / cols);
+  const columns = Array.from({ length: cols }, (_, c) => {
+    const texts = entries.filter((_, i) => i % cols === c).map((e) => fig.textWidth(e.label));
+    return m.handle + m.textPad + Math.max(0, ...texts);
+  });
+  const gap = m.em * 2;
+  return {
+    width: 2 * m.border + columns.reduce((a, b) => a + b, 0) + gap * (cols - 1),
+    height: 2 * m.border + rows * m.rowH + Math.max(0, rows - 1) * m.spacing,
+    columns,
+  };
+}
+
+/** A framed legend of `ncol` columns with its top-left corner at (left, top) in pixels (matplotlib's fig.legend). */
+export function drawFigureLegend(fig: Figure, entries: readonly LegendEntry[], left: number, top: number, ncol: number): void {
+  if (entries.length === 0) return;
+  const ctx = fig.ctx, m = legendMetrics(fig);
+  const size = legendGridSize(fig, entries, ncol);
+  const cols = size.columns.length;
+  ctx.save();
+  roundedRect(ctx, left, top, size.width, size.height, m.em * 0.2);
+  ctx.fillStyle = cssColor([255, 255, 255], 0.8);
+  ctx.fill();
+  ctx.strokeStyle = cssColor([204, 204, 204]);
+  ctx.lineWidth = fig.px(0.8);
+  ctx.stroke();
+  entries.forEach((entry, i) => {
+    const c = i % cols, r = Math.floor(i / cols);
+    const hx = left + m.border + size.columns.slice(0, c).reduce((a, b) => a + b, 0) + c * m.em * 2;
+    drawLegendEntry(fig, entry, hx, top + m.border + m.rowH * r + m.em / 2 + r * m.spacing);
+  });
+  ctx.restore();
 }
 
 function roundedRect(ctx: SKRSContext2D, x: number, y: number, w: number, h: number, r: number): void {

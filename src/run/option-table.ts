@@ -120,3 +120,10 @@ export function integerList(raw: unknown, name: string): number[] {
   const items = Array.isArray(raw) ? raw : [raw];
   return items.map((v) => nonNegativeInteger(v, name));
 }
+
+/** A non-empty list of texts (a variadic flag such as `--weights a.pt b.pt`, or one text / an array from a library caller). */
+export function textList(raw: unknown, name: string): string[] {
+  const items = Array.isArray(raw) ? raw : [raw];
+  if (items.length === 0) throw new Error(`${name} takes at least one value`);
+  return items.map((v) => text(v, name));
+}

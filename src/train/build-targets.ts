@@ -12,6 +12,8 @@ export interface LevelTargets {
   gi: BigInt64Array;
   /** Class index per assignment. */
   cls: Int32Array;
+  /** The target row (0-based, into the input rows) each assignment came from (the segment loss's mask index). */
+  target: Int32Array;
   /** (n, 4): centre relative to the cell (−0.5 … 1.5) and size, in grid units. */
   tbox: Float64Array;
   /** (n, 2): the matched anchor's width and height in grid units. */
@@ -89,6 +91,7 @@ export function buildTargets(inp: BuildTargetsInput): LevelTargets[] {
       gj: new BigInt64Array(n),
       gi: new BigInt64Array(n),
       cls: new Int32Array(n),
+      target: new Int32Array(n),
       tbox: new Float64Array(n * 4),
       anchorWh: new Float64Array(n * 2),
     };
@@ -98,6 +101,7 @@ export function buildTargets(inp: BuildTargetsInput): LevelTargets[] {
       const gj = Math.min(Math.max(Math.trunc(r(c.gy - oy)), 0), ny - 1);
       out.image[k] = BigInt(Math.trunc(targets[c.t * 6]!));
       out.cls[k] = Math.trunc(targets[c.t * 6 + 1]!);
+      out.target[k] = c.t;
       out.anchor[k] = BigInt(c.a);
       out.gi[k] = BigInt(gi);
       out.gj[k] = BigInt(gj);

@@ -181,9 +181,11 @@ export class ComputeLoss {
       const objPw = asFloat(Float64Array.of(this.hyp.obj_pw), [1]);
       const bce = (x: Tensor, y: Tensor, pw: Tensor) =>
         focal ? focalBceWithLogits(x, y, pw, this.hyp.fl_gamma) : binaryCrossEntropyWithLogits(x, y, { posWeight: pw });
-      let lbox = zeros([], { dtype, device });
-      let lobj = zeros([], { dtype, device });
-      let lcls = zeros([], { dtype, device });
+      // The sums stay float32 under autocast, as train.py's torch.zeros(1) (float64 only for float64 predictions).
+      const sumDtype = dtype === 'float64' ? 'float64' : 'float32';
+      let lbox = zeros([], { dtype: sumDtype, device });
+      let lobj = zeros([], { dtype: sumDtype, device });
+      let lcls = zeros([], { dtype: sumDtype, device });
       preds.forEach((pi, i) => {
         const lt = levels[i]!;
         const tobj = zeros(shapes[i]!.slice(0, 4), { dtype, device });
@@ -207,6 +209,7 @@ export class ComputeLoss {
 
           let objTarget = iou.detach().clamp(0);
           if (this.gr < 1) objTarget = objTarget.mul(this.gr).add(1.0 - this.gr);
+          if (objTarget.dtype !== tobj.dtype) objTarget = objTarget.to(tobj.dtype); // autocast: tobj is in the predictions' dtype
           tobj.indexPut_(index, objTarget); // duplicates: the last write wins, as index_put_ in YOLOv5
 
           if (nc > 1) {

@@ -6,6 +6,7 @@ import { isJsonObject, metadataJson, readSafetensors, writeSafetensors } from '.
 import { fromHost } from '../tensor/create.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
+import type { GradScalerState } from './grad-scaler.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
 
 export const TRAIN_STATE_PREFIX = '_train.';
@@ -18,6 +19,8 @@ export interface TrainState {
   emaUpdates: number;
   /** The iteration of the last optimizer step (gradient accumulation continues from it on --resume). */
   lastOptStep: number;
+  /** The GradScaler's state_dict ({} when AMP is off or needs no scaler). */
+  scaler?: Partial<GradScalerState>;
   /** The run's options and hyperparameters (opt.yaml, hyp.yaml as JSON). */
   opt: Record<string, unknown>;
   hyp: Record<string, unknown>;
@@ -51,6 +54,7 @@ export function saveTrainCheckpoint(
     ema_updates: String(parts.state.emaUpdates),
     best_epoch: String(parts.state.bestEpoch),
     last_opt_step: String(parts.state.lastOptStep),
+    scaler: JSON.stringify(parts.state.scaler ?? {}),
     opt: JSON.stringify(parts.state.opt),
     hyp: JSON.stringify(parts.state.hyp),
     date: new Date().toISOString(),
@@ -86,6 +90,7 @@ export function readTrainCheckpoint(file: string): ResumeData {
       bestEpoch: Number(metadata.best_epoch ?? 0),
       // Checkpoints from before this was saved: train.py's restart value.
       lastOptStep: Number(metadata.last_opt_step ?? -1),
+      scaler: metadataJson(st, 'scaler', file, isJsonObject, 'a JSON object') ?? {},
       opt: metadataJson(st, 'opt', file, isJsonObject, 'a JSON object')!,
       hyp: metadataJson(st, 'hyp', file, isJsonObject, 'a JSON object') ?? {},
     },

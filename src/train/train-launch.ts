@@ -59,7 +59,7 @@ export async function launchTraining(input: TrainInput): Promise<TrainResult> {
     });
     if (interrupted) {
       const run = readdirSync(dir).includes(RUN_FILE) ? (JSON.parse(readFileSync(join(dir, RUN_FILE), 'utf8')) as { saveDir: string; last: string; best: string }) : { saveDir: '', last: '', best: '' };
-      return { ...run, rank: o.nodeRank * o.nprocPerNode, epochsRun: 0, bestFitness: 0, final: { P: 0, R: 0, mAP50: 0, mAP50_95: 0 }, stoppedBy: 'interrupted', phases: [] };
+      return { ...run, rank: o.nodeRank * o.nprocPerNode, epochsRun: 0, bestFitness: 0, final: { P: 0, R: 0, mAP50: 0, mAP50_95: 0 }, stoppedBy: 'interrupted', phases: [], valLosses: [0, 0, 0] };
     }
     const result = readRankResult(dir);
     if (!result) throw new Error(`the ranks ended without a result in ${dir}`);

@@ -7,15 +7,17 @@ import { type ModelConfig, loadModelConfig } from '../yolo/model-config.ts';
 import { formatSummaryLine, summarize } from '../yolo/model-info.ts';
 import type { TrainRun } from './train-run.ts';
 
-/** Same key and shape; anchors come from the cfg when one is given. */
+/** Same key and shape; anchors come from the cfg when one is given, or from the hyp's anchor count. */
 function transfer(run: TrainRun, nc: number): DetectionModel {
   const { opt, log } = run;
   const ck = loadCheckpoint(opt.weights);
   const cfg = opt.cfg ? loadModelConfig(opt.cfg) : null;
-  const model = new DetectionModel(cfg ? cfg.config : ck.model.yaml, { nc, yamlFile: cfg?.file, log });
+  // v7.0: Model(cfg or ckpt['model'].yaml, anchors=hyp.get('anchors')); anchors come from the cfg or the hyp.
+  const anchors = run.hyp.anchors;
+  const model = new DetectionModel(cfg ? cfg.config : ck.model.yaml, { nc, yamlFile: cfg?.file, log, anchors });
   const src = ck.model.stateDict();
   const own = model.stateDict();
-  const keep = new Map([...src].filter(([k, v]) => own.has(k) && own.get(k)!.shape.join() === v.shape.join() && !(cfg && k.endsWith('anchors'))));
+  const keep = new Map([...src].filter(([k, v]) => own.has(k) && own.get(k)!.shape.join() === v.shape.join() && !((cfg || anchors) && k.endsWith('anchors'))));
   noGrad(() => model.loadStateDict(keep, false));
   model.detect.resetGrids();
   log(`Transferred ${keep.size}/${own.size} items from ${opt.weights}`);
@@ -32,7 +34,7 @@ function build(run: TrainRun, nc: number): DetectionModel {
   if (run.resume) return new DetectionModel(run.resume.state.opt.modelYaml as ModelConfig, { log });
   if (opt.weights) return transfer(run, nc);
   const cfg = loadModelConfig(opt.cfg || 'yolov5s.yaml');
-  return new DetectionModel(cfg.config, { nc, yamlFile: cfg.file, log });
+  return new DetectionModel(cfg.config, { nc, yamlFile: cfg.file, log, anchors: run.hyp.anchors });
 }
 
 /** Parameters of layers model.0 … model.(n−1), or of the listed layers, stop learning. */

@@ -4,6 +4,7 @@ import { DEVICE_OPTION, WORKERS_OPTION, runFolderOptions } from '../run/common-o
 import { DEFAULT_MASTER_PORT } from '../distributed/environment.ts';
 import { type OptionTable, flag, fraction, integer, integerList, nonNegativeInteger, oneOf, positiveInteger, text } from '../run/option-table.ts';
 import type { OptimizerName } from './optimizer.ts';
+import type { AmpSetting } from './amp.ts';
 import { IOU_LOSS_NAMES, type IouLossName } from '../data/hyp.ts';
 
 /** train.py's options (YOLOv5 v7.0's defaults unless noted: TRAIN_OPTIONS has each one's flag, default and check). */
@@ -58,6 +59,10 @@ export interface TrainOptions {
   multiScale: boolean;
   /** Train every class as one. */
   singleCls: boolean;
+  /** Draw each epoch's images weighted by their classes' weights and last mAPs (single process only, as v7.0). */
+  imageWeights: boolean;
+  /** The quad collate: every 4 images of a batch into one of twice the size (loss ×4). */
+  quad: boolean;
   /** Label smoothing epsilon (default 0). */
   labelSmoothing: number;
   /** The box loss, overriding the hyp file's iou_loss (undefined: the hyp file's, ciou by default). */
@@ -78,6 +83,10 @@ export interface TrainOptions {
   ddpTimeout: number;
   /** TensorBoard event files in the run folder, as YOLOv5 logs them (default true; `--tensorboard false`: none). */
   tensorboard: boolean;
+  /** Hyperparameter evolution for this many generations (`--evolve` alone: 300); undefined trains once. */
+  evolve: number | undefined;
+  /** Mixed precision: 'auto' (CUDA float16 after check_amp, as v7.0; see docs/training.md for the CPU), true, false. */
+  amp: AmpSetting;
 }
 
 /** A switch that also takes a value: bare or 'true' → true, 'false' → false (`--tensorboard false`). */
@@ -86,6 +95,19 @@ function onOff(raw: unknown, name: string): boolean {
   if (raw === 'false') return false;
   if (typeof raw !== 'boolean') throw new Error(`${name} takes true or false, got '${String(raw)}'`);
   return raw;
+}
+
+/** --amp: bare or 'true' → on, 'false' → off, 'auto' (the default) → v7.0's choice per device. */
+function amp(raw: unknown, name: string): AmpSetting {
+  return raw === 'auto' ? 'auto' : onOff(raw, name);
+}
+
+/** --evolve [N]: alone 300 generations (v7.0's const), else a positive count. */
+function evolveGenerations(raw: unknown, name: string): number {
+  if (raw === true) return 300;
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a number of generations ≥ 1 (alone: 300), got '${String(raw)}'`);
+  return n;
 }
 
 /** YOLOv5's --cache: alone means ram; 'disk' writes a .npy beside each image. */
@@ -134,6 +156,8 @@ export const TRAIN_OPTIONS: OptionTable<TrainOptions> = {
   noautoanchor: { flags: '--noautoanchor', help: 'skip AutoAnchor', default: false, read: flag },
   multiScale: { flags: '--multi-scale', help: 'vary image size ±50%', default: false, read: flag },
   singleCls: { flags: '--single-cls', help: 'train as a single class', default: false, read: flag },
+  imageWeights: { flags: '--image-weights', help: 'use weighted image selection for training', default: false, read: flag },
+  quad: { flags: '--quad', help: 'quad dataloader', default: false, read: flag },
   labelSmoothing: { flags: '--label-smoothing <eps>', help: 'label smoothing epsilon', default: 0.0, read: fraction },
   iouLoss: { flags: '--iou-loss <name>', help: `box loss: ${IOU_LOSS_NAMES.join(', ')} (default: the hyp file's iou_loss, ciou)`, default: undefined, read: oneOf(IOU_LOSS_NAMES) },
   syncBn: { flags: '--sync-bn', help: 'SyncBatchNorm across DDP ranks (YOLOv5: CUDA only; here also on the CPU over Gloo)', default: false, read: flag },
@@ -145,5 +169,7 @@ export const TRAIN_OPTIONS: OptionTable<TrainOptions> = {
   masterPort: { flags: '--master-port <port>', help: 'DDP: rendezvous port on node 0', default: DEFAULT_MASTER_PORT, read: positiveInteger },
   // PyTorch's default process-group timeout (30 min); it must cover rank 0's validation, which the others wait for.
   ddpTimeout: { flags: '--ddp-timeout <s>', help: 'DDP: seconds a rank waits for the others before failing', default: 1800, read: positiveInteger },
+  amp: { flags: '--amp [mode]', help: "mixed precision: auto (CUDA float16 after check_amp, as YOLOv5; bfloat16 on CPUs where it pays), true or false", default: 'auto', read: amp },
   tensorboard: { flags: '--tensorboard [bool]', help: "TensorBoard event files in the run folder ('--tensorboard false': none)", default: true, read: onOff },
+  evolve: { flags: '--evolve [generations]', help: 'evolve hyperparameters for N generations (alone: 300) into runs/evolve/exp; --resume continues its evolve.csv', default: undefined, read: evolveGenerations },
 };

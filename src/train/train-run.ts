@@ -12,6 +12,7 @@ import { checkResumeModel } from './resume-check.ts';
 import { type ResumeData, readTrainCheckpoint } from './train-checkpoint.ts';
 import type { TrainDistributed } from './train-distributed.ts';
 import { TRAIN_OPTIONS, type TrainOptions } from './train-options.ts';
+import type { SegmentTaskInput } from './segment-train.ts';
 
 /** Where train() reports: log lines, progress output, the run folder once known. */
 export interface TrainHooks {
@@ -23,8 +24,17 @@ export interface TrainHooks {
   onRunFolder?: (files: { saveDir: string; last: string; best: string }) => void;
 }
 
+/** One generation of `--evolve`, as src/train/evolve.ts runs it (it reaches DDP ranks with the other options). */
+export interface EvolveGenerationInput {
+  /**
+   * The generation's hyperparameters: train with these in the evolve folder (--project/--name, reused), writing
+   * no weights/, hyp.yaml, opt.yaml or TensorBoard files and no checkpoints (v7.0's train() under opt.evolve).
+   */
+  evolveHyp?: Readonly<Record<string, number>>;
+}
+
 /** What train() accepts: any of the options (checked like the flags), the rest at their defaults. */
-export type TrainInput = Partial<TrainOptions> & TrainHooks;
+export type TrainInput = Partial<TrainOptions> & TrainHooks & EvolveGenerationInput & SegmentTaskInput;
 
 export interface TrainRun {
   opt: TrainOptions;
@@ -34,6 +44,8 @@ export interface TrainRun {
   hyp: Hyp;
   /** The checkpoint being resumed, with its file. */
   resume: (ResumeData & { file: string }) | null;
+  /** A generation of --evolve: no weights folder, checkpoints, hyp.yaml, opt.yaml or TensorBoard files. */
+  evolving: boolean;
   saveDir: string;
   last: string;
   best: string;
@@ -64,10 +76,10 @@ export function optYaml(opt: TrainOptions, hyp: Hyp, saveDir: string): Record<st
   return { ...Object.fromEntries(entries.map(([k, v]) => [snake(k), k === 'hyp' ? { ...hyp } : v])), save_dir: saveDir };
 }
 
-/** The run's files; only the master (the process that writes them) makes the folder. */
-function runFiles(saveDir: string, dist: TrainDistributed): Pick<TrainRun, 'saveDir' | 'last' | 'best'> {
+/** The run's files; only the master (the process that writes them) makes the folder (none under --evolve). */
+function runFiles(saveDir: string, dist: TrainDistributed, evolving = false): Pick<TrainRun, 'saveDir' | 'last' | 'best'> {
   const wdir = join(saveDir, 'weights');
-  if (dist.isMaster) makeDirs(wdir);
+  if (dist.isMaster && !evolving) makeDirs(wdir);
   return { saveDir, last: join(wdir, 'last.safetensors'), best: join(wdir, 'best.safetensors') };
 }
 
@@ -91,7 +103,7 @@ function resumeRun(given: Partial<TrainOptions>, hooks: Hooks, dist: TrainDistri
   checkBatchSplit(opt, dist);
   hooks.log(`Resuming training from ${file} from epoch ${ck.state.epoch + 1} to ${opt.epochs} total epochs`);
   const saveDir = dirname(dirname(resolve(file)));
-  return { opt, device: dist.device(opt.device), hyp: resolveHyp(ck.state.hyp, file), resume: { ...ck, file }, ...runFiles(saveDir, dist), ...hooks };
+  return { opt, device: dist.device(opt.device), hyp: resolveHyp(ck.state.hyp, file), resume: { ...ck, file }, evolving: false, ...runFiles(saveDir, dist), ...hooks };
 }
 
 function newRun(input: TrainInput, hooks: Hooks, dist: TrainDistributed): TrainRun {
@@ -99,18 +111,21 @@ function newRun(input: TrainInput, hooks: Hooks, dist: TrainDistributed): TrainR
   if (!opt.data) throw new Error('train needs --data (a dataset YAML)');
   checkBatchSplit(opt, dist);
   const device = dist.device(opt.device);
-  const hyp = loadHyp(opt.hyp);
+  const evolving = input.evolveHyp !== undefined;
+  const hyp = evolving ? resolveHyp(input.evolveHyp, `${opt.hyp} (evolved)`) : loadHyp(opt.hyp);
   hyp.label_smoothing = opt.labelSmoothing;
   if (opt.iouLoss) hyp.iou_loss = opt.iouLoss;
   if (hyp.iou_loss === 'wiou' && hyp.iou_focal) throw new Error(`--iou-loss wiou: ${opt.hyp} sets iou_focal, which WIoU does not support`);
   // One run folder for all ranks: the master makes it (exp, exp2, …) and tells the others.
   const saveDir = dist.shareText('saveDir', () => {
+    // --evolve: every generation trains in the one evolve folder, which holds only the evolution's files.
+    if (evolving) return incrementPath(opt.project, opt.name, true);
     const dir = incrementPath(opt.project, opt.name, opt.existOk);
     writeFileAtomic(join(dir, 'hyp.yaml'), toYaml(hyp));
     writeFileAtomic(join(dir, 'opt.yaml'), toYaml(optYaml(opt, hyp, dir)));
     return dir;
   });
-  return { opt, device, hyp, resume: null, ...runFiles(saveDir, dist), ...hooks };
+  return { opt, device, hyp, resume: null, evolving, ...runFiles(saveDir, dist, evolving), ...hooks };
 }
 
 /**

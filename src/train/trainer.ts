@@ -9,6 +9,8 @@ import { type DatasetConfig, loadDatasetConfig } from '../data/dataset-config.ts
 import { buildDatasetIndex, type DatasetIndex } from '../data/dataset-index.ts';
 import type { Hyp } from '../data/hyp.ts';
 import { type Batch, createLoader, type DataLoader } from '../data/loader.ts';
+import { ImageWeightSampler } from '../data/image-weights.ts';
+import { checkQuadBatches } from '../data/quad-collate.ts';
 import { SeededRandom } from '../data/seeded-random.ts';
 import { plotImages } from '../plot/image-grid.ts';
 import { plotLabels } from '../plot/labels-plot.ts';
@@ -29,7 +31,10 @@ import { EarlyStopping } from './early-stopping.ts';
 import { ModelEMA } from './ema.ts';
 import { assertFiniteOutputs, assertFiniteValidation, assertFiniteWeights } from './nonfinite-guard.ts';
 import { fitness } from './fitness.ts';
+import { type AmpPlan, planAmp, withAmp } from './amp.ts';
 import { ComputeLoss } from './loss.ts';
+import { SegmentComputeLoss } from './segment-loss.ts';
+import { SEGMENT_RESULTS_COLUMNS, SEGMENT_TRAIN_HEADER, type SegmentTaskOptions, appendSegmentResultsRow, attachSegments, boxOnlyBackend, createSegmentValLoader, formatSegmentTrainRow, forwardTrainSegment, segmentFitness, segmentHead, segmentValLosses, segmentValMetrics } from './segment-train.ts';
 import { applyWarmup, linearLr, oneCycleLr, warmupIterations } from './lr-schedule.ts';
 import { type Optimizer, smartOptimizer } from './optimizer.ts';
 import { PhaseTimer, type TrainPhase } from './phase-timer.ts';
@@ -80,7 +85,12 @@ export interface TrainResult {
   phases: Array<Record<TrainPhase, number>>;
   /** The rank that returned this (0 without DDP); only rank 0 validates, so other ranks' `final` is zeros. */
   rank: number;
+  /** The last epoch validation's box, obj and cls losses (results.csv's val/*_loss; --evolve records them). */
+  valLosses: [number, number, number];
 }
+
+/** train.py's DDP refusals: `--image-weights ${DDP_INCOMPATIBLE}`. */
+const DDP_INCOMPATIBLE = 'is not compatible with YOLOv5 Multi-GPU DDP training';
 
 /** Nominal batch size: gradients accumulate to 64 images per optimizer step. */
 const NBS = 64;
@@ -119,6 +129,18 @@ interface Loop {
   timer: PhaseTimer;
   /** The run's TensorBoard event file (the master's, unless --tensorboard false). */
   tb: TensorBoardWriter | null;
+  /** --image-weights: model.class_weights and each epoch's weighted draw (null without the flag). */
+  imageWeights: ImageWeightSampler | null;
+  /** The last validation's per-class mAP@0.5:0.95 (train.py's `maps`; zeros before the first). */
+  maps: Float64Array;
+  /** Mixed precision: autocast settings and the loss scaler (disabled, passing through, when AMP is off). */
+  amp: AmpPlan;
+  /** Segmentation training (segment/train.py): the mask settings; null for detection. */
+  segment: { maskRatio: number; overlap: boolean } | null;
+  /** Segmentation: the last validation's mask metrics (zeros for detection). */
+  maskMetrics: Metrics;
+  /** Segmentation: the last validation's mask loss (val/seg_loss). */
+  segValLoss: number;
 }
 
 // ------------------------------------------------------------------------------------------------ data
@@ -152,11 +174,14 @@ async function prepareFreshModel(loop: Pick<Loop, 'run' | 'model' | 'names' | 'i
 
 // ------------------------------------------------------------------------------------------------ set-up
 
-async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
+async function setUp(run: TrainRun, dist: TrainDistributed, segmentTask?: SegmentTaskOptions): Promise<Loop> {
   const { opt } = run;
   const { data, nc, names } = loadData(run);
   const model = buildTrainModel(run, nc, names);
   try {
+    const segment = segmentTask ? { maskRatio: segmentTask.maskRatio ?? 4, overlap: segmentTask.overlap ?? true } : null;
+    if (segment) segmentHead(model, opt.cfg || opt.weights || 'the model');
+    else if (model.detect.nm > 0) throw new Error(`${opt.cfg || opt.weights || 'the model'} is a segmentation model (${model.detect.typeName} head): train it with 'tsyolo segment train' (train() with { segment: {} })`);
     const gs = Math.max(Math.trunc(Math.max(...model.stride)), 32);
     const imgsz = checkImgSize(opt.imgsz, gs, gs * 2, run.log);
     const hyp = { ...run.hyp };
@@ -173,8 +198,14 @@ async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
     // DDP: each rank loads its share of every epoch (--batch / ranks per batch).
     const rankBatch = opt.batchSize / dist.worldSize;
     const shard = dist.worldSize > 1 ? { rank: dist.rank, worldSize: dist.worldSize } : undefined;
-    const loader = createLoader({ source: index, batchSize: rankBatch, imgSize: imgsz, stride: gs, augment: true, hyp, rect: false, cache: opt.cache, singleCls: opt.singleCls, workers: opt.workers, shuffle: true, seed: opt.seed, shard, log: dist.isMaster ? (line) => run.log(`train: ${line}`) : undefined });
-    const valLoader = dist.isMaster ? await createValLoader({ data, batchSize: rankBatch * 2, imgsz, stride: gs, singleCls: opt.singleCls, workers: opt.workers }) : null;
+    // Segmentation: the same verified images, each label row with its polygon (segment/train.py's loader).
+    const source = segment ? attachSegments(index, `train: ${data.train.join(', ')}`) : index;
+    const masks = segment ? { downsampleRatio: segment.maskRatio, overlap: segment.overlap } : undefined;
+    const loader = createLoader({ source, masks, batchSize: rankBatch, imgSize: imgsz, stride: gs, augment: true, hyp, rect: false, cache: opt.cache, singleCls: opt.singleCls, workers: opt.workers, shuffle: true, seed: opt.seed, shard, quad: opt.quad, log: dist.isMaster ? (line) => run.log(`train: ${line}`) : undefined });
+    if (opt.imageWeights && dist.worldSize > 1) throw new Error(`--image-weights ${DDP_INCOMPATIBLE}`);
+    if (opt.quad) checkQuadBatches(loader.epochBatches(0).map((b) => b.length));
+    const valLoaderOptions = { data, batchSize: rankBatch * 2, imgsz, stride: gs, singleCls: opt.singleCls, workers: opt.workers };
+    const valLoader = !dist.isMaster ? null : masks ? await createSegmentValLoader({ ...valLoaderOptions, masks }) : await createValLoader(valLoaderOptions);
     if (!run.resume && dist.isMaster) await prepareFreshModel({ run, model, names, imgsz }, index, hyp);
     // Loss gains scale with layers, classes and image size (train.py).
     const nl = model.detect.nl;
@@ -184,7 +215,7 @@ async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
     const loop: Loop = {
       run, dist, data, names, model, optimizer, lf, hyp, loader, valLoader, imgsz, gs, accumulate,
       ema: channelsLastEma(model),
-      computeLoss: new ComputeLoss(model, hyp),
+      computeLoss: segment ? new SegmentComputeLoss(model, hyp, { overlap: segment.overlap }) : new ComputeLoss(model, hyp),
       stopper: new EarlyStopping(opt.patience),
       nb: loader.length,
       nw: warmupIterations(hyp.warmup_epochs, loader.length),
@@ -194,6 +225,13 @@ async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
       interrupted: false,
       timer: new PhaseTimer(),
       tb: openTensorBoard(run, dist),
+      // train.py's init_seeds(opt.seed + 1 + RANK) with RANK −1 seeds Python's generator the draws come from.
+      imageWeights: opt.imageWeights ? new ImageWeightSampler(loader.dataset.labels, nc, opt.seed) : null,
+      maps: new Float64Array(nc),
+      amp: planAmp(opt.amp, run.device, model, dist.isMaster ? run.log : () => {}),
+      segment,
+      maskMetrics: { P: 0, R: 0, mAP50: 0, mAP50_95: 0 },
+      segValLoss: 0,
     };
     if (loop.tb && !run.resume && !opt.noplots) await loop.tb.addImageFile(join(run.saveDir, 'labels.jpg'), 0);
     if (run.resume) restore(loop);
@@ -208,7 +246,8 @@ async function setUp(run: TrainRun, dist: TrainDistributed): Promise<Loop> {
 
 /** YOLOv5's TensorBoard logger: an event file in the run folder (created at the first epoch's end), and its hint. */
 function openTensorBoard(run: TrainRun, dist: TrainDistributed): TensorBoardWriter | null {
-  if (!run.opt.tensorboard || !dist.isMaster) return null;
+  // v7.0's Loggers open no TensorBoard writer under --evolve.
+  if (!run.opt.tensorboard || !dist.isMaster || run.evolving) return null;
   run.log(`TensorBoard: Start with 'tensorboard --logdir ${dirname(run.saveDir)}', view at http://localhost:6006/`);
   return new TensorBoardWriter(run.saveDir);
 }
@@ -233,6 +272,8 @@ function restore(loop: Loop): void {
   loop.stopper.bestFitness = r.state.bestFitness;
   loop.stopper.bestEpoch = r.state.bestEpoch;
   loop.lastOptStep = r.state.lastOptStep;
+  // Beyond v7.0 (which starts a fresh scaler): the loss scale continues where the checkpoint left it.
+  if (loop.amp.scaler.enabled && r.state.scaler && 'scale' in r.state.scaler) loop.amp.scaler.loadStateDict(r.state.scaler);
   if (loop.dist.isMaster) dropResultsAfter(join(loop.run.saveDir, 'results.csv'), r.state.epoch);
 }
 
@@ -243,6 +284,7 @@ function state(loop: Loop, epoch: number): TrainState {
     bestEpoch: loop.stopper.bestEpoch,
     emaUpdates: loop.ema.updates,
     lastOptStep: loop.lastOptStep,
+    scaler: loop.amp.scaler.stateDict(),
     opt: { ...loop.run.opt, resume: Boolean(loop.run.opt.resume), modelYaml: loop.model.yaml },
     hyp: { ...loop.run.hyp },
   };
@@ -267,8 +309,8 @@ function multiScale(loop: Loop, x: Tensor, epoch: number, i: number): Tensor {
   return sf === 1 ? x : interpolateBilinear(x, [Math.ceil((h * sf) / gs) * gs, Math.ceil((w * sf) / gs) * gs]);
 }
 
-/** Forward, loss and backward of one batch; the three loss parts for the progress line. */
-function forwardBackward(loop: Loop, batch: Batch, epoch: number, i: number): [number, number, number] {
+/** Forward, loss and backward of one batch; the loss parts for the progress line (three, or four with masks). */
+function forwardBackward(loop: Loop, batch: Batch, epoch: number, i: number): number[] {
   const { model, run } = loop;
   return tidy(() => {
     let imgs = tensor(batch.images, { shape: batch.shape, dtype: 'uint8' });
@@ -276,7 +318,15 @@ function forwardBackward(loop: Loop, batch: Batch, epoch: number, i: number): [n
     let x = imgs.float().div(255).contiguous('channels_last');
     if (run.opt.multiScale) x = multiScale(loop, x, epoch, i);
     // Targets stay host rows: build_targets runs on the host.
-    const l = loop.computeLoss.compute(model.forward(x) as Tensor[], batch.targets);
+    // As train.py: the forward and the loss under autocast, backward outside it.
+    const l = withAmp(loop.amp, () => {
+      if (!loop.segment) return loop.computeLoss.compute(model.forward(x) as Tensor[], batch.targets);
+      // segment/train.py: pred = (maps, prototypes); the batch's masks as floats on the device.
+      const { raw, proto } = forwardTrainSegment(model, x);
+      let masks = tensor(batch.masks!, { shape: batch.maskShape! });
+      if (run.device !== 'cpu') masks = masks.to(run.device);
+      return (loop.computeLoss as SegmentComputeLoss).computeSegment(raw, proto, batch.targets, masks.float());
+    });
     const lossValue = l.loss.item();
     if (!Number.isFinite(lossValue)) {
       const kept = existsSync(run.last) ? `the last good checkpoint is ${run.last}` : 'no checkpoint was saved yet';
@@ -284,12 +334,14 @@ function forwardBackward(loop: Loop, batch: Batch, epoch: number, i: number): [n
     }
     // DDP averages gradients over ranks; YOLOv5 scales the loss by WORLD_SIZE so the step matches one process
     // with the whole batch.
-    (loop.dist.worldSize > 1 ? l.loss.mul(loop.dist.worldSize) : l.loss).backward();
-    return [l.lbox, l.lobj, l.lcls];
+    // --quad: train.py multiplies the loss by 4 (after the WORLD_SIZE scaling).
+    const scaled = loop.dist.worldSize > 1 ? l.loss.mul(loop.dist.worldSize) : l.loss;
+    loop.amp.scaler.scale(run.opt.quad ? scaled.mul(4) : scaled).backward();
+    return 'lseg' in l ? [l.lbox, l.lseg as number, l.lobj, l.lcls] : [l.lbox, l.lobj, l.lcls];
   });
 }
 
-function step(loop: Loop, batch: Batch, epoch: number, i: number): [number, number, number] {
+function step(loop: Loop, batch: Batch, epoch: number, i: number): number[] {
   const { run, optimizer } = loop;
   const ni = i + loop.nb * epoch;
   let accumulate = loop.accumulate;
@@ -304,8 +356,10 @@ function step(loop: Loop, batch: Batch, epoch: number, i: number): [number, numb
       const params = [...loop.model.parameters()];
       // Once per optimizer step rather than per backward: averaging is linear, so accumulated sums average the same.
       loop.dist.averageGradients(params);
+      loop.amp.scaler.unscale_(optimizer);
       clipGradNorm(params, 10.0);
-      optimizer.step();
+      loop.amp.scaler.step(optimizer); // skipped when the float16 gradients overflowed
+      loop.amp.scaler.update();
       optimizer.zeroGrad();
       // Only the master's EMA is validated and saved (YOLOv5 keeps none on the other ranks).
       if (loop.dist.isMaster) loop.ema.update(loop.model);
@@ -321,9 +375,11 @@ function step(loop: Loop, batch: Batch, epoch: number, i: number): [number, numb
 async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[]; lrs: number[] }> {
   const { run, model, loader, nb } = loop;
   model.train();
+  // --image-weights: this epoch's images, weighted by class weights and the last validation's per-class mAP.
+  if (loop.imageWeights) loader.setIndices(loop.imageWeights.epochIndices(loop.maps));
   loader.setEpoch(epoch);
-  const mloss = [0, 0, 0];
-  run.write(`${TRAIN_HEADER}\n`);
+  const mloss = loop.segment ? [0, 0, 0, 0] : [0, 0, 0];
+  run.write(`${loop.segment ? SEGMENT_TRAIN_HEADER : TRAIN_HEADER}\n`);
   const bar = new ProgressLine(run.write);
   const t0 = performance.now();
   loop.optimizer.zeroGrad();
@@ -339,8 +395,9 @@ async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[];
       // have nothing left to build.
       if (i === nb - 1 && loop.valLoader && validatesEpoch(loop, epoch)) void loop.valLoader.prefetchEpoch(0);
       const items = step(loop, batch, epoch, i);
-      for (let k = 0; k < 3; k++) mloss[k] = (mloss[k]! * i + items[k]!) / (i + 1);
-      bar.update(`${formatTrainRow(epoch, run.opt.epochs, gpuMem(run.device), mloss, batch.targets.length / 6, batch.shape[3])}: ${formatBar(i + 1, nb, (performance.now() - t0) / 1000)}`);
+      for (let k = 0; k < mloss.length; k++) mloss[k] = (mloss[k]! * i + items[k]!) / (i + 1);
+      const rowText = (loop.segment ? formatSegmentTrainRow : formatTrainRow)(epoch, run.opt.epochs, gpuMem(run.device), mloss, batch.targets.length / 6, batch.shape[3]);
+      bar.update(`${rowText}: ${formatBar(i + 1, nb, (performance.now() - t0) / 1000)}`);
       const ni = i + nb * epoch;
       if (ni < 3 && !run.opt.noplots && loop.dist.isMaster) {
         await plotImages({ images: batch.images, shape: batch.shape, targets: batch.targets, targetColumns: 6, names: loop.names, paths: batch.paths, path: join(run.saveDir, `train_batch${ni}.jpg`) });
@@ -362,6 +419,17 @@ async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[];
 
 async function validateEpoch(loop: Loop, epoch: number): Promise<void> {
   const { run } = loop;
+  if (loop.segment) {
+    // segment/train.py: the val losses (with masks) from the mask val loader, then segment val's box + mask table.
+    const v = await segmentValLosses(loop.ema.ema, loop.valLoader!, loop.computeLoss as SegmentComputeLoss, run.device);
+    const [vbox, vseg, vobj, vcls] = v.losses;
+    assertFiniteValidation({ losses: [vbox, vobj, vcls, vseg], nonFiniteImages: v.nonFiniteImages, seen: v.seen }, epoch, run.last);
+    loop.valLosses = [vbox, vobj, vcls];
+    loop.segValLoss = vseg;
+    const { opt } = run;
+    ({ box: loop.metrics, mask: loop.maskMetrics } = await segmentValMetrics(loop.ema.ema, { data: loop.data, device: run.device, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, log: run.log }));
+    return;
+  }
   const loss = { compute: (raw: Tensor[], t: Tensor) => loop.computeLoss.compute(raw, t) };
   const r = await val({
     data: loop.data,
@@ -380,6 +448,7 @@ async function validateEpoch(loop: Loop, epoch: number): Promise<void> {
   assertFiniteValidation({ losses: r.losses, nonFiniteImages: r.nonFiniteImages, seen: r.nImages }, epoch, run.last);
   loop.metrics = { P: r.P, R: r.R, mAP50: r.mAP50, mAP50_95: r.mAP50_95 };
   loop.valLosses = r.losses;
+  loop.maps = r.maps;
 }
 
 /** The last epoch, or one after which early stopping may end the run (train.py's final_epoch). */
@@ -404,16 +473,22 @@ async function masterEndEpoch(loop: Loop, epoch: number, mloss: number[], lrs: n
   const finalEpoch = isFinalEpoch(loop, epoch);
   if (validatesEpoch(loop, epoch)) await loop.timer.timeAsync('val', () => validateEpoch(loop, epoch));
   else assertFiniteOutputs(loop.ema.ema, loop.imgsz, run.device, epoch, run.last);
-  const fi = fitness(loop.metrics);
+  const mm = loop.maskMetrics;
+  const fi = loop.segment ? segmentFitness(loop.metrics, mm) : fitness(loop.metrics);
   const stop = stopper.step(epoch, fi);
   if (fi > loop.bestFitness) loop.bestFitness = fi;
   const m = loop.metrics;
-  const row = [...mloss, m.P, m.R, m.mAP50, m.mAP50_95, ...loop.valLosses, ...lrs];
-  appendResultsRow(join(run.saveDir, 'results.csv'), epoch, row);
+  const [vbox, vobj, vcls] = loop.valLosses;
+  const row = loop.segment
+    ? [...mloss, m.P, m.R, m.mAP50, m.mAP50_95, mm.P, mm.R, mm.mAP50, mm.mAP50_95, vbox, loop.segValLoss, vobj, vcls, ...lrs]
+    : [...mloss, m.P, m.R, m.mAP50, m.mAP50_95, ...loop.valLosses, ...lrs];
+  if (loop.segment) appendSegmentResultsRow(join(run.saveDir, 'results.csv'), epoch, row);
+  else appendResultsRow(join(run.saveDir, 'results.csv'), epoch, row);
   // The same values, under results.csv's column names as tags, at step = epoch (YOLOv5's on_fit_epoch_end).
-  loop.tb?.addScalars(RESULTS_COLUMNS.map((tag, j) => [tag, row[j]!] as const), epoch);
+  loop.tb?.addScalars((loop.segment ? SEGMENT_RESULTS_COLUMNS : RESULTS_COLUMNS).map((tag, j) => [tag, row[j]!] as const), epoch);
   loop.tb?.flush();
-  if (!run.opt.nosave || finalEpoch) {
+  // --evolve: no checkpoint at all (v7.0: `(not nosave) or (final_epoch and not evolve)` with nosave set).
+  if (!run.opt.nosave || (finalEpoch && !run.evolving)) {
     save(loop, run.last, epoch);
     if (loop.bestFitness === fi) save(loop, run.best, epoch);
   }
@@ -431,12 +506,15 @@ async function runEpochs(loop: Loop): Promise<{ stoppedBy: TrainResult['stoppedB
   for (let epoch = loop.startEpoch; epoch < run.opt.epochs; epoch++) {
     const { mloss, lrs } = await trainEpoch(loop, epoch);
     if (loop.interrupted) {
+      // An interrupted --evolve generation is dropped: the evolution continues from evolve.csv, not a checkpoint.
+      if (run.evolving) return { stoppedBy: 'interrupted', epoch };
       save(loop, run.last, epoch - 1);
       run.log(`Saved ${run.last} (resume with: tsyolo train --resume ${run.last})`);
       return { stoppedBy: 'interrupted', epoch };
     }
     // The workers build the next epoch's first batches while this one is validated and saved.
-    if (epoch + 1 < run.opt.epochs) void loop.loader.prefetchEpoch(epoch + 1);
+    // Not with --image-weights: the next epoch's images depend on this epoch's validation (v7.0's plain DataLoader).
+    if (epoch + 1 < run.opt.epochs && !loop.imageWeights) void loop.loader.prefetchEpoch(epoch + 1);
     if (await endEpoch(loop, epoch, mloss, lrs)) return { stoppedBy: 'early-stopping', epoch: epoch + 1 };
   }
   return { stoppedBy: 'completed', epoch: run.opt.epochs };
@@ -465,8 +543,16 @@ async function finish(loop: Loop, lastEpoch: number): Promise<Metrics> {
   try {
     bestModel.fuse().eval().toChannelsLast();
     const { opt } = run;
-    const r = await val({ data: loop.data, model: libtorchBackend(bestModel, { device: run.device }), weightsFile: run.best, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, iouThres: 0.6, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, plots: !opt.noplots, verbose: true, training: true, log: run.log, write: run.write });
-    if (!opt.noplots && existsSync(join(run.saveDir, 'results.csv'))) await plotResults(join(run.saveDir, 'results.csv'));
+    const bestBackend = libtorchBackend(bestModel, { device: run.device });
+    const quiet = loop.segment !== null; // segment val below prints the table
+    const r = await val({ data: loop.data, model: loop.segment ? boxOnlyBackend(bestBackend, bestModel.nc) : bestBackend, weightsFile: run.best, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, iouThres: 0.6, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, plots: !opt.noplots, verbose: true, training: true, log: quiet ? () => {} : run.log, write: quiet ? () => {} : run.write });
+    if (loop.segment) {
+      const s = await segmentValMetrics(bestModel, { data: loop.data, device: run.device, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, verbose: true, log: run.log });
+      loop.maskMetrics = s.mask;
+      return s.box;
+    }
+    // results.png: detection's columns (a segment run's plot_results_with_masks is not drawn yet).
+    if (!opt.noplots && !loop.segment && existsSync(join(run.saveDir, 'results.csv'))) await plotResults(join(run.saveDir, 'results.csv'));
     for (const f of ['results.png', 'confusion_matrix.png', 'F1_curve.png', 'PR_curve.png', 'P_curve.png', 'R_curve.png']) {
       if (loop.tb && existsSync(join(run.saveDir, f))) await loop.tb.addImageFile(join(run.saveDir, f), lastEpoch);
     }
@@ -493,6 +579,12 @@ async function release(loop: Loop): Promise<void> {
 export async function train(input: TrainInput): Promise<TrainResult> {
   const env = readRankEnvironment();
   const given = readGivenOptions(TRAIN_OPTIONS, input);
+  if (given.evolve !== undefined && input.evolveHyp === undefined) {
+    throw new Error('evolve: hyperparameter evolution runs through evolve() (src/train/evolve.ts; tsyolo train --evolve), which calls train() once per generation');
+  }
+  // Before any rank starts, as train.py's DDP checks (a resumed run's options are checked again at set-up).
+  if (given.imageWeights && (env?.worldSize ?? (given.nprocPerNode ?? 1) * (given.nnodes ?? 1)) > 1) throw new Error(`--image-weights ${DDP_INCOMPATIBLE}`);
+  if (input.segment && (env?.worldSize ?? (given.nprocPerNode ?? 1) * (given.nnodes ?? 1)) > 1) throw new Error('segment train: multi-process (DDP) segmentation training is not available yet; train in one process');
   if (!env && (given.nprocPerNode ?? 1) * (given.nnodes ?? 1) > 1) return launchTraining(input);
   const dist = joinTraining(env, { device: given.device ?? TRAIN_OPTIONS.device.default, timeoutS: given.ddpTimeout ?? TRAIN_OPTIONS.ddpTimeout.default, log: input.log ?? console.log });
   try {
@@ -506,7 +598,7 @@ async function trainIn(input: TrainInput, dist: TrainDistributed): Promise<Train
   const run = resolveRun(input, dist);
   let loop: Loop;
   try {
-    loop = await setUp(run, dist);
+    loop = await setUp(run, dist, input.segment);
   } catch (e) {
     discardUnusedRunFolder(run, dist);
     throw e;
@@ -532,10 +624,13 @@ async function trainIn(input: TrainInput, dist: TrainDistributed): Promise<Train
   log(`Time per epoch (mean): ${loop.timer.format()}`);
   let final: Metrics;
   try {
-    final = ended.stoppedBy !== 'interrupted' && dist.isMaster && existsSync(run.best) ? await finish(loop, ended.epoch - 1) : loop.metrics;
+    final = ended.stoppedBy !== 'interrupted' && dist.isMaster && !run.evolving && existsSync(run.best) ? await finish(loop, ended.epoch - 1) : loop.metrics;
+    // --evolve keeps v7.0's on_train_end plot of the folder's results.csv (every generation's epochs).
+    const csv = join(run.saveDir, 'results.csv');
+    if (run.evolving && ended.stoppedBy !== 'interrupted' && dist.isMaster && !opt.noplots && existsSync(csv)) await plotResults(csv);
   } finally {
     loop.tb?.close();
   }
   log(`Results saved to ${run.saveDir}`);
-  return { saveDir: run.saveDir, last: run.last, best: run.best, epochsRun: ended.epoch - loop.startEpoch, bestFitness: loop.bestFitness, final, stoppedBy: ended.stoppedBy, phases: loop.timer.epochs, rank: dist.rank };
+  return { saveDir: run.saveDir, last: run.last, best: run.best, epochsRun: ended.epoch - loop.startEpoch, bestFitness: loop.bestFitness, final, stoppedBy: ended.stoppedBy, phases: loop.timer.epochs, rank: dist.rank, valLosses: loop.valLosses };
 }

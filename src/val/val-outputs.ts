@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../io/atomic-write.ts';
 import type { DetectionRows } from '../geometry/rows.ts';
 import { plotConfusionMatrix } from '../plot/confusion-matrix-plot.ts';
 import { plotMcCurve, plotPrCurve } from '../plot/metric-curves.ts';
+import { writePrCurveCsv } from '../plot/pr-curve-data.ts';
 
 export interface CocoDetection {
   image_id: number | string;
@@ -53,7 +54,9 @@ export async function saveValPlots(result: EvaluationResult, nc: number, names: 
   if (present.length) {
     const ap = new Float64Array(present.length * 10);
     present.forEach((k, j) => ap.set(curves.ap[k]!, j * 10));
-    await plotPrCurve(px, stackRows(present.map((k) => curves.prCurve[k]!)), ap, join(saveDir, 'PR_curve.png'), present.map((k) => clsNames[k]!));
+    const py = stackRows(present.map((k) => curves.prCurve[k]!));
+    await plotPrCurve(px, py, ap, join(saveDir, 'PR_curve.png'), present.map((k) => clsNames[k]!));
+    writePrCurveCsv(join(saveDir, 'PR_curve.csv'), px, py, ap); // the all-classes curve, for `tsyolo plot`
   }
   await plotMcCurve(px, stackRows(curves.f1Curve), join(saveDir, 'F1_curve.png'), clsNames, 'Confidence', 'F1');
   await plotMcCurve(px, stackRows(curves.pCurve), join(saveDir, 'P_curve.png'), clsNames, 'Confidence', 'Precision');

@@ -16,12 +16,13 @@ import type { HostTensor } from '../io/host-tensor.ts';
 import { plotImages } from '../plot/image-grid.ts';
 import { discardRunFolder, incrementPath } from '../run/increment-path.ts';
 import { ProgressBar, stdoutIsTerminal } from '../run/progress-bar.ts';
-import type { Backend } from '../deploy/backend.ts';
+import { type Backend, checkAugment } from '../deploy/backend.ts';
 import { nmsPerImage, nonFiniteRows, scaleDetections, type ScaleTarget } from '../deploy/postprocess.ts';
 import { inGraphNmsWarning } from '../deploy/in-graph-nms.ts';
 import type { NmsOptions } from '../eval/nms.ts';
 import { checkNmsMethod, NMS_OPTION_NAMES, type NmsMethod } from '../eval/nms-variants.ts';
-import { type CocoDetection, cocoDetections, saveValPlots, writeCocoJson } from './val-outputs.ts';
+import { type CocoDetection, cocoDetections, saveValPlots } from './val-outputs.ts';
+import { saveAndEvaluateCoco, type ValCocoResult } from './val-coco.ts';
 
 /** val.py's options (its defaults unless noted). */
 export interface ValOptions {
@@ -56,13 +57,15 @@ export interface ValOptions {
   dataloader?: DataLoader;
   /** Treat every class as one. */
   singleCls?: boolean;
+  /** v7.0's augmented inference (`--augment`, TTA); refused for a backend without it (ONNX). */
+  augment?: boolean;
   /** A table row per class. */
   verbose?: boolean;
   /** Write labels/<image>.txt with the detections. */
   saveTxt?: boolean;
   /** Add confidences to the --save-txt labels. */
   saveConf?: boolean;
-  /** Write COCO-style detections JSON. */
+  /** Write COCO-style detections JSON and evaluate them with COCOeval (docs/coco-metrics.md). */
   saveJson?: boolean;
   /** Parent folder of the run folders (default runs/val). */
   project?: string;
@@ -103,6 +106,8 @@ export interface ValResult extends EvaluationResult {
   names: string[];
   /** Images whose model output held a NaN or ±inf (a diverged model): warned about; all of them is an error. */
   nonFiniteImages: number;
+  /** val --save-json's COCO evaluation (pycocotools' stats and lines, the files), when it ran. */
+  coco?: ValCocoResult;
 }
 
 /** The resolved settings of one val run. */
@@ -158,10 +163,18 @@ async function evaluateRun(run: ValRun): Promise<ValResult> {
   const speedMs = { preprocess: tally.dt.preprocess / seen, inference: tally.dt.inference / seen, nms: tally.dt.nms / seen };
   logTable(run, result, seen, speedMs);
   if (run.saveDir && o.plots !== false) await saveValPlots(result, run.nc, run.names, run.saveDir);
-  if (run.saveDir && o.saveJson) run.log(`Saving ${writeCocoJson(run.saveDir, o.weightsFile, tally.jsonDicts)}...`);
+  const coco = run.saveDir && o.saveJson ? await saveAndEvaluateCoco({ cfg: run.cfg, task: o.task ?? 'val', singleCls: o.singleCls ?? false, names: run.names, saveDir: run.saveDir, weightsFile: o.weightsFile, dicts: tally.jsonDicts, log: run.log }) : null;
+  if (coco) useCocoMap(result, coco);
   if (run.saveDir && !o.training) run.log(`Results saved to ${run.saveDir}${o.saveTxt ? `\n${tally.labelFiles} labels saved to ${join(run.saveDir, 'labels')}` : ''}`);
   const losses = tally.lossSum.map((v) => (tally.lossBatches ? v / tally.lossBatches : 0)) as [number, number, number];
-  return { ...result, losses, speedMs, saveDir: run.saveDir, names: run.names, nonFiniteImages: tally.nonFiniteImages };
+  return { ...result, losses, speedMs, saveDir: run.saveDir, names: run.names, nonFiniteImages: tally.nonFiniteImages, ...(coco ? { coco } : {}) };
+}
+
+/** v7.0: after COCO evaluation, mAP@0.5:0.95 and mAP@0.5 are pycocotools' stats[:2] (so is `maps` of classes without AP). */
+function useCocoMap(result: EvaluationResult, coco: ValCocoResult): void {
+  const withAp = new Set(result.perClass.map((c) => c.cls));
+  for (let c = 0; c < result.maps.length; c++) if (!withAp.has(c)) result.maps[c] = coco.stats[0]!;
+  [result.mAP50_95, result.mAP50] = [coco.stats[0]!, coco.stats[1]!];
 }
 
 /**
@@ -184,6 +197,7 @@ function splitSources(cfg: DatasetConfig, task: 'val' | 'test' | 'train'): strin
 }
 
 function resolveRun(o: ValOptions): ValRun {
+  if (o.augment) checkAugment(o.model); // before the dataset is read
   const log = o.log ?? ((s: string) => console.log(s));
   const cfg = typeof o.data === 'string' ? loadDatasetConfig(o.data) : o.data;
   const task = o.task ?? 'val';
@@ -289,7 +303,7 @@ function valNms(o: ValOptions): NmsOptions {
 async function predictBatch(run: ValRun, batch: Batch, batchI: number, tally: ValTally): Promise<void> {
   const { o } = run;
   const t1 = performance.now();
-  const out = await run.model.forward(batch.images, batch.shape, batch.targets);
+  const out = await run.model.forward(batch.images, batch.shape, batch.targets, o.augment ? { augment: true } : undefined);
   const t2 = performance.now();
   const preprocessMs = out.preprocessMs ?? 0;
   tally.dt.preprocess += preprocessMs;

@@ -15,6 +15,7 @@ import { focusBlocks } from './modules/common/focus.ts';
 import { ghostBlocks } from './modules/common/ghost.ts';
 import { mixConvBlocks } from './modules/common/mixconv.ts';
 import { segmentBlocks } from './modules/heads/segment.ts';
+import { classifyBlocks } from './modules/heads/classify.ts';
 import { shufflenetBlocks } from './modules/backbone/shufflenet.ts';
 import { sppBlocks } from './modules/common/spp.ts';
 import { torchNnBlocks } from './modules/common/torch-nn.ts';
@@ -51,6 +52,7 @@ export const builtinBlockFamilies: readonly BlockFamily[] = [
   concatBlocks,
   detectBlocks,
   segmentBlocks,
+  classifyBlocks,
   decoupledBlocks,
   cspBlocks,
   ghostBlocks,

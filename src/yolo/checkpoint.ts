@@ -67,6 +67,7 @@ const META_KEYS = ['format', 'yaml', 'names', 'nc', 'stride', 'epoch', 'best_fit
 export function loadSafetensorsCheckpoint(file: string): LoadedCheckpoint {
   const st = readSafetensors(file);
   const { tensors, metadata } = st;
+  if (metadata.task === 'classify') throw new Error(`${file}: a classification checkpoint (task 'classify'); use it with tsyolo classify val/predict or tsyolo export`);
   const yamlDoc = metadataJson(st, 'yaml', file, isJsonObject, 'a JSON object (the model YAML)');
   if (!yamlDoc) throw new Error(`${file}: no model YAML in the metadata (was it written by tsyolo?)`);
   const names = metadataJson(st, 'names', file, isStringList, 'a JSON list of class names');

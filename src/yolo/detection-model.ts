@@ -12,8 +12,9 @@ import type { ModelConfig } from './model-config.ts';
 import { layerError } from './layer-error.ts';
 import { type LayerInfo, parseModel } from './parse-model.ts';
 import { checkModelSize } from './size-guard.ts';
-import { roundHalfEven } from '../compat/python.ts';
+import { pyStr, roundHalfEven } from '../compat/python.ts';
 import { type ModelSummary, summarize } from './model-info.ts';
+import { forwardAugmented } from './augmented-forward.ts';
 
 /** Options of a DetectionModel built from a config. */
 export interface DetectionModelOptions {
@@ -21,8 +22,8 @@ export interface DetectionModelOptions {
   ch?: number;
   /** Override the YAML's class count. */
   nc?: number;
-  /** Override the YAML's anchors (pixels). */
-  anchors?: number[][];
+  /** Override the YAML's anchors: rows of pixel sizes, or anchors per level (v7.0's hyp `anchors`, rounded). */
+  anchors?: number[][] | number;
   /** Where the YAML came from (for messages and the summary name). */
   yamlFile?: string;
   /** Names the YAML in error messages when it has no file (e.g. '<ckpt> (stored model YAML)'). */
@@ -77,7 +78,12 @@ export class DetectionModel<Mode extends ModelMode = ModelMode> extends Module {
       opts.log?.(`Overriding model.yaml nc=${this.yaml.nc} with nc=${opts.nc}`);
       this.yaml.nc = opts.nc;
     }
-    if (opts.anchors) {
+    if (typeof opts.anchors === 'number' && opts.anchors) {
+      // v7.0's Model(anchors=hyp['anchors']): a count per level, rounded; parse_model then makes placeholder anchors
+      // that AutoAnchor replaces.
+      opts.log?.(`Overriding model.yaml anchors with anchors=${pyStr(opts.anchors)}`);
+      this.yaml.anchors = roundHalfEven(opts.anchors);
+    } else if (Array.isArray(opts.anchors)) {
       opts.log?.('Overriding model.yaml anchors with anchor values from hyp');
       this.yaml.anchors = opts.anchors.map((r) => r.map(roundHalfEven));
     }
@@ -130,8 +136,12 @@ export class DetectionModel<Mode extends ModelMode = ModelMode> extends Module {
     return this.yamlFile ? basename(this.yamlFile).replace(/\.ya?ml$/, '').replace('yolov5', 'YOLOv5') : 'Model';
   }
 
-  /** Runs the layers; returns whatever Detect returns (raw maps in training, {pred, raw} in eval). */
-  forwardOnce(x: Tensor): Tensor[] | {
+  /**
+   * Runs the layers; returns whatever Detect returns (raw maps in training, {pred, raw} in eval). `visit` sees each
+   * layer's output as it is made (v7.0's per-layer hook point: feature maps, CAM activations); returning true takes
+   * ownership of that output (it is then not disposed here).
+   */
+  forwardOnce(x: Tensor, visit?: (i: number, out: unknown) => boolean | void): Tensor[] | {
     /** Decoded predictions (bs, rows, 5 + nc [+ nm]) in input pixels. */
     pred: Tensor;
     /** The raw maps (bs, na, ny, nx, no) per level. */
@@ -143,6 +153,7 @@ export class DetectionModel<Mode extends ModelMode = ModelMode> extends Module {
     let prev: Tensor = x;
     const layers = this.model.layers;
     let out: unknown = x;
+    const kept = new Set<unknown>();
     for (let i = 0; i < layers.length; i++) {
       const f = this.layerInfo[i]!.f;
       // y[f] in Python: a negative index other than -1 (yolov3's -2) counts back from the end.
@@ -153,12 +164,13 @@ export class DetectionModel<Mode extends ModelMode = ModelMode> extends Module {
       } catch (e) {
         throw this.layerFailure(e, i, input);
       }
+      if (visit?.(i, out) === true) kept.add(out);
       // The previous output is dead once this layer has read it, unless a later layer reads it through `save`.
-      if (prev !== x && prev !== out && !this.save.has(i - 1)) prev.dispose();
+      if (prev !== x && prev !== out && !this.save.has(i - 1) && !kept.has(prev)) prev.dispose();
       outputs.push(this.save.has(i) ? (out as Tensor) : null);
       prev = out as Tensor;
     }
-    for (const t of outputs) if (t && t !== out) t.dispose();
+    for (const t of outputs) if (t && t !== out && !kept.has(t)) t.dispose();
     return out as Tensor[] | { pred: Tensor; raw: Tensor[]; proto?: Tensor };
   }
 
@@ -178,10 +190,24 @@ export class DetectionModel<Mode extends ModelMode = ModelMode> extends Module {
     return (Array.isArray(out) ? out : out.pred) as ForwardOutput<Mode>;
   }
 
-  /** Eval mode's detections, typed as one tensor whatever the model's type says: (bs, rows, 5+nc) in input pixels. */
-  predict(x: Tensor): Tensor {
+  /**
+   * Eval mode's detections, typed as one tensor whatever the model's type says: (bs, rows, 5+nc) in input pixels.
+   * `augment`: v7.0's test-time augmentation (forwardAugment).
+   */
+  predict(x: Tensor, o: { augment?: boolean } = {}): Tensor {
     if (this.training) throw new Error('predict() needs eval mode: call model.eval() first (training mode gives the raw maps: forward())');
-    return (this as DetectionModel<'eval'>).forward(x);
+    return o.augment ? this.forwardAugment(x) : (this as DetectionModel<'eval'>).forward(x);
+  }
+
+  /**
+   * v7.0's augmented inference (`--augment`, Model._forward_augment): the batch at scales 1, 0.83 (mirrored) and
+   * 0.67, each padded to a multiple of the largest stride, detections mapped back to `x`'s pixels, the tails
+   * clipped, concatenated: (bs, rows', 5+nc) in eval mode (src/yolo/augmented-forward.ts).
+   */
+  forwardAugment(x: Tensor): Tensor {
+    if (this.training) throw new Error('forwardAugment() needs eval mode: call model.eval() first');
+    const gs = Math.trunc(Math.max(...this.stride));
+    return tidy(() => forwardAugmented((xi) => (this as DetectionModel<'eval'>).forward(xi), x, gs, this.detect.nl));
   }
 
   /** Eval mode (PyTorch's `model.eval()`); the result's type knows it, so its `forward()` is one tensor. */

@@ -20,10 +20,11 @@ import { zeros } from '../tensor/create.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import type { ClassificationModel } from './classification-model.ts';
 import type { DetectionModel } from './detection-model.ts';
 
 /** Multiply-accumulates of one forward pass at size×size, per thop's rules. */
-export function countMacs(model: DetectionModel, size: number): number {
+export function countMacs(model: DetectionModel | ClassificationModel, size: number): number {
   let macs = 0;
   const restore: Array<() => void> = [];
   const count = (m: Module, ops: (x: Tensor, y: Tensor) => number) => {
@@ -85,7 +86,7 @@ export function uncountedLayers(model: Module): string[] {
 }
 
 /** YOLOv5's model_info GFLOPs at `imgsz` (square). */
-export function modelGflops(model: DetectionModel, imgsz = 640): number {
+export function modelGflops(model: DetectionModel | ClassificationModel, imgsz = 640): number {
   const stride = Math.max(Math.trunc(Math.max(...model.stride)), 32);
   return ((countMacs(model, stride) / 1e9) * 2 * imgsz * imgsz) / (stride * stride);
 }

@@ -80,6 +80,8 @@ export function validateModelConfig(doc: unknown, source: string): ModelConfig {
 }
 
 function checkModelConfig(cfg: ConfigMap): ModelConfig {
+  const lastRow = [cfg.values.backbone, cfg.values.head].flatMap((p) => (Array.isArray(p) ? p : [])).at(-1) as unknown[] | undefined;
+  if (Array.isArray(lastRow) && lastRow[2] === 'Classify') throw new Error(`${cfg.source}: a classification model (its last layer is Classify): use tsyolo classify train|val|predict (docs/classify.md)`);
   cfg.number('nc', { integer: true, min: 1 });
   cfg.number('depth_multiple', { above: 0 });
   cfg.number('width_multiple', { above: 0 });

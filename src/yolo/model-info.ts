@@ -1,5 +1,6 @@
 // YOLOv5's printed model description: the parse_model layer table and the summary line.
 import { pyRepr } from '../compat/python.ts';
+import type { ClassificationModel } from './classification-model.ts';
 import type { DetectionModel } from './detection-model.ts';
 import { modelGflops } from './flops.ts';
 
@@ -18,7 +19,7 @@ export interface ModelSummary {
 }
 
 /** YOLOv5's model_info numbers at `imgsz`: layers, parameters, gradients, GFLOPs. */
-export function summarize(model: DetectionModel, imgsz = 640): ModelSummary {
+export function summarize(model: DetectionModel | ClassificationModel, imgsz = 640): ModelSummary {
   let parameters = 0;
   let gradients = 0;
   for (const p of model.parameters()) {
@@ -40,7 +41,7 @@ export function formatSummaryLine(s: ModelSummary): string {
 }
 
 /** YOLOv5's layer table: from, n, params, module, arguments per layer. */
-export function formatLayerTable(model: DetectionModel): string {
+export function formatLayerTable(model: DetectionModel | ClassificationModel): string {
   const lines = [`\n${''.padStart(3)}${'from'.padStart(18)}${'n'.padStart(3)}${'params'.padStart(10)}  ${'module'.padEnd(40)}${'arguments'.padEnd(30)}`];
   for (const l of model.layerInfo) {
     lines.push(`${String(l.i).padStart(3)}${pyRepr(l.f).padStart(18)}${String(l.n).padStart(3)}${String(l.np).padStart(10)}  ${l.type.padEnd(40)}${pyRepr(l.args).padEnd(30)}`);

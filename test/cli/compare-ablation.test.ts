@@ -17,21 +17,23 @@ test('compare v5Lite-e.yaml and a Lite checkpoint --speed: table, latencies, com
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /libtorch ms\s+onnxruntime ms/);
   // v5Lite-e at nc 80: 217 layers, 787085 parameters, 3.0 GFLOPs at 640 → 3.02/100 at 64.
-  assert.match(r.stdout, /v5Lite-e\.yaml\s+217\s+787085\s+0\.0\s+\d+\.\d\s+\d+\.\d/);
+  // Latencies: median ± std of the interleaved runs.
+  assert.match(r.stdout, /v5Lite-e\.yaml\s+217\s+787085\s+0\.0\s+\d+\.\d ± \d+\.\d\s+\d+\.\d ± \d+\.\d/);
 
   const dir = join(project, 'exp');
   const csv = readFileSync(join(dir, 'compare.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'model,layers,parameters,gflops,libtorch_ms,onnxruntime_ms');
+  assert.equal(csv[0], 'model,layers,parameters,gflops,libtorch_ms,onnxruntime_ms,libtorch_ms_std,onnxruntime_ms_std');
   assert.equal(csv.length, 3);
-  const [, layers, params, gflops, torchMs, onnxMs] = csv[1]!.split(',');
+  const [, layers, params, gflops, torchMs, onnxMs, torchStd, onnxStd] = csv[1]!.split(',');
   assert.deepEqual([layers, params], ['217', '787085']);
   assert.ok(Math.abs(Number(gflops) - 0.0302) < 5e-4, `gflops ${gflops}`);
   assert.ok(Number(torchMs) > 0 && Number(onnxMs) > 0, `latencies ${torchMs} ${onnxMs}`);
+  assert.ok(Number(torchStd) >= 0 && Number(onnxStd) >= 0, `std ${torchStd} ${onnxStd}`);
   assert.ok(csv[2]!.startsWith(`${checkpoint},`));
 
   const md = readFileSync(join(dir, 'compare.md'), 'utf8');
   assert.match(md, /^\| model \| layers \| parameters \| GFLOPs@64 \|/);
-  assert.match(md, /batch 1, fused model, after warm-up, \d+ threads?/);
+  assert.match(md, /median ± standard deviation, ms per image .*batch 1, fused model, .*after warm-up, every entry and runtime interleaved round-robin, \d+ threads?/);
   assert.deepEqual([...readFileSync(join(dir, 'compare.png')).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
 
   // A second run goes to exp2, leaving the first table as it was.

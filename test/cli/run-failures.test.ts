@@ -193,7 +193,7 @@ test("commander's errors carry the tsyolo: error: prefix", () => {
     [['info', '--nc'], "tsyolo: error: option '--nc <n>' argument missing"],
     [['compare', 'yolov5n.yaml', '--bogus'], "tsyolo: error: unknown option '--bogus'"],
     [['frob'], "tsyolo: error: unknown command 'frob'"],
-    [['detect', '--source', 'x'], "tsyolo: error: required option '--weights <file>' not specified"],
+    [['detect', '--source', 'x'], "tsyolo: error: required option '--weights <files...>' not specified"],
   ] as const) {
     const r = run(...args);
     assert.equal(r.status, 1, args.join(' '));

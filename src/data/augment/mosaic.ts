@@ -59,13 +59,15 @@ export async function loadMosaic(
   params: PerspectiveParams,
   rng: SeededRandom,
   pixels: PixelOps = TYPESCRIPT_PIXELS,
+  pool?: ArrayLike<number>,
 ): Promise<{ image: RgbImage; targets: Float32Array }> {
   const s = source.imgSize;
   const border = Math.floor(-s / 2); // Python: -img_size // 2
   const yc = Math.trunc(rng.uniform(-border, 2 * s + border));
   const xc = Math.trunc(rng.uniform(-border, 2 * s + border));
   const indices = [index];
-  for (let k = 0; k < 3; k++) indices.push(rng.below(source.size));
+  // random.choices(self.indices, k=3): --image-weights' weighted draw when given (`pool`), else every image.
+  for (let k = 0; k < 3; k++) indices.push(pool ? pool[rng.below(pool.length)]! : rng.below(source.size));
   rng.shuffle(indices);
   const loaded = await Promise.all(indices.map((i) => source.loadImage(i)));
 

@@ -49,12 +49,18 @@ export class Segment extends Detect {
   override get typeName(): string {
     return 'Segment';
   }
+  /**
+   * Training: where the prototypes go (segmentation training sets it for one forward; v7.0's Segment returns
+   * (x, p) in training). null: they are dropped and training returns the raw maps only, as detection's trainer expects.
+   */
+  protoSink: ((proto: Tensor) => void) | null = null;
   /** Training: the raw maps. Eval: { pred (bs, rows, 5 + nc + nm), raw, proto (bs, nm, h/4, w/4) }. */
   override forward(xs: Tensor[]): Tensor[] | { pred: Tensor; raw: Tensor[]; proto: Tensor } {
     const proto = this.proto.forward(xs[0]!);
     const out = super.forward(xs);
     if (Array.isArray(out)) {
-      proto.dispose();
+      if (this.protoSink) this.protoSink(proto);
+      else proto.dispose();
       return out;
     }
     return { ...out, proto };

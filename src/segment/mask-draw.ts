@@ -1,0 +1,94 @@
+// v7.0's Annotator.masks (utils/plots.py) on RGB pixels: masks blended over the image at alpha 0.5, either on the
+// letterboxed input (im_gpu: colours composited front to back with cumulative (1 − α·mask) products, the result
+// cropped and resized back to the original, as segment/predict.py draws by default) or, with --retina-masks, the
+// masks themselves cropped and resized to the original and added there (colours summed where masks overlap).
+// YOLOv5 works in BGR with BGR colours; the same arithmetic per channel in RGB with RGB colours gives the same
+// picture. Browser-safe.
+import type { RgbImage } from '../data/image-buffer.ts';
+import { resizeImage } from '../data/resize.ts';
+import type { RGB } from '../plot/colors.ts';
+import { scaleImageMask, type ScaleImagePad } from './mask-resize.ts';
+import type { MaskStack } from './process-mask.ts';
+
+const ALPHA = 0.5;
+
+/**
+ * Annotator.masks(masks, colors, im_gpu=letterboxed): masks (n, h, w) at the letterboxed input's size drawn on it;
+ * returns the picture cropped and resized (cv2 INTER_LINEAR) to the original's size. With no masks, the letterboxed
+ * image itself is what v7.0 brings back.
+ */
+export function drawMasksOnInput(letterboxed: RgbImage, masks: MaskStack, colors: readonly RGB[], originalHW: readonly [number, number], ratioPad?: ScaleImagePad): RgbImage {
+  const { width: w, height: h } = letterboxed;
+  if (masks.height !== h || masks.width !== w) throw new Error(`drawMasksOnInput: masks ${masks.height}×${masks.width} on a ${h}×${w} image`);
+  const hw = h * w;
+  const out = new Uint8Array(hw * 3);
+  const f = Math.fround;
+  const cols = colors.map((c) => c.map((v) => f(f(f(v / 255) * ALPHA))));
+  for (let p = 0; p < hw; p++) {
+    let inv = 1; // cumprod of (1 − α·mask_k) over k ≤ current
+    const mcs = [0, 0, 0];
+    for (let k = 0; k < masks.n; k++) {
+      const m = masks.data[k * hw + p]!;
+      inv = f(inv * f(1 - m * ALPHA));
+      if (m) for (let c = 0; c < 3; c++) mcs[c] = f(mcs[c]! + f(cols[k]![c]! * inv));
+    }
+    for (let c = 0; c < 3; c++) {
+      const x = f(letterboxed.data[p * 3 + c]! / 255);
+      const v = f(f(x * inv) + f(mcs[c]! * 2));
+      out[p * 3 + c] = Math.min(255, Math.max(0, Math.trunc(f(v * 255))));
+    }
+  }
+  return scaleImage({ data: out, width: w, height: h }, originalHW, ratioPad);
+}
+
+/** scale_image on an RGB picture: crop the letterbox padding, resize to the original (cv2 INTER_LINEAR). */
+function scaleImage(im: RgbImage, toHW: readonly [number, number], ratioPad?: ScaleImagePad): RgbImage {
+  const [h1, w1] = [im.height, im.width];
+  const [h0, w0] = toHW;
+  let padX: number;
+  let padY: number;
+  if (ratioPad) [padX, padY] = ratioPad.pad;
+  else {
+    const gain = Math.min(h1 / h0, w1 / w0);
+    padX = (w1 - w0 * gain) / 2;
+    padY = (h1 - h0 * gain) / 2;
+  }
+  const top = Math.trunc(padY);
+  const left = Math.trunc(padX);
+  const cw = Math.trunc(w1 - padX) - left;
+  const ch = Math.trunc(h1 - padY) - top;
+  const crop = new Uint8Array(cw * ch * 3);
+  for (let y = 0; y < ch; y++) crop.set(im.data.subarray(((top + y) * w1 + left) * 3, ((top + y) * w1 + left + cw) * 3), y * cw * 3);
+  return resizeImage({ data: crop, width: cw, height: ch }, w0, h0, 'linear');
+}
+
+/**
+ * Annotator.masks(masks, colors) with --retina-masks: masks (n, h, w) at the input's size cropped and resized to
+ * the original `im0`, their colours summed (clipped to 255) and blended: im·(1 − α·any) + α·colours, truncated.
+ */
+export function drawMasksNative(im0: RgbImage, masks: MaskStack, colors: readonly RGB[], ratioPad?: ScaleImagePad): RgbImage {
+  const out = im0.data.slice();
+  if (masks.n === 0) return { data: out, width: im0.width, height: im0.height };
+  const hw0 = im0.width * im0.height;
+  const hw = masks.height * masks.width;
+  const native = Array.from({ length: masks.n }, (_, k) => scaleImageMask(masks.data.subarray(k * hw, (k + 1) * hw), [masks.height, masks.width], [im0.height, im0.width], ratioPad));
+  const f = Math.fround;
+  for (let p = 0; p < hw0; p++) {
+    let s = 0;
+    const sum = [0, 0, 0];
+    for (let k = 0; k < masks.n; k++) {
+      const m = native[k]![p]!;
+      if (!m) continue;
+      s += m;
+      for (let c = 0; c < 3; c++) sum[c] = f(sum[c]! + f(m * colors[k]![c]!));
+    }
+    if (s === 0) continue;
+    const cover = Math.min(s, 1);
+    for (let c = 0; c < 3; c++) {
+      const col = Math.min(255, sum[c]!);
+      const v = f(f(col * ALPHA) + f(im0.data[p * 3 + c]! * f(1 - cover * ALPHA)));
+      out[p * 3 + c] = Math.trunc(v);
+    }
+  }
+  return { data: out, width: im0.width, height: im0.height };
+}
