@@ -45,7 +45,8 @@ function classes(raw: unknown, name: string): number[] {
 }
 
 // --conf and --iou: how YOLOv5's tutorials type them (argparse accepts a flag's unique prefix).
-const DETECT_FLAGS: OptionTable<DetectFlags> = {
+/** detect.py's flags as an option table (segment predict reuses its rows). */
+export const DETECT_FLAGS: OptionTable<DetectFlags> = {
   weights: { flags: '--weights <files...>', help: 'a .pt, .safetensors or exported .onnx model (or a model YAML for an untrained model); several .pt/.safetensors make an ensemble', default: [], required: true, read: textList },
   source: { flags: '--source <path>', help: 'image or video file, folder, glob, .txt list of images, webcam index (0), rtsp/rtmp/http(s) URL or .streams list', default: '', required: true, read: text },
   imgsz: { flags: '--img, --imgsz <size>', help: 'inference size', default: 640, read: positiveInteger },

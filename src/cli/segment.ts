@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { DEVICE_OPTION, WORKERS_OPTION, runFolderOptions } from '../run/common-options.ts';
 import { type OptionTable, flag, fraction, integer, oneOf, positiveInteger, text } from '../run/option-table.ts';
 import { selectDeviceFor } from '../run/select-device.ts';
+import { DETECT_FLAGS } from './detect.ts';
 import { addOptions, resolveFlags } from './options.ts';
+import { VAL_FLAGS } from './val.ts';
 
 interface SegmentValFlags {
   weights: string;
@@ -30,22 +32,22 @@ interface SegmentValFlags {
 
 const SEGMENT_VAL_FLAGS: OptionTable<SegmentValFlags> = {
   weights: { flags: '--weights <file>', help: 'a segmentation model: .pt, .safetensors or exported .onnx (output0 + output1)', default: '', required: true, read: text },
-  data: { flags: '--data <yaml>', help: 'dataset YAML whose labels are polygons (YOLO segment format)', default: '', required: true, read: text },
-  imgsz: { flags: '--img, --imgsz <size>', help: 'inference size', default: 640, read: positiveInteger },
-  batchSize: { flags: '--batch, --batch-size <n>', help: 'batch size', default: 32, read: positiveInteger },
-  confThres: { flags: '--conf, --conf-thres <c>', help: 'confidence threshold', default: 0.001, read: fraction },
-  iouThres: { flags: '--iou, --iou-thres <t>', help: 'NMS IoU threshold', default: 0.6, read: fraction },
-  maxDet: { flags: '--max-det <n>', help: 'maximum detections per image', default: 300, read: positiveInteger },
+  data: { ...VAL_FLAGS.data, help: 'dataset YAML whose labels are polygons (YOLO segment format)' },
+  imgsz: VAL_FLAGS.imgsz,
+  batchSize: VAL_FLAGS.batchSize,
+  confThres: VAL_FLAGS.confThres,
+  iouThres: VAL_FLAGS.iouThres,
+  maxDet: VAL_FLAGS.maxDet,
   task: { flags: '--task <task>', help: 'train, val or test split', default: 'val', read: oneOf(['val', 'test', 'train'] as const) },
   device: DEVICE_OPTION,
   workers: WORKERS_OPTION,
-  singleCls: { flags: '--single-cls', help: 'treat the dataset as one class', default: false, read: flag },
-  verbose: { flags: '--verbose', help: 'per-class rows', default: false, read: flag },
-  saveTxt: { flags: '--save-txt', help: 'save labels/<image>.txt with the detected boxes', default: false, read: flag },
-  saveConf: { flags: '--save-conf', help: 'add confidences to --save-txt labels', default: false, read: flag },
+  singleCls: VAL_FLAGS.singleCls,
+  verbose: VAL_FLAGS.verbose,
+  saveTxt: VAL_FLAGS.saveTxt,
+  saveConf: VAL_FLAGS.saveConf,
   saveJson: { flags: '--save-json', help: 'save COCO-style predictions JSON with RLE masks (masks upsampled before cropping, as v7.0 then does)', default: false, read: flag },
   ...runFolderOptions('runs/val-seg'),
-  json: { flags: '--json', help: 'print the metrics as JSON only', default: false, read: flag },
+  json: VAL_FLAGS.json,
 };
 
 interface SegmentPredictFlags {
@@ -70,26 +72,22 @@ interface SegmentPredictFlags {
   existOk: boolean;
 }
 
-function classes(raw: unknown, name: string): number[] {
-  return (Array.isArray(raw) ? raw : [raw]).map((c) => integer(c, name));
-}
-
 const SEGMENT_PREDICT_FLAGS: OptionTable<SegmentPredictFlags> = {
-  weights: { flags: '--weights <file>', help: 'a segmentation model: .pt, .safetensors or exported .onnx (output0 + output1)', default: '', required: true, read: text },
+  weights: SEGMENT_VAL_FLAGS.weights,
   source: { flags: '--source <path>', help: 'image file, folder or glob', default: '', required: true, read: text },
-  imgsz: { flags: '--img, --imgsz <size>', help: 'inference size', default: 640, read: positiveInteger },
-  confThres: { flags: '--conf, --conf-thres <c>', help: 'confidence threshold', default: 0.25, read: fraction },
-  iouThres: { flags: '--iou, --iou-thres <t>', help: 'NMS IoU threshold', default: 0.45, read: fraction },
-  maxDet: { flags: '--max-det <n>', help: 'maximum detections per image', default: 1000, read: positiveInteger },
-  classes: { flags: '--classes <c...>', help: 'keep only these class ids', default: undefined, read: classes },
-  agnosticNms: { flags: '--agnostic-nms', help: 'class-agnostic NMS', default: false, read: flag },
+  imgsz: SEGMENT_VAL_FLAGS.imgsz,
+  confThres: DETECT_FLAGS.confThres,
+  iouThres: DETECT_FLAGS.iouThres,
+  maxDet: DETECT_FLAGS.maxDet,
+  classes: DETECT_FLAGS.classes,
+  agnosticNms: DETECT_FLAGS.agnosticNms,
   retinaMasks: { flags: '--retina-masks', help: 'draw the masks at the original image resolution', default: false, read: flag },
   saveTxt: { flags: '--save-txt', help: 'save labels/<image>.txt: class and polygon (normalised x y pairs) per detection', default: false, read: flag },
-  saveConf: { flags: '--save-conf', help: 'add confidences to --save-txt labels', default: false, read: flag },
-  nosave: { flags: '--nosave', help: 'do not save annotated images', default: false, read: flag },
-  lineThickness: { flags: '--line-thickness <px>', help: 'box line width', default: 3, read: positiveInteger },
-  hideLabels: { flags: '--hide-labels', help: 'draw boxes without labels', default: false, read: flag },
-  hideConf: { flags: '--hide-conf', help: 'labels without confidences', default: false, read: flag },
+  saveConf: DETECT_FLAGS.saveConf,
+  nosave: DETECT_FLAGS.nosave,
+  lineThickness: DETECT_FLAGS.lineThickness,
+  hideLabels: DETECT_FLAGS.hideLabels,
+  hideConf: DETECT_FLAGS.hideConf,
   device: DEVICE_OPTION,
   ...runFolderOptions('runs/predict-seg'),
 };

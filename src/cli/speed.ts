@@ -38,7 +38,7 @@ const SPEED_FLAGS: OptionTable<SpeedCliOptions> = {
   warmup: { flags: '--warmup <n>', help: 'untimed warm-up runs per weights × batch', default: 10, read: nonNegativeInteger },
   img: { flags: '--img, --imgsz <size>', help: "input size (default 640; a fixed-shape ONNX export's own)", default: undefined, read: positiveInteger },
   device: { ...DEVICE_OPTION, default: 'cpu' },
-  half: { flags: '--half', help: 'libtorch: fp16 autocast on CUDA, bf16 autocast on CPU; onnxruntime-node stays fp32 and says so', default: false, read: flag },
+  half: { flags: '--half', help: 'libtorch: float16 weights and inputs on CUDA, bfloat16 on the CPU (as val --half); onnxruntime-node stays fp32 and says so', default: false, read: flag },
   threads: { flags: '--threads <n>', help: "intra-op threads for libtorch and onnxruntime (default: libtorch's, one per physical core)", default: undefined, read: positiveInteger },
   source: { flags: '--source <path>', help: 'time on these images (folder, file, glob, .txt list) letterboxed to the input size, instead of synthetic pixels', default: undefined, read: optionalText },
   confThres: { flags: '--conf, --conf-thres <c>', help: "NMS confidence threshold (val.py's)", default: 0.001, read: fraction },

@@ -31,7 +31,8 @@ interface ValFlags extends NmsMethodFlags {
 }
 
 // --conf and --iou: how YOLOv5's tutorials type them (argparse accepts a flag's unique prefix).
-const VAL_FLAGS: OptionTable<ValFlags> = {
+/** val.py's flags as an option table (segment val reuses its rows). */
+export const VAL_FLAGS: OptionTable<ValFlags> = {
   weights: { flags: '--weights <files...>', help: 'a .pt, .safetensors or exported .onnx model; several .pt/.safetensors make an ensemble', default: [], required: true, read: textList },
   data: { flags: '--data <yaml>', help: 'dataset YAML', default: '', required: true, read: text },
   imgsz: { flags: '--img, --imgsz <size>', help: 'inference size', default: 640, read: positiveInteger },

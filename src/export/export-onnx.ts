@@ -45,50 +45,69 @@ function irVersionFor(opset: number): number {
   return opset >= 15 ? 8 : 7;
 }
 
-export function exportOnnx(model: DetectionModel, o: OnnxExportOptions = {}): OnnxExportResult {
+/** What every export checks first: opset, batch, the image size rounded up to the largest stride (with v7.0's warning). */
+export function exportSettings(stride: readonly number[], o: Omit<OnnxExportOptions, 'nms'>): { opset: number; batch: number; gs: number; imgsz: [number, number]; dynamic: boolean } {
   const opset = o.opset ?? MAX_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
     throw new Error(`ONNX export: --opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${opset}`);
   }
   const batch = o.batch ?? 1;
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`ONNX export: --batch must be a positive integer, got ${batch}`);
-  const gs = Math.max(32, ...model.stride);
+  const gs = Math.max(32, ...stride);
   const req = typeof o.imgsz === 'number' || o.imgsz === undefined ? [o.imgsz ?? 640, o.imgsz ?? 640] : [o.imgsz[0], o.imgsz[1]];
   for (const v of req) if (!Number.isInteger(v) || v < 1) throw new Error(`ONNX export: --img must be a positive integer, got ${v}`);
   const imgsz = req.map((v) => Math.ceil(v / gs) * gs) as [number, number];
   if (imgsz[0] !== req[0] || imgsz[1] !== req[1]) {
     o.log?.(`WARNING ⚠️ --img size ${req.join('x')} must be multiple of max stride ${gs}, updating to ${imgsz.join('x')}`);
   }
-  if (o.nms) {
-    if (model.detect instanceof Segment) throw new Error('ONNX export: --nms is for detection models; segmentation models export without it');
-    checkNmsSettings(o.nms);
-  }
-  const dynamic = o.dynamic ?? false;
-  const graph = new GraphBuilder({ halfWeights: o.half ?? false });
+  return { opset, batch, gs, imgsz, dynamic: o.dynamic ?? false };
+}
+
+/** A model's layers as the export walks them: the modules and each one's `from`. */
+export interface ExportableLayers {
+  /** The layer list (`model.model.layers`). */
+  layers: readonly Module[];
+  /** Each layer's `from` (-1, an index, or a list). */
+  from: readonly (number | readonly number[])[];
+}
+
+/**
+ * The layer walk of forwardOnce on value names instead of tensors: each layer's emitter writes its nodes into a new
+ * graph; returns the graph and the last layer's output name.
+ */
+export function emitLayers(net: ExportableLayers, s: { opset: number; dynamic: boolean; imgsz: [number, number]; half?: boolean; onProgress?: (done: number, total: number) => void }): { graph: GraphBuilder; last: string } {
+  const graph = new GraphBuilder({ halfWeights: s.half ?? false });
   const ctx: EmitContext = {
     graph,
-    opset,
-    dynamic,
-    imageSize: imgsz,
+    opset: s.opset,
+    dynamic: s.dynamic,
+    imageSize: s.imgsz,
     emit(module: Module, input: string | string[], scope: string): string {
       return onnxEmitterFor(module, scope)(module, input, ctx, scope);
     },
   };
-
-  // The layer walk of DetectionModel.forwardOnce, on value names instead of tensors.
   const outputs: string[] = [];
   let cur: string | string[] = 'images';
-  const layers = model.model.layers;
-  for (let i = 0; i < layers.length; i++) {
-    const f = model.layerInfo[i]!.f;
+  for (let i = 0; i < net.layers.length; i++) {
+    const f = net.from[i]!;
     const saved = (j: number) => outputs[j < 0 ? outputs.length + j : j]!;
     if (f !== -1) cur = typeof f === 'number' ? saved(f) : f.map((j) => (j === -1 ? (cur as string) : saved(j)));
-    cur = ctx.emit(layers[i]!, cur, `model.${i}`);
+    cur = ctx.emit(net.layers[i]!, cur, `model.${i}`);
     outputs.push(cur);
-    o.onProgress?.(i + 1, layers.length);
+    s.onProgress?.(i + 1, net.layers.length);
   }
-  if (o.nms) graph.renameLastOutput(emitNms(graph, cur as string, model.detect.nc, o.nms), NMS_OUTPUT);
-  else graph.renameLastOutput(cur as string, 'output0');
+  return { graph, last: cur as string };
+}
+
+export function exportOnnx(model: DetectionModel, o: OnnxExportOptions = {}): OnnxExportResult {
+  const { opset, batch, gs, imgsz, dynamic } = exportSettings(model.stride, o);
+  if (o.nms) {
+    if (model.detect instanceof Segment) throw new Error('ONNX export: --nms is for detection models; segmentation models export without it');
+    checkNmsSettings(o.nms);
+  }
+  const { graph, last: cur } = emitLayers({ layers: model.model.layers, from: model.layerInfo.map((l) => l.f) }, { opset, dynamic, imgsz, half: o.half, onProgress: o.onProgress });
+  if (o.nms) graph.renameLastOutput(emitNms(graph, cur, model.detect.nc, o.nms), NMS_OUTPUT);
+  else graph.renameLastOutput(cur, 'output0');
 
   const rows = model.detect.na * model.detect.stride.reduce((s, st) => s + (imgsz[0] / st) * (imgsz[1] / st), 0);
   const inputShape: Dim[] = dynamic ? ['batch', 3, 'height', 'width'] : [batch, model.inputChannels, imgsz[0], imgsz[1]];

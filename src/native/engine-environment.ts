@@ -31,13 +31,13 @@ export function cpuVendor(): string {
  *   threads beside the data loader's worker threads on the same cores, and spinning threads take the cores the
  *   others need: a yolov5n-shufflenetv2 step (batch 32 @320, 2 threads) took 12–25 s instead of 2–4 s on a busy
  *   2-core machine, burning ~4× the CPU time of a 1-thread step; passive threads cost what the work costs.
- * - ATEN_CPU_CAPABILITY=avx512 on Intel CPUs with AVX-512: Debian's libtorch 1.13 picks AVX2 kernels by default
- *   (PyTorch made AVX-512 opt-in). Decided per CPU family by measurement: on the Intel Xeon it was introduced on,
- *   depthwise convolutions and elementwise ops ran ~8–10% faster; on an Intel Xeon with AMX (Sapphire Rapids) a
- *   training epoch took the same time either way (bench:train-e2e, 38.7 against 38.0 s of forward+backward); on an
- *   AMD EPYC Zen 4 a training step was slower with it (0.57–0.67 s against 0.47–0.49 s), so AMD CPUs keep ATen's
- *   choice. ATen does not check the CPU when told, so it is only set when /proc/cpuinfo lists every flag its
- *   kernels use.
+ * - ATEN_CPU_CAPABILITY=avx512 on Intel CPUs with AVX-512 but without AMX (Skylake-SP to Ice Lake): Debian's
+ *   libtorch 1.13 picks AVX2 kernels by default (PyTorch made AVX-512 opt-in). Decided per CPU family by measurement:
+ *   on the Intel Xeon it was introduced on, depthwise convolutions and elementwise ops ran ~8–10% faster; on an Intel
+ *   Xeon with AMX (Sapphire Rapids) a yolov5n-shufflenetv2 training epoch took 22.0 s with it against 20.0 s without
+ *   (bench:train-e2e, quiet, alternated twice); on an AMD EPYC Zen 4 a training step was slower with it (0.57–0.67 s
+ *   against 0.47–0.49 s). So AMD CPUs and Intel CPUs with AMX keep ATen's choice. ATen does not check the CPU when
+ *   told, so it is only set when /proc/cpuinfo lists every flag its kernels use.
  */
 export function applyEngineEnvironment(env: NodeJS.ProcessEnv = process.env, flags: Set<string> = cpuFlags(), vendor: string = cpuVendor()): Record<string, string> {
   const set: Record<string, string> = {};
@@ -45,7 +45,7 @@ export function applyEngineEnvironment(env: NodeJS.ProcessEnv = process.env, fla
     if (env[name] === undefined) env[name] = set[name] = value;
   };
   if (env.GOMP_SPINCOUNT === undefined) setDefault('OMP_WAIT_POLICY', 'PASSIVE');
-  if (vendor === 'GenuineIntel' && AVX512_FLAGS.every((f) => flags.has(f))) setDefault('ATEN_CPU_CAPABILITY', 'avx512');
+  if (vendor === 'GenuineIntel' && !flags.has('amx_tile') && AVX512_FLAGS.every((f) => flags.has(f))) setDefault('ATEN_CPU_CAPABILITY', 'avx512');
   return set;
 }
 

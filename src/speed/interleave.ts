@@ -18,8 +18,6 @@ export interface SpeedSubject {
   input: Uint8Array;
   /** [N, 3, H, W]. */
   shape: readonly [number, number, number, number];
-  /** Runs one forward inside a scope (e.g. autocast for --half); default: as is. */
-  scope?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 /** Per-run milliseconds of one subject, for the whole batch, in the order they ran. */
@@ -84,7 +82,7 @@ export function interleavedSchedule(n: number, rounds: number, seed = 0): number
 async function runOnce(s: SpeedSubject, nms: NmsOptions): Promise<[number, number, number, number]> {
   const forward = () => s.backend.forward(s.input, s.shape);
   const t0 = performance.now();
-  const out = await (s.scope ? s.scope(forward) : forward());
+  const out = await forward();
   const t1 = performance.now();
   nmsPerImage(out, nms);
   const t2 = performance.now();

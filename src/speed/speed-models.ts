@@ -4,9 +4,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Backend } from '../deploy/backend.ts';
 import { OnnxBackend, type OrtRuntime } from '../deploy/onnx-backend.ts';
-import { libtorchBackend } from '../deploy/libtorch-backend.ts';
+import { halfDtype, libtorchBackend } from '../deploy/libtorch-backend.ts';
 import { selectDevice } from '../run/select-device.ts';
-import { withAutocast } from '../tensor/autocast.ts';
 import { libtorchVersion } from '../tensor/runtime.ts';
 import { loadModel } from '../yolo/load-model.ts';
 import type { SpeedSubject } from './interleave.ts';
@@ -21,12 +20,10 @@ export interface SpeedModel {
   runtime: string;
   /** Where it runs: 'cpu', 'cuda:0', or 'cpu (CPUExecutionProvider)'. */
   device: string;
-  /** What the arithmetic runs in: 'fp32', 'fp16 autocast' (CUDA) or 'bf16 autocast' (CPU). */
+  /** What the arithmetic runs in: 'fp32', 'fp16' (CUDA --half) or 'bf16' (CPU --half). */
   precision: string;
   /** The batch size a fixed-shape export takes (null: any). */
   fixedBatch: number | null;
-  /** Autocast scope for --half on libtorch. */
-  scope?: SpeedSubject['scope'];
   /** A note for the output, said once for every model it applies to (e.g. --half not available on this runtime). */
   note?: string;
 }
@@ -105,16 +102,14 @@ export async function loadSpeedModel(weights: string, o: LoadSpeedModelOptions):
   const device = selectDevice(o.device);
   const { model } = loadModel(weights);
   if (device !== 'cpu') model.moveTo(device);
-  const backend = libtorchBackend(model.fuse().eval(), { device });
-  const type = device === 'cpu' ? 'cpu' : 'cuda';
-  const dtype = type === 'cuda' ? 'float16' : 'bfloat16';
+  // --half as val/detect's (v7.0's model.half()): the weights and inputs in halfDtype(device).
+  const backend = libtorchBackend(model.fuse().eval(), { device, half: o.half });
   return {
     weights,
     backend,
     runtime: `libtorch ${libtorchVersion()}`,
     device,
-    precision: o.half ? `${dtype === 'float16' ? 'fp16' : 'bf16'} autocast` : 'fp32',
+    precision: o.half ? (halfDtype(device) === 'float16' ? 'fp16' : 'bf16') : 'fp32',
     fixedBatch: null,
-    scope: o.half ? (fn) => withAutocast(type, dtype, fn) : undefined,
   };
 }

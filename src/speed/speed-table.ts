@@ -8,7 +8,7 @@ export interface SpeedRow {
   runtime: string;
   /** Device ('cpu', 'cuda:0', 'cpu (CPUExecutionProvider)'). */
   device: string;
-  /** 'fp32', 'fp16 autocast' or 'bf16 autocast'. */
+  /** 'fp32', 'fp16' or 'bf16'. */
   precision: string;
   /** Intra-op threads (torch.get_num_threads(); onnxruntime's session gets the same). */
   threads: number;

@@ -27,7 +27,7 @@ export interface SpeedOptions {
   img?: number;
   /** '--device' as typed (default 'cpu'). */
   device?: string;
-  /** fp16 (CUDA) / bf16 (CPU) autocast on libtorch; onnxruntime-node runs fp32 and says so. */
+  /** val/detect's --half on libtorch (float16 weights and inputs on CUDA, bfloat16 on the CPU); onnxruntime-node runs fp32 and says so. */
   half?: boolean;
   /** Intra-op threads for libtorch and onnxruntime during the run (default: libtorch's current count). */
   threads?: number;
@@ -113,7 +113,7 @@ export async function speed(o: SpeedOptions): Promise<SpeedResult> {
         `${threads} intra-op thread${threads === 1 ? '' : 's'} (torch.get_num_threads(); onnxruntime sessions get the same); ` +
         `input: ${contents}; NMS conf ${nms.confThres} IoU ${nms.iouThres} max ${nms.maxDet}`,
     );
-    const subjects: SpeedSubject[] = cells.map((c) => ({ backend: c.model.backend, input: c.data.input, shape: c.data.shape, scope: c.model.scope }));
+    const subjects: SpeedSubject[] = cells.map((c) => ({ backend: c.model.backend, input: c.data.input, shape: c.data.shape }));
     const samples = await measureInterleaved(subjects, { warmup, runs, nms });
     const rows: SpeedRow[] = cells.map((c, i) => {
       const s = samples[i]!;

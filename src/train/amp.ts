@@ -30,8 +30,9 @@ export interface AmpPlan {
 }
 
 /**
- * Whether `--amp auto` turns bfloat16 on for a CPU that has native bfloat16. Measured with bench:train-e2e
- * (docs/training.md, "Mixed precision"): see the figures there before changing it.
+ * Whether `--amp auto` turns bfloat16 on for a CPU that has native bfloat16. Off by measurement (bench:train-e2e,
+ * bench/report.md): on a Xeon with AMX an epoch took 21.7 s with bfloat16 against 22.0 s in fp32 when idle, and
+ * ~3× longer under load (oneDNN 2.6's AMX backward-weights kernels).
  */
 export const CPU_AMP_BY_DEFAULT = false;
 

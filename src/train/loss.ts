@@ -8,7 +8,7 @@ import { binaryCrossEntropyWithLogits } from '../tensor/functional.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { type IouVariant, WiouScale, bboxIou, bboxIouTerms, iouBoxLoss } from './bbox-iou.ts';
-import { buildTargets } from './build-targets.ts';
+import { buildTargets, type LevelTargets } from './build-targets.ts';
 
 export { bboxIou, bboxIouTerms, type BboxIouOptions, type IouTerms, type IouVariant, WiouScale } from './bbox-iou.ts';
 
@@ -143,6 +143,39 @@ export class ComputeLoss {
    * `preds`: the raw (bs, na, ny, nx, 5+nc) maps; `targets`: (nt, 6) rows of image, class, cx, cy, w, h (0–1), as a
    * tensor or as the loader's host rows (build_targets runs on the host, so host rows need no round trip).
    */
+  /**
+   * One level's matched predictions (`picked`: the rows at the targets' cells, (n, 5 + nc [+ extra])): the box loss
+   * (CIoU or the hyp's variant, mean over matches), the objectness target (IoU, detached, clamped, blended by gr) and
+   * the class BCE (null for one class). Shared by the detection and segmentation losses.
+   */
+  protected matchedTerms(picked: Tensor, lt: LevelTargets, asFloat: (data: Float64Array, shape: number[]) => Tensor, clsBce: (x: Tensor, y: Tensor) => Tensor): { lbox: Tensor; objTarget: Tensor; lcls: Tensor | null } {
+    const nc = this.head.nc;
+    const pxy = picked.narrow(1, 0, 2).sigmoid().mul(2).sub(0.5);
+    const pwh = picked.narrow(1, 2, 2).sigmoid().mul(2).pow(2).mul(asFloat(lt.anchorWh, [lt.n, 2]));
+    const pbox = cat([pxy, pwh], 1);
+    const tbox = asFloat(lt.tbox, [lt.n, 4]);
+    let iou: Tensor;
+    let lbox: Tensor;
+    if (this.iouLoss) {
+      // iou.py's YOLOv5 block: the per-box loss from bbox_iou's value or pair/triple, the objectness target from its IoU.
+      const terms = bboxIouTerms(pbox, tbox, { ...this.iouLoss, wiou: this.wiouScale ?? undefined });
+      lbox = iouBoxLoss(terms).mean();
+      iou = terms.iou.view(-1);
+    } else {
+      iou = bboxIou(pbox, tbox, { CIoU: true }).view(-1);
+      lbox = iou.rsub(1.0).mean();
+    }
+    let objTarget = iou.detach().clamp(0);
+    if (this.gr < 1) objTarget = objTarget.mul(this.gr).add(1.0 - this.gr);
+    let lcls: Tensor | null = null;
+    if (nc > 1) {
+      const t = new Float64Array(lt.n * nc).fill(this.cn);
+      for (let k = 0; k < lt.n; k++) t[k * nc + lt.cls[k]!] = this.cp;
+      lcls = clsBce(picked.narrow(1, 5, nc), asFloat(t, [lt.n, nc]));
+    }
+    return { lbox, objTarget, lcls };
+  }
+
   compute(preds: Tensor[], targets: Tensor | Float32Array): LossResult {
     const { na, nc, nl } = this.head;
     if (preds.length !== nl) throw new Error(`ComputeLoss: expected ${nl} prediction maps, got ${preds.length}`);
@@ -191,32 +224,10 @@ export class ComputeLoss {
         const tobj = zeros(shapes[i]!.slice(0, 4), { dtype, device });
         if (lt.n > 0) {
           const index = [lt.image, lt.anchor, lt.gj, lt.gi].map((v) => onDevice(tensor(v, { shape: [lt.n] })));
-          const [pxyRaw, pwhRaw, , pcls] = pi.index(index).split([2, 2, 1, nc], 1) as [Tensor, Tensor, Tensor, Tensor];
-          const pxy = pxyRaw.sigmoid().mul(2).sub(0.5);
-          const pwh = pwhRaw.sigmoid().mul(2).pow(2).mul(asFloat(lt.anchorWh, [lt.n, 2]));
-          const pbox = cat([pxy, pwh], 1);
-          const tbox = asFloat(lt.tbox, [lt.n, 4]);
-          let iou: Tensor;
-          if (this.iouLoss) {
-            // iou.py's YOLOv5 block: the per-box loss from bbox_iou's value or pair/triple, the objectness target from its IoU.
-            const terms = bboxIouTerms(pbox, tbox, { ...this.iouLoss, wiou: this.wiouScale ?? undefined });
-            lbox = lbox.add(iouBoxLoss(terms).mean());
-            iou = terms.iou.view(-1);
-          } else {
-            iou = bboxIou(pbox, tbox, { CIoU: true }).view(-1);
-            lbox = lbox.add(iou.rsub(1.0).mean());
-          }
-
-          let objTarget = iou.detach().clamp(0);
-          if (this.gr < 1) objTarget = objTarget.mul(this.gr).add(1.0 - this.gr);
-          if (objTarget.dtype !== tobj.dtype) objTarget = objTarget.to(tobj.dtype); // autocast: tobj is in the predictions' dtype
-          tobj.indexPut_(index, objTarget); // duplicates: the last write wins, as index_put_ in YOLOv5
-
-          if (nc > 1) {
-            const t = new Float64Array(lt.n * nc).fill(this.cn);
-            for (let k = 0; k < lt.n; k++) t[k * nc + lt.cls[k]!] = this.cp;
-            lcls = lcls.add(bce(pcls, asFloat(t, [lt.n, nc]), clsPw));
-          }
+          const m = this.matchedTerms(pi.index(index), lt, asFloat, (x, y) => bce(x, y, clsPw));
+          lbox = lbox.add(m.lbox);
+          tobj.indexPut_(index, m.objTarget.dtype === tobj.dtype ? m.objTarget : m.objTarget.to(tobj.dtype)); // autocast: tobj is in the predictions' dtype; duplicates: the last write wins, as index_put_ in YOLOv5
+          if (m.lcls) lcls = lcls.add(m.lcls);
         }
         lobj = lobj.add(bce(pi.select(4, 4), tobj, objPw).mul(this.balance[i]!));
       });

@@ -7,7 +7,6 @@ import { arange, cat, tensor, where, zeros } from '../tensor/create.ts';
 import { binaryCrossEntropyWithLogits, interpolateNearest } from '../tensor/functional.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { bboxIou, bboxIouTerms, iouBoxLoss } from './bbox-iou.ts';
 import { buildTargets } from './build-targets.ts';
 import { ComputeLoss, focalBceWithLogits, type LossHead, type LossHyp } from './loss.ts';
 
@@ -146,30 +145,12 @@ export class SegmentComputeLoss extends ComputeLoss {
         const tobj = zeros(shapes[i]!.slice(0, 4), { dtype, device });
         if (lt.n > 0) {
           const index = [lt.image, lt.anchor, lt.gj, lt.gi].map((v) => onDevice(tensor(v, { shape: [lt.n] })));
-          const [pxyRaw, pwhRaw, , pcls, pmask] = pi.index(index).split([2, 2, 1, nc, nm], 1) as [Tensor, Tensor, Tensor, Tensor, Tensor];
-          const pxy = pxyRaw.sigmoid().mul(2).sub(0.5);
-          const pwh = pwhRaw.sigmoid().mul(2).pow(2).mul(asFloat(lt.anchorWh, [lt.n, 2]));
-          const pbox = cat([pxy, pwh], 1);
-          const tbox = asFloat(lt.tbox, [lt.n, 4]);
-          let iou: Tensor;
-          if (this.iouLoss) {
-            const terms = bboxIouTerms(pbox, tbox, { ...this.iouLoss, wiou: this.wiouScale ?? undefined });
-            lbox = lbox.add(iouBoxLoss(terms).mean());
-            iou = terms.iou.view(-1);
-          } else {
-            iou = bboxIou(pbox, tbox, { CIoU: true }).view(-1);
-            lbox = lbox.add(iou.rsub(1.0).mean());
-          }
-          let objTarget = iou.detach().clamp(0);
-          if (this.gr < 1) objTarget = objTarget.mul(this.gr).add(1.0 - this.gr);
-          if (objTarget.dtype !== tobj.dtype) objTarget = objTarget.to(tobj.dtype);
-          tobj.indexPut_(index, objTarget);
-
-          if (nc > 1) {
-            const t = new Float64Array(lt.n * nc).fill(this.cn);
-            for (let k = 0; k < lt.n; k++) t[k * nc + lt.cls[k]!] = this.cp;
-            lcls = lcls.add(bce(pcls, asFloat(t, [lt.n, nc]), clsPw));
-          }
+          const picked = pi.index(index);
+          const m = this.matchedTerms(picked, lt, asFloat, (x, y) => bce(x, y, clsPw));
+          lbox = lbox.add(m.lbox);
+          tobj.indexPut_(index, m.objTarget.dtype === tobj.dtype ? m.objTarget : m.objTarget.to(tobj.dtype));
+          if (m.lcls) lcls = lcls.add(m.lcls);
+          const pmask = picked.narrow(1, 5 + nc, nm);
 
           // Mask regression: each assignment's target box (its un-offset grid xywh / grid size, as v7.0's xywhn)
           // in prototype pixels, and its normalised area.

@@ -103,7 +103,7 @@ export function loadCheckpoint(file: string, cfg?: ModelConfig): LoadedCheckpoin
 /** Writes weights + metadata atomically (temp file, then rename). float32 unless `half`. */
 export function saveSafetensorsCheckpoint(
   file: string,
-  model: DetectionModel,
+  model: Pick<DetectionModel, 'stateDict' | 'names' | 'nc' | 'stride'> & { yaml: unknown },
   meta: { epoch?: number; bestFitness?: number; extra?: Record<string, string> } = {},
   opts: { half?: boolean } = {},
 ): void {

@@ -4,12 +4,12 @@
 // the way classify/train.py converts one (cutoff 10 unless given).
 import { extname } from 'node:path';
 import type { HostTensor } from '../io/host-tensor.ts';
-import { isJsonObject, isStringList, metadataJson, readSafetensors, writeSafetensors } from '../io/safetensors.ts';
+import { isJsonObject, isStringList, metadataJson, readSafetensors } from '../io/safetensors.ts';
 import { readYoloCheckpoint } from '../io/torch-checkpoint.ts';
 import { fromHost } from '../tensor/create.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import type { CheckpointMeta } from './checkpoint.ts';
+import { type CheckpointMeta, saveSafetensorsCheckpoint } from './checkpoint.ts';
 import { ClassificationModel, isClassifierConfig, loadClassifierConfig, validateClassifierConfig } from './classification-model.ts';
 import { DetectionModel } from './detection-model.ts';
 import { loadModelConfig, validateModelConfig } from './model-config.ts';
@@ -139,22 +139,7 @@ export function saveClassifierCheckpoint(
   meta: { epoch?: number; bestFitness?: number; extra?: Record<string, string> } = {},
   opts: { half?: boolean } = {},
 ): void {
-  const tensors = new Map<string, HostTensor>();
-  tidy(() => {
-    for (const [k, t] of model.stateDict()) tensors.set(k, (opts.half && t.dtype === 'float32' ? t.half() : t).detach().toHost());
-  });
-  const metadata: Record<string, string> = {
-    ...(meta.extra ?? {}),
-    format: 'tsyolo',
-    task: CLASSIFY_TASK,
-    yaml: JSON.stringify(model.yaml),
-    names: JSON.stringify(model.names),
-    nc: String(model.nc),
-    stride: JSON.stringify(model.stride),
-  };
-  if (meta.epoch !== undefined) metadata.epoch = String(meta.epoch);
-  if (meta.bestFitness !== undefined) metadata.best_fitness = String(meta.bestFitness);
-  writeSafetensors(file, tensors, metadata);
+  saveSafetensorsCheckpoint(file, model, { ...meta, extra: { ...(meta.extra ?? {}), task: CLASSIFY_TASK } }, opts);
 }
 
 /** True when `pathOrConfig` names a classifier: a YAML ending in Classify, a tsyolo classify checkpoint or a v7.0 classifier .pt. */

@@ -10,7 +10,7 @@ import { applyEngineEnvironment, engineThreadCount, threadsPerCore } from '../..
 const AVX2 = new Set(['fma', 'avx', 'avx2']);
 const AVX512 = new Set([...AVX2, 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq']);
 
-test('an empty environment gets passive OpenMP threads; AVX-512 only on an Intel CPU that has it', () => {
+test('an empty environment gets passive OpenMP threads; AVX-512 only on an Intel CPU without AMX that has it', () => {
   const env: NodeJS.ProcessEnv = {};
   assert.deepEqual(applyEngineEnvironment(env, AVX2, 'GenuineIntel'), { OMP_WAIT_POLICY: 'PASSIVE' });
   assert.equal(env.OMP_WAIT_POLICY, 'PASSIVE');
@@ -24,6 +24,9 @@ test('an empty environment gets passive OpenMP threads; AVX-512 only on an Intel
   // AMD Zen 4 has every flag, but its training step measured slower with ATen's AVX-512 kernels: ATen's choice stays.
   const amd: NodeJS.ProcessEnv = {};
   assert.deepEqual(applyEngineEnvironment(amd, AVX512, 'AuthenticAMD'), { OMP_WAIT_POLICY: 'PASSIVE' });
+  // Nor on an Intel CPU with AMX (Sapphire Rapids): its epoch measured ~10% faster on ATen's AVX2 kernels.
+  const spr: NodeJS.ProcessEnv = {};
+  assert.deepEqual(applyEngineEnvironment(spr, new Set([...AVX512, 'amx_tile', 'amx_bf16']), 'GenuineIntel'), { OMP_WAIT_POLICY: 'PASSIVE' });
 });
 
 test('values the user set are kept; a user GOMP_SPINCOUNT leaves the wait policy alone', () => {

@@ -108,7 +108,7 @@ test('table, speed.csv and speed.json: one row per weights × batch with runtime
   for (const row of json.rows) assert.equal(row.samplesMs.length, 12);
 });
 
-test('--half: bf16 autocast on libtorch (CPU), and onnxruntime-node says it stays fp32', () => {
+test('--half: bf16 on libtorch (CPU), and onnxruntime-node says it stays fp32', () => {
   const project = join(base, 'half');
   const r = tsyolo(['speed', '--weights', weights, fixedOnnx, '--half', '--runs', '3', '--warmup', '1', '--project', project]);
   assert.equal(r.status, 0, r.stderr);
@@ -116,7 +116,7 @@ test('--half: bf16 autocast on libtorch (CPU), and onnxruntime-node says it stay
   const rows = csvRows(join(project, 'exp', 'speed.csv'));
   assert.deepEqual(
     rows.map((x) => x.precision),
-    ['bf16 autocast', 'fp32'],
+    ['bf16', 'fp32'],
   );
   // Without --img: the libtorch model at 640, the fixed-size export at its own 64×64.
   assert.deepEqual(
