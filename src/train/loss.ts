@@ -140,10 +140,6 @@ export class ComputeLoss {
   }
 
   /**
-   * `preds`: the raw (bs, na, ny, nx, 5+nc) maps; `targets`: (nt, 6) rows of image, class, cx, cy, w, h (0–1), as a
-   * tensor or as the loader's host rows (build_targets runs on the host, so host rows need no round trip).
-   */
-  /**
    * One level's matched predictions (`picked`: the rows at the targets' cells, (n, 5 + nc [+ extra])): the box loss
    * (CIoU or the hyp's variant, mean over matches), the objectness target (IoU, detached, clamped, blended by gr) and
    * the class BCE (null for one class). Shared by the detection and segmentation losses.
@@ -176,6 +172,10 @@ export class ComputeLoss {
     return { lbox, objTarget, lcls };
   }
 
+  /**
+   * `preds`: the raw (bs, na, ny, nx, 5+nc) maps; `targets`: (nt, 6) rows of image, class, cx, cy, w, h (0–1), as a
+   * tensor or as the loader's host rows (build_targets runs on the host, so host rows need no round trip).
+   */
   compute(preds: Tensor[], targets: Tensor | Float32Array): LossResult {
     const { na, nc, nl } = this.head;
     if (preds.length !== nl) throw new Error(`ComputeLoss: expected ${nl} prediction maps, got ${preds.length}`);

@@ -455,6 +455,8 @@ class Generator {
       case 'val': {
         const flags = this.flags(VAL_FLAGS, 4, 0.25);
         args = ['val', '--weights', this.rng.chance(0.6) ? base.st : this.weights(cwd, 'load'), '--data', this.data(cwd), ...(flags.includes('--img') ? [] : ['--img', '64']), '--workers', '0', ...flags, ...project()];
+        // --task speed|study: val.py's benchmarks print their results (speed writes files only for --save-txt hits).
+        stdoutIsOutput = flags.some((f, k) => f === '--task' && ['speed', 'study'].includes(flags[k + 1] ?? ''));
         break;
       }
       case 'train': {
@@ -624,7 +626,8 @@ async function notWhole(path: string): Promise<string | undefined> {
         parseYaml(bytes.toString('utf8'));
         break;
       case '.csv': {
-        const widths = new Set(bytes.toString('utf8').trimEnd().split('\n').map((l) => l.split(',').length));
+        // `#` lines are comments (PR_curve.csv's first line holds the curve's mAP@0.5).
+        const widths = new Set(bytes.toString('utf8').trimEnd().split('\n').filter((l) => !l.startsWith('#')).map((l) => l.split(',').length));
         if (widths.size !== 1) return `rows of ${[...widths].join(' and ')} columns`;
         break;
       }
