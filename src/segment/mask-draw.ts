@@ -7,7 +7,7 @@
 import type { RgbImage } from '../data/image-buffer.ts';
 import { resizeImage } from '../data/resize.ts';
 import type { RGB } from '../plot/colors.ts';
-import { scaleImageMask, type ScaleImagePad } from './mask-resize.ts';
+import { scaleImageMask, scaleImageWindow, type ScaleImagePad } from './mask-resize.ts';
 import type { MaskStack } from './process-mask.ts';
 
 const ALPHA = 0.5;
@@ -43,20 +43,11 @@ export function drawMasksOnInput(letterboxed: RgbImage, masks: MaskStack, colors
 
 /** scale_image on an RGB picture: crop the letterbox padding, resize to the original (cv2 INTER_LINEAR). */
 function scaleImage(im: RgbImage, toHW: readonly [number, number], ratioPad?: ScaleImagePad): RgbImage {
-  const [h1, w1] = [im.height, im.width];
+  const w1 = im.width;
   const [h0, w0] = toHW;
-  let padX: number;
-  let padY: number;
-  if (ratioPad) [padX, padY] = ratioPad.pad;
-  else {
-    const gain = Math.min(h1 / h0, w1 / w0);
-    padX = (w1 - w0 * gain) / 2;
-    padY = (h1 - h0 * gain) / 2;
-  }
-  const top = Math.trunc(padY);
-  const left = Math.trunc(padX);
-  const cw = Math.trunc(w1 - padX) - left;
-  const ch = Math.trunc(h1 - padY) - top;
+  const { top, left, bottom, right } = scaleImageWindow([im.height, im.width], toHW, ratioPad);
+  const cw = right - left;
+  const ch = bottom - top;
   const crop = new Uint8Array(cw * ch * 3);
   for (let y = 0; y < ch; y++) crop.set(im.data.subarray(((top + y) * w1 + left) * 3, ((top + y) * w1 + left + cw) * 3), y * cw * 3);
   return resizeImage({ data: crop, width: cw, height: ch }, w0, h0, 'linear');

@@ -60,11 +60,8 @@ export interface ScaleImagePad {
   pad: readonly [number, number];
 }
 
-/**
- * scale_image(im1_shape, masks, im0_shape, ratio_pad): a mask at the letterboxed size `fromHW` cropped to
- * [int(pady), int(h - pady)) × [int(padx), int(w - padx)) and resized to `toHW` (cv2 INTER_LINEAR).
- */
-export function scaleImageMask(mask: Uint8Array, fromHW: readonly [number, number], toHW: readonly [number, number], ratioPad?: ScaleImagePad): Uint8Array {
+/** scale_image's crop: the letterboxed picture's rows [top, bottom) and columns [left, right) without the padding. */
+export function scaleImageWindow(fromHW: readonly [number, number], toHW: readonly [number, number], ratioPad?: ScaleImagePad): { top: number; left: number; bottom: number; right: number } {
   const [h1, w1] = fromHW;
   const [h0, w0] = toHW;
   let padX: number;
@@ -75,10 +72,17 @@ export function scaleImageMask(mask: Uint8Array, fromHW: readonly [number, numbe
     padX = (w1 - w0 * gain) / 2;
     padY = (h1 - h0 * gain) / 2;
   }
-  const top = Math.trunc(padY);
-  const left = Math.trunc(padX);
-  const bottom = Math.trunc(h1 - padY);
-  const right = Math.trunc(w1 - padX);
+  return { top: Math.trunc(padY), left: Math.trunc(padX), bottom: Math.trunc(h1 - padY), right: Math.trunc(w1 - padX) };
+}
+
+/**
+ * scale_image(im1_shape, masks, im0_shape, ratio_pad): a mask at the letterboxed size `fromHW` cropped to
+ * [int(pady), int(h - pady)) × [int(padx), int(w - padx)) and resized to `toHW` (cv2 INTER_LINEAR).
+ */
+export function scaleImageMask(mask: Uint8Array, fromHW: readonly [number, number], toHW: readonly [number, number], ratioPad?: ScaleImagePad): Uint8Array {
+  const [h1, w1] = fromHW;
+  const [h0, w0] = toHW;
+  const { top, left, bottom, right } = scaleImageWindow(fromHW, toHW, ratioPad);
   const cw = right - left;
   const ch = bottom - top;
   const crop = new Uint8Array(cw * ch);
