@@ -78,7 +78,9 @@ export { segmentVal, type SegmentValOptions, type SegmentValResult, type Segment
 export { segmentPredict, type SegmentPredictOptions, type SegmentPredictResult, type SegmentImageResult } from './segment/segment-predict.ts';
 export { processMask, processMaskUpsample, type MaskStack, type Protos, type MaskDetections, type MaskProbabilities } from './segment/process-mask.ts';
 export { masksToSegments } from './segment/contours.ts';
-export { encodeRle, type CocoRle } from './segment/rle.ts';
+export { drawMasks, type DrawablePixels } from './segment/mask-draw.ts';
+export { masksAndBoxes, scaleMaskStack, imageProtos, type MaskAssembly, type SegmentImageDetections } from './segment/segment-postprocess.ts';
+export { encodeRle, rleDecode, rleArea, rleIou, rleToBbox, rleFromPolygon, rleMerge, segmentationToRle, type CocoRle, type CocoSegmentation, type CocoUncompressedRle, type Rle } from './eval/coco-mask.ts';
 export { polygon2mask, polygons2masks, polygons2masksOverlap, type Polygon } from './data/polygon-masks.ts';
 export { GradScaler, type GradScalerOptions, type GradScalerState, type SteppableOptimizer } from './train/grad-scaler.ts';
 export { type AmpSetting, type AmpPlan, planAmp, withAmp, cpuHasNativeBf16, CPU_AMP_BY_DEFAULT } from './train/amp.ts';

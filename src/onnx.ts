@@ -5,6 +5,7 @@ import { NodeDetector } from './deploy/node-detector.ts';
 import { OnnxModel } from './deploy/onnx-model.ts';
 
 export { Detector, toDetections, type Detection, type DetectorOptions } from './deploy/detector.ts';
+export { drawMasks, type DrawablePixels } from './segment/mask-draw.ts';
 export type { NodeImageInput, RawImage } from './deploy/node-image-input.ts';
 export { NodeDetector, type StreamFrame, type StreamOptions } from './deploy/node-detector.ts';
 export type { Backend, ModelOutput } from './deploy/backend.ts';
@@ -16,7 +17,8 @@ export type { HostTensor, HostData } from './io/host-tensor.ts';
 export type { RgbImage } from './data/image-buffer.ts';
 export type { DetectImageResult } from './deploy/pipeline.ts';
 export type { DetectionArray } from './deploy/postprocess.ts';
-export type { OnnxModelInfo } from './deploy/model-metadata.ts';
+export type { OnnxModelInfo, OnnxProtoOutput } from './deploy/model-metadata.ts';
+export type { MaskStack } from './segment/process-mask.ts';
 export type { OnnxNmsSettings } from './export/nms-onnx.ts';
 
 /** Options of tsyolo/onnx's loadDetector(): the detector's settings and onnxruntime's. */

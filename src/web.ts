@@ -6,6 +6,7 @@ import { OnnxBackend, type OrtRuntime } from './deploy/onnx-backend.ts';
 import { toRgbImage, type WebImageInput } from './deploy/web-image-input.ts';
 
 export { Detector, toDetections, type Detection, type DetectorOptions } from './deploy/detector.ts';
+export { drawMasks, type DrawablePixels } from './segment/mask-draw.ts';
 export { toRgbImage, rgbaToRgb, type WebImageInput } from './deploy/web-image-input.ts';
 export type { Backend, ModelOutput } from './deploy/backend.ts';
 export { OnnxBackend, type OrtRuntime } from './deploy/onnx-backend.ts';
@@ -13,7 +14,8 @@ export { OnnxBackend, type OrtRuntime } from './deploy/onnx-backend.ts';
 export type { RgbImage } from './data/image-buffer.ts';
 export type { DetectImageResult } from './deploy/pipeline.ts';
 export type { DetectionArray } from './deploy/postprocess.ts';
-export type { OnnxModelInfo } from './deploy/model-metadata.ts';
+export type { OnnxModelInfo, OnnxProtoOutput } from './deploy/model-metadata.ts';
+export type { MaskStack } from './segment/process-mask.ts';
 export type { OnnxNmsSettings } from './export/nms-onnx.ts';
 /** onnxruntime-web's settings (wasm paths, threads). */
 export const onnxEnv = ort.env;

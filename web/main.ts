@@ -1,10 +1,11 @@
 // The browser demo, built on the `tsyolo/web` entry (src/web.ts): onnxruntime-web runs an exported model through
 // the same letterbox → model → NMS → scale TypeScript as Node. A first visit runs the bundled sample model on the
 // sample image; `?model=URL` runs that model on it instead. Webcam runs the same detector live on camera frames.
-// window.tsyolo exposes the last results for tests.
+// A segmentation export's masks are blended under its boxes (drawMasks). window.tsyolo exposes the last results
+// for tests (window.tsyoloMasks the last masks).
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import glueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
-import { type Detector, loadDetector, onnxEnv, toRgbImage, type WebImageInput, type WebModelSource } from '../src/web.ts';
+import { type Detector, drawMasks, loadDetector, onnxEnv, toDetections, toRgbImage, type MaskStack, type WebImageInput, type WebModelSource } from '../src/web.ts';
 import type { DetectImageResult } from '../src/deploy/pipeline.ts';
 import type { OnnxBackend } from '../src/deploy/onnx-backend.ts';
 import { DetectionRows } from '../src/geometry/rows.ts';
@@ -23,6 +24,8 @@ onnxEnv.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardw
 
 interface ShownResult {
   detections: number[][];
+  /** A segmentation model's mask areas (pixels per detection, in order); absent for a detection model. */
+  maskAreas?: number[];
   inputHW: [number, number];
   timesMs: DetectImageResult['timesMs'];
   imageHW: [number, number];
@@ -50,6 +53,9 @@ const state: PageState = {
   webcam: { running: false, tracks: [] },
 };
 (window as unknown as { tsyolo: PageState }).tsyolo = state;
+// The last result's masks (n, h, w), kept out of `state` (which tests read as JSON) for tests to read pixel by pixel.
+const lastMasks = { masks: null as MaskStack | null };
+(window as unknown as { tsyoloMasks: typeof lastMasks }).tsyoloMasks = lastMasks;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = (s: string) => ($('status').textContent = s);
@@ -63,7 +69,8 @@ async function useModel(source: WebModelSource, name: string): Promise<void> {
   detector = await loadDetector(source);
   const info = (detector.backend as OnnxBackend).info;
   state.modelName = name;
-  status(`${name}: input ${info.inputShape.join('×')}, ${info.names.length} classes, ${state.threads} wasm thread(s)${state.crossOriginIsolated ? ' (cross-origin isolated)' : ''}`);
+  const seg = info.protos ? `, segmentation (${info.protos.nm} mask coefficients)` : '';
+  status(`${name}: input ${info.inputShape.join('×')}, ${info.names.length} classes${seg}, ${state.threads} wasm thread(s)${state.crossOriginIsolated ? ' (cross-origin isolated)' : ''}`);
 }
 
 const detectOptions = () => ({
@@ -72,7 +79,7 @@ const detectOptions = () => ({
   iou: Number($<HTMLInputElement>('iou').value),
 });
 
-/** Draws `picture` with its boxes on the page's canvas, lists them, and returns them for window.tsyolo. */
+/** Draws `picture` with its masks (a -seg model) and boxes on the page's canvas, lists them, and returns them for window.tsyolo. */
 function show(picture: CanvasImageSource, image: { width: number; height: number }, r: DetectImageResult, names: readonly string[]): ShownResult {
   const canvas = $<HTMLCanvasElement>('canvas');
   if (canvas.width !== image.width || canvas.height !== image.height) {
@@ -81,11 +88,27 @@ function show(picture: CanvasImageSource, image: { width: number; height: number
   }
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(picture, 0, 0);
+  lastMasks.masks = r.masks ?? null;
+  if (r.masks?.n) {
+    // Annotator.masks' blend on the canvas's pixels: each mask in its class's colour at α 0.5, under the boxes.
+    const pixels = ctx.getImageData(0, 0, image.width, image.height);
+    drawMasks(pixels, toDetections(r.detections, names, r.masks));
+    ctx.putImageData(pixels, 0, 0);
+  }
   drawDetections(ctx, r.detections, names, Math.max(1, Math.round((image.width + image.height) / 2 * 0.003)));
   const det = new DetectionRows(r.detections);
   const rows = Array.from({ length: det.length }, (_, k) => Array.from(det.row(k)));
-  $('detections').textContent = rows.map((d) => `${names[d[5]!] ?? d[5]} ${d[4]!.toFixed(3)} [${d.slice(0, 4).join(', ')}]`).join('\n');
-  return { detections: rows, inputHW: r.inputHW, timesMs: r.timesMs, imageHW: [image.height, image.width] };
+  const maskAreas = r.masks ? Array.from({ length: r.masks.n }, (_, k) => areaOf(r.masks!, k)) : undefined;
+  $('detections').textContent = rows.map((d, k) => `${names[d[5]!] ?? d[5]} ${d[4]!.toFixed(3)} [${d.slice(0, 4).join(', ')}]${maskAreas ? ` mask ${maskAreas[k]} px` : ''}`).join('\n');
+  return { detections: rows, maskAreas, inputHW: r.inputHW, timesMs: r.timesMs, imageHW: [image.height, image.width] };
+}
+
+/** Pixels inside mask k. */
+function areaOf(masks: MaskStack, k: number): number {
+  const hw = masks.height * masks.width;
+  let n = 0;
+  for (let i = k * hw; i < (k + 1) * hw; i++) n += masks.data[i]!;
+  return n;
 }
 
 const needModel = (): Detector<WebImageInput> => {

@@ -1,8 +1,9 @@
 // A minimal page on tsyolo/web: an exported ONNX model runs on onnxruntime-web (WebAssembly) in the page, through the
-// same letterbox → model → NMS code as Node. Choose a model and an image; the boxes are drawn on a canvas.
+// same letterbox → model → NMS code as Node. Choose a model and an image; the boxes are drawn on a canvas (and, for a
+// segmentation model exported from a -seg checkpoint, its masks under them).
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import glueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
-import { type Detection, type Detector, loadDetector, onnxEnv, type WebImageInput } from 'tsyolo/web';
+import { type Detection, type Detector, drawMasks, loadDetector, onnxEnv, type WebImageInput } from 'tsyolo/web';
 
 // onnxruntime-web loads its wasm binary and glue from these URLs, which Vite serves from your bundle (no CDN).
 onnxEnv.wasm.wasmPaths = { wasm: wasmUrl, mjs: glueUrl };
@@ -14,8 +15,9 @@ let detector: Detector<WebImageInput> | null = null;
 async function useModel(source: string | Blob, name: string): Promise<void> {
   status(`loading ${name}…`);
   await detector?.dispose();
-  detector = await loadDetector(source, { conf: 0.25, iou: 0.45 });
-  status(`${name}: ${detector.names.length} classes — now choose an image`);
+  const conf = Number(new URLSearchParams(location.search).get('conf') ?? 0.25); // ?conf= sets the threshold
+  detector = await loadDetector(source, { conf, iou: 0.45 });
+  status(`${name}: ${detector.names.length} classes${detector.segmentation ? ', segmentation' : ''} — now choose an image`);
 }
 
 function draw(image: ImageBitmap, found: Detection[]): void {
@@ -24,6 +26,12 @@ function draw(image: ImageBitmap, found: Detection[]): void {
   canvas.height = image.height;
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(image, 0, 0);
+  if (found.some((d) => d.mask)) {
+    // A -seg model: each detection's mask (the image's size) blended in its class colour, as YOLOv5 draws them.
+    const pixels = ctx.getImageData(0, 0, image.width, image.height);
+    drawMasks(pixels, found);
+    ctx.putImageData(pixels, 0, 0);
+  }
   ctx.lineWidth = 2;
   ctx.font = '14px sans-serif';
   for (const { box, label, score } of found) {
@@ -47,7 +55,9 @@ $<HTMLInputElement>('image').addEventListener('change', async (e) => {
     const t0 = performance.now();
     const found = await detector.detect(image); // also ImageData, an <img>, a canvas, a <video> frame, a Blob
     draw(image, found);
-    $('detections').textContent = JSON.stringify(found, null, 1);
+    // Masks are listed by their area (pixels inside) rather than pixel by pixel.
+    const listed = found.map(({ mask, ...d }) => (mask ? { ...d, maskArea: mask.reduce((a, v) => a + v, 0) } : d));
+    $('detections').textContent = JSON.stringify(listed, null, 1);
     status(`${file.name}: ${found.length} detection(s) in ${(performance.now() - t0).toFixed(0)} ms`);
   } catch (err) {
     status(String(err));

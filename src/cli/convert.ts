@@ -27,6 +27,7 @@ interface Yolo2CocoFlags {
   task: 'train' | 'val' | 'test';
   out: string | undefined;
   singleCls: boolean;
+  segments: boolean;
 }
 
 const NAMES_HELP = 'class list: a comma-separated list, a text file (one name a line) or a YAML with names:';
@@ -52,6 +53,7 @@ const YOLO2COCO_FLAGS: OptionTable<Yolo2CocoFlags> = {
   task: { flags: '--task <split>', help: 'the split converted: train, val or test', default: 'val', read: oneOf(['train', 'val', 'test'] as const) },
   out: { flags: '--out <file>', help: 'COCO JSON written (default: <dataset path>/annotations/instances_<task>.json)', default: undefined, read: optionalText },
   singleCls: { flags: '--single-cls', help: "every class as one category 'item'", default: false, read: flag },
+  segments: { flags: '--segments', help: "polygon labels: each annotation's polygon (pixels) as its segmentation and its area as area (for cocoeval --iou-type segm)", default: false, read: flag },
 };
 
 const warn = (p: ConvertProblem) => console.error(`WARNING ⚠️ ${p.file}: ${p.message}`);
@@ -123,7 +125,7 @@ export function convertCommand(command: Command, print: (s: string) => void): vo
     ]);
     const cfg = loadDatasetConfig(data);
     const out = o.out ?? join(cfg.path, 'annotations', `instances_${o.task}.json`);
-    const coco = await yoloToCoco(cfg, { task: o.task, singleCls: o.singleCls, log: print });
+    const coco = await yoloToCoco(cfg, { task: o.task, singleCls: o.singleCls, segments: o.segments, log: print });
     makeDirs(join(out, '..'));
     writeCocoDataset(out, coco);
     const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

@@ -9,15 +9,22 @@ import { longFlag } from '../run/option-table.ts';
 /** Commands that build or load a model. `data` and `demo` (fixed datasets and models) take no plugins. */
 export const PLUGIN_COMMANDS: readonly string[] = ['info', 'compare', 'modules', 'train', 'val', 'detect', 'export', 'speed', 'heatmap'];
 
-/** Adds --plugin to the plugin commands among `program`'s and loads the plugins before any of them runs. */
+/** Subcommands that build or load a model, by command group: the classify and segment tasks' train, val and predict. */
+export const PLUGIN_SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = { classify: ['train', 'val', 'predict'], segment: ['train', 'val', 'predict'] };
+
+/** Adds --plugin to the plugin commands (and subcommands) among `program`'s and loads the plugins before any of them runs. */
 export function addPluginSupport(program: Command): void {
+  const takers = new Set<Command>();
   for (const command of program.commands) {
-    if (!PLUGIN_COMMANDS.includes(command.name())) continue;
+    if (PLUGIN_COMMANDS.includes(command.name())) takers.add(command);
+    for (const sub of command.commands) if (PLUGIN_SUBCOMMANDS[command.name()]?.includes(sub.name())) takers.add(sub);
+  }
+  for (const command of takers) {
     // Repeatable, one file per flag: a variadic flag would swallow compare's model arguments.
     command.option(PLUGIN_OPTION.flags, PLUGIN_OPTION.help, (v: string, previous: string[] | undefined) => [...(previous ?? []), v]);
   }
   program.hook('preAction', async (_program, action) => {
-    if (!PLUGIN_COMMANDS.includes(action.name())) return;
+    if (!takers.has(action)) return;
     const flag = longFlag(PLUGIN_OPTION.flags);
     const raw = action.opts().plugin as unknown;
     const files = raw === undefined ? PLUGIN_OPTION.default : PLUGIN_OPTION.read(raw, flag);

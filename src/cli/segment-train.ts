@@ -26,13 +26,23 @@ export function segmentTrainCommand(segment: Command, print: (s: string) => void
   addOptions(addOptions(train, TRAIN_FLAGS), SEGMENT_TRAIN_FLAGS).action(async (values: Record<string, unknown>) => {
     const flags = readFlags(TRAIN_FLAGS, values);
     const seg = readFlags(SEGMENT_TRAIN_FLAGS, values);
-    if (flags.evolve !== undefined) throw new Error('segment train: --evolve is not available for segmentation yet');
     // commander turns --no-overlap into overlap = false.
     const overlap = values.overlap !== false;
+    const input = { ...flags, project: flags.project ?? TRAIN_FLAGS.project.default, segment: { maskRatio: seg.maskRatio ?? 4, overlap }, log: print };
+    if (flags.evolve !== undefined) {
+      // segment/train.py --evolve: evolve.csv with the box and mask columns, in runs/train-seg/exp{N} (v7.0 renames
+      // only detection's default project to runs/evolve).
+      const { evolve } = await import('../train/evolve.ts');
+      const e = await evolve(input);
+      if (e.stoppedBy === 'interrupted') throw new ExitError(`evolution interrupted; ${e.evolveCsv} holds ${e.totalGenerations} generations (continue with --resume)`, 130);
+      return;
+    }
     const { train: runTraining } = await import('../train/trainer.ts');
-    const r = await runTraining({ ...flags, project: flags.project ?? TRAIN_FLAGS.project.default, segment: { maskRatio: seg.maskRatio ?? 4, overlap }, log: print });
+    const r = await runTraining(input);
     if (r.stoppedBy === 'interrupted') throw new ExitError(`training interrupted; ${r.last} holds the state to resume from`, 130);
-    print(`best: ${r.best}\nfinal box mAP50 ${r.final.mAP50.toFixed(3)}, mAP50-95 ${r.final.mAP50_95.toFixed(3)}`);
+    // DDP over several machines: only rank 0 validates.
+    if (r.rank !== 0) print(`rank ${r.rank} done; rank 0 holds the results (${r.saveDir} on node 0)`);
+    else print(`best: ${r.best}\nfinal box mAP50 ${r.final.mAP50.toFixed(3)}, mAP50-95 ${r.final.mAP50_95.toFixed(3)}`);
   });
   return segment;
 }

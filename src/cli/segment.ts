@@ -45,7 +45,7 @@ const SEGMENT_VAL_FLAGS: OptionTable<SegmentValFlags> = {
   verbose: VAL_FLAGS.verbose,
   saveTxt: VAL_FLAGS.saveTxt,
   saveConf: VAL_FLAGS.saveConf,
-  saveJson: { flags: '--save-json', help: 'save COCO-style predictions JSON with RLE masks (masks upsampled before cropping, as v7.0 then does)', default: false, read: flag },
+  saveJson: { flags: '--save-json', help: 'save COCO-style predictions JSON with RLE masks (masks upsampled before cropping, as v7.0 then does) and evaluate it with COCOeval bbox and segm', default: false, read: flag },
   ...runFolderOptions('runs/val-seg'),
   json: VAL_FLAGS.json,
 };
@@ -98,7 +98,8 @@ async function runSegmentVal(o: SegmentValFlags, print: (s: string) => void): Pr
   try {
     const { weights, data, imgsz, batchSize, confThres, iouThres, maxDet, task, workers, singleCls, verbose, saveTxt, saveConf, saveJson, project, name, existOk } = o;
     const r = await segmentVal({ model, weightsFile: weights, data, imgsz, batchSize, confThres, iouThres, maxDet, task, workers, singleCls, verbose, saveTxt, saveConf, saveJson, project, name, existOk, log: o.json ? () => {} : print });
-    if (o.json) print(JSON.stringify({ box: r.box, mask: r.mask, images: r.nImages, instances: r.nInstances, perClass: r.perClass, speedMs: r.speedMs, saveDir: r.saveDir }));
+    const coco = r.coco ? { cocoStats: { bbox: r.coco.summaries.bbox?.stats, segm: r.coco.summaries.segm?.stats } } : {};
+    if (o.json) print(JSON.stringify({ box: r.box, mask: r.mask, images: r.nImages, instances: r.nInstances, perClass: r.perClass, speedMs: r.speedMs, saveDir: r.saveDir, ...coco }));
   } finally {
     await model.dispose();
   }

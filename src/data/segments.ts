@@ -70,12 +70,18 @@ export function segmentBox(cls: number, poly: ArrayLike<number>): [number, numbe
   return [cls, f(f(x1 + x2) / 2), f(f(y1 + y2) / 2), f(x2 - x1), f(y2 - y1)];
 }
 
-/** xyn2xy: normalised points → pixels, (x·w + padw, y·h + padh). */
+/**
+ * xyn2xy: normalised points → pixels, (x·w + padw, y·h + padh), in float32 as v7.0 computes it on the label cache's
+ * float32 segments (np.copy keeps the dtype; the scalars are cast to float32): fillPoly later truncates these to
+ * integers, so a vertex at a whole pixel must not come out a hair below it in float64.
+ */
 export function xyn2xy(poly: ArrayLike<number>, w: number, h: number, padw = 0, padh = 0): Float64Array {
+  const f = Math.fround;
+  const [fw, fh, fpw, fph] = [f(w), f(h), f(padw), f(padh)];
   const out = new Float64Array(poly.length);
   for (let i = 0; i < poly.length; i += 2) {
-    out[i] = w * poly[i]! + padw;
-    out[i + 1] = h * poly[i + 1]! + padh;
+    out[i] = f(f(fw * f(poly[i]!)) + fpw);
+    out[i + 1] = f(f(fh * f(poly[i + 1]!)) + fph);
   }
   return out;
 }

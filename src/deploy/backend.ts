@@ -20,6 +20,16 @@ export interface ModelOutput {
   };
   /** Milliseconds spent turning the input into the runtime's tensor (part of val.py's pre-process time). */
   preprocessMs?: number;
+  /**
+   * A segmentation model's mask prototypes, (N, nm, H/4, W/4) float32 row-major; `data`'s rows then end with nm
+   * mask coefficients each ((N, rows, 5 + nc + nm)).
+   */
+  protos?: {
+    /** Row-major values. */
+    data: Float32Array;
+    /** [N, nm, mh, mw]. */
+    shape: number[];
+  };
 }
 
 /** One inference runtime (libtorch, onnxruntime-node, onnxruntime-web) behind detect, val and Detector. */
@@ -34,6 +44,8 @@ export interface Backend {
   readonly fixedInputHW: readonly [number, number] | null;
   /** The NMS settings baked into the model (an ONNX export with --nms); absent when detect/val run tsyolo's NMS. */
   readonly inGraphNms?: OnnxNmsSettings | null;
+  /** Mask coefficients per prediction row of a segmentation model (forward() then returns `protos`); 0 or absent for a detector. */
+  readonly nm?: number;
   /** True when forward() runs v7.0's test-time augmentation on `{ augment: true }` (libtorch models). */
   readonly supportsAugment?: boolean;
   /** True when forward() calls `{ visualize }` with each layer's output (libtorch models: detect --visualize). */
@@ -61,10 +73,11 @@ export interface ForwardOptions {
 
 /**
  * Refuses `--augment` on a backend that cannot run it (an ONNX export: one fixed forward pass; v7.0 runs augmented
- * inference only for PyTorch weights). `file` names the model in the message when the backend does not.
+ * inference only for PyTorch weights; a segmentation model: its masks need the one pass's prototypes). `file` names the model in the message when the backend does not.
  */
 export function checkAugment(backend: Backend, file?: string): void {
   if (backend.supportsAugment) return;
+  if (backend.nm) throw new Error('--augment (test-time augmentation) is for detection models: a segmentation model runs one forward pass (its masks come from that pass\'s prototypes); run without --augment');
   const name = file ?? (backend as { file?: unknown }).file;
   const what = typeof name === 'string' ? `${name} is an exported model` : 'this model is an exported one';
   throw new Error(`--augment (test-time augmentation) runs on PyTorch weights only (.pt, .safetensors), as in YOLOv5 v7.0: ${what} (ONNX) with one fixed forward pass; run without --augment or give the checkpoint`);

@@ -5,6 +5,7 @@ import type { RgbImage } from '../data/image-buffer.ts';
 import { DetectionRows } from '../geometry/rows.ts';
 import { type Backend, checkAugment, inputGeometry } from './backend.ts';
 import { DETECT_DEFAULTS, detectImage, type DetectImageResult } from './pipeline.ts';
+import type { MaskStack } from '../segment/process-mask.ts';
 import { checkNmsMethod, NMS_OPTION_NAMES, type NmsMethod } from '../eval/nms-variants.ts';
 
 /** One detected object, as Detector.detect() returns it. */
@@ -26,6 +27,11 @@ export interface Detection {
   classId: number;
   /** The model's class name ('0', '1', … when it has none). */
   label: string;
+  /**
+   * A segmentation model's mask of this object: the input image's height × width, row-major, 1 inside and 0
+   * outside (v7.0's process_mask + scale_image); absent for a detection model.
+   */
+  mask?: Uint8Array;
 }
 
 /** Detection settings of a Detector (detect.py's defaults), per detector or per call. */
@@ -48,15 +54,23 @@ export interface DetectorOptions {
   softSigma?: number;
   /** v7.0's augmented inference (TTA: scales 1, 0.83, 0.67, flip); libtorch weights only (.pt, .safetensors). */
   augment?: boolean;
+  /**
+   * Segmentation models: upsample the prototypes' masks to the input before cropping them to the boxes
+   * (process_mask_upsample, finer edges) instead of segment/predict.py's process_mask. Default false.
+   */
+  upsampleMasks?: boolean;
 }
 
-/** Plain objects of (n, 6) rows x1, y1, x2, y2, conf, cls. */
-export function toDetections(rows: Float32Array, names: readonly string[]): Detection[] {
+/** Plain objects of (n, 6) rows x1, y1, x2, y2, conf, cls; with a segmentation model's `masks` (n, h, w), each its own. */
+export function toDetections(rows: Float32Array, names: readonly string[], masks?: MaskStack): Detection[] {
   const det = new DetectionRows(rows);
   const out: Detection[] = [];
+  const hw = masks ? masks.height * masks.width : 0;
   for (let r = 0; r < det.length; r++) {
     const classId = det.cls(r);
-    out.push({ box: { x1: det.x1(r), y1: det.y1(r), x2: det.x2(r), y2: det.y2(r) }, score: det.conf(r), classId, label: names[classId] ?? String(classId) });
+    const d: Detection = { box: { x1: det.x1(r), y1: det.y1(r), x2: det.x2(r), y2: det.y2(r) }, score: det.conf(r), classId, label: names[classId] ?? String(classId) };
+    if (masks) d.mask = masks.data.subarray(r * hw, (r + 1) * hw);
+    out.push(d);
   }
   return out;
 }
@@ -91,10 +105,15 @@ export class Detector<Input> {
   /** Detections in `input`'s pixels, highest score first; `options` override the detector's for this call. */
   async detect(input: Input, options: DetectorOptions = {}): Promise<Detection[]> {
     const r = await this.detectRows(await this.#toImage(input), options);
-    return toDetections(r.detections, this.names);
+    return toDetections(r.detections, this.names, r.masks);
   }
 
-  /** The pipeline's raw result for decoded pixels: (n, 6) rows, letterboxed size and timings. */
+  /** True when the model is a segmentation model (a -seg export): detections then carry masks. */
+  get segmentation(): boolean {
+    return (this.backend.nm ?? 0) > 0;
+  }
+
+  /** The pipeline's raw result for decoded pixels: (n, 6) rows, a segmentation model's masks, letterboxed size and timings. */
   async detectRows(image: RgbImage, options: DetectorOptions = {}): Promise<DetectImageResult> {
     const d = this.options;
     const { method, sigma } = checkDetectorNms(this.backend, { nmsMethod: options.nmsMethod ?? d.nmsMethod, softSigma: options.softSigma ?? d.softSigma });
@@ -110,6 +129,7 @@ export class Detector<Input> {
       method,
       sigma,
       augment,
+      upsampleMasks: options.upsampleMasks ?? d.upsampleMasks,
     });
   }
 

@@ -5,6 +5,7 @@ import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
+import { Segment } from '../yolo/modules/heads/segment.ts';
 import type { Backend, ModelOutput } from './backend.ts';
 
 /** Computes YOLOv5's three loss parts from a model's raw training-form maps (the trainer's ComputeLoss). */
@@ -59,12 +60,15 @@ export function libtorchBackend(model: DetectionModel, opts: LibtorchBackendOpti
   const device = opts.device ?? 'cpu';
   const half = opts.half ? halfDtype(device) : null;
   if (half) toHalf(model, device);
+  // A segmentation model (Segment head) also returns its mask prototypes; v7.0's TTA is detection's only.
+  const nm = model.detect instanceof Segment ? model.detect.nm : 0;
   return {
     names: model.names,
     nc: model.nc,
+    nm,
     stride: Math.max(...model.stride, 32),
     fixedInputHW: null,
-    supportsAugment: true,
+    supportsAugment: nm === 0,
     supportsVisualize: true,
     async forward(input, shape, targets, options): Promise<ModelOutput> {
       return noGrad(() =>
@@ -76,21 +80,23 @@ export function libtorchBackend(model: DetectionModel, opts: LibtorchBackendOpti
           model.eval();
           // --augment: v7.0's test-time augmentation (val.py computes no val losses then).
           const visualize = options?.visualize;
-          const { pred, raw } = options?.augment
-            ? { pred: model.forwardAugment(x), raw: null }
+          const { pred, raw, proto } = options?.augment
+            ? { pred: model.forwardAugment(x), raw: null, proto: undefined }
             : visualize
               ? (model.forwardOnce(x, (i, t) => {
                   const map = t as Tensor;
                   if (i < model.model.layers.length - 1 && map.ndim === 4) visualize(i, model.layerInfo[i]!.type, { data: map.select(0, 0).float().cpu().contiguous().toFloat32Array(), shape: map.shape.slice(1) });
-                }) as { pred: Tensor; raw: Tensor[] })
-              : model.forwardWithRaw(x);
+                }) as { pred: Tensor; raw: Tensor[]; proto?: Tensor })
+              : (model.forwardWithRaw(x) as { pred: Tensor; raw: Tensor[]; proto?: Tensor });
           let losses: [number, number, number] | undefined;
           if (opts.loss && targets && raw) {
             const l = opts.loss.compute(raw, tensor(targets, { shape: [targets.length / 6, 6] }));
             losses = [l.lbox, l.lobj, l.lcls];
           }
           const out = (half ? pred.float() : pred).toHost();
-          return { data: out.data as Float32Array, shape: out.shape, losses, preprocessMs };
+          const p = nm && proto ? proto.float().cpu().toHost() : undefined;
+          const protos = p ? { data: p.data as Float32Array, shape: p.shape } : undefined;
+          return { data: out.data as Float32Array, shape: out.shape, losses, preprocessMs, protos };
         }),
       );
     },

@@ -20,6 +20,19 @@ export interface OnnxModelInfo {
   opset: number;
   /** NMS baked into the graph (metadata 'nms', written by `export --nms`); null for a plain export. */
   nms: OnnxNmsSettings | null;
+  /**
+   * A segmentation export's mask prototypes (a -seg model: 'output1', (N, nm, H/4, W/4)); null for a detector. The
+   * first output's rows then hold 5 + nc + nm values.
+   */
+  protos: OnnxProtoOutput | null;
+}
+
+/** The mask-prototype output of a segmentation export (v7.0's and tsyolo's 'output1'). */
+export interface OnnxProtoOutput {
+  /** Its graph output name. */
+  name: string;
+  /** Mask coefficients per detection row (the prototypes' channel count: 32 in v7.0). */
+  nm: number;
 }
 
 /** Parses YOLOv5's str(names) — {0: 'person', 1: "it's"} — or a Python list ['a', 'b']. */
@@ -35,7 +48,7 @@ function dims(v: { type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown;
 export function readOnnxModelInfo(bytes: Uint8Array, file = 'model'): OnnxModelInfo {
   let header: {
     irVersion?: unknown;
-    graph?: { input?: object[]; output?: { name?: string }[] };
+    graph?: { input?: object[]; output?: ({ name?: string } & Parameters<typeof dims>[0])[] };
     opsetImport?: { domain?: string; version?: unknown }[];
     metadataProps?: { key?: string; value?: string }[];
   };
@@ -53,16 +66,28 @@ export function readOnnxModelInfo(bytes: Uint8Array, file = 'model'): OnnxModelI
   const shape = dims(input);
   const stride = meta.has('stride') ? Number(meta.get('stride')) : 32;
   if (!Number.isInteger(stride) || stride < 1) throw new Error(`${file}: ONNX metadata 'stride' must be an integer, got '${meta.get('stride')}'`);
-  const outShape = dims(output as Parameters<typeof dims>[0]);
+  const outShape = dims(output);
+  const protos = protoOutput(header.graph?.output ?? [], file);
   const no = outShape[2];
   const names = meta.has('names')
     ? parseNamesRepr(meta.get('names')!)
     : typeof no === 'number'
-      ? Array.from({ length: no - 5 }, (_, k) => String(k))
+      ? Array.from({ length: no - 5 - (protos?.nm ?? 0) }, (_, k) => String(k))
       : [];
   const opset = Number(header.opsetImport?.find((o) => !o.domain)?.version ?? 0);
   const nms = meta.has('nms') ? parseNmsMetadata(meta.get('nms')!, file) : null;
-  return { inputName: input.name, inputShape: shape, outputName: output.name, stride, names, opset, nms };
+  return { inputName: input.name, inputShape: shape, outputName: output.name, stride, names, opset, nms, protos };
+}
+
+/** A second graph output of rank 4 (N, nm, mh, mw) is a segmentation export's prototypes. */
+function protoOutput(outputs: readonly ({ name?: string } & Parameters<typeof dims>[0])[], file: string): OnnxProtoOutput | null {
+  const p = outputs[1];
+  if (!p?.name) return null;
+  const shape = dims(p);
+  if (shape.length !== 4) return null;
+  const nm = shape[1];
+  if (typeof nm !== 'number' || !(nm > 0)) throw new Error(`${file}: the mask prototypes output '${p.name}' must have a fixed channel count (N, nm, H/4, W/4), got (${shape.join(', ')})`);
+  return { name: p.name, nm };
 }
 
 /** Metadata 'nms': {"conf_thres", "iou_thres", "max_det", "agnostic"} as the exporter writes it. */

@@ -44,7 +44,7 @@ export class NodeDetector extends Detector<NodeImageInput> {
     if (isStreamSource(source)) {
       for await (const { image, count } of readLatestFrames(source, reading)) {
         const r = await this.detectRows(image, options);
-        yield { frame: image, index: count - 1, stream: 0, detections: toDetections(r.detections, this.names) };
+        yield { frame: image, index: count - 1, stream: 0, detections: toDetections(r.detections, this.names, r.masks) };
       }
       return;
     }
@@ -54,7 +54,7 @@ export class NodeDetector extends Detector<NodeImageInput> {
       for await (const batch of readLatestFrameBatches(streams, reading)) {
         for (const [stream, { image, count }] of batch.entries()) {
           const r = await this.detectRows(image, options);
-          yield { frame: image, index: count - 1, stream, detections: toDetections(r.detections, this.names) };
+          yield { frame: image, index: count - 1, stream, detections: toDetections(r.detections, this.names, r.masks) };
         }
       }
       return;
@@ -62,7 +62,7 @@ export class NodeDetector extends Detector<NodeImageInput> {
     const info = await probeVideo(source);
     for await (const { image, index } of readVideoFrames(source, info, options.vidStride ?? 1)) {
       const r = await this.detectRows(image, options);
-      yield { frame: image, index, stream: 0, detections: toDetections(r.detections, this.names) };
+      yield { frame: image, index, stream: 0, detections: toDetections(r.detections, this.names, r.masks) };
     }
   }
 }

@@ -1,4 +1,4 @@
-// An exported ONNX detector as a Backend, on whichever onnxruntime is given (onnxruntime-node in Node,
+// An exported ONNX detector (or -seg model: prototypes returned too) as a Backend, on whichever onnxruntime is given (onnxruntime-node in Node,
 // onnxruntime-web in the browser: both expose the same InferenceSession/Tensor API). Browser-safe: the runtime is
 // passed in, never imported here.
 import { type Backend, type ModelOutput, toUnitFloat } from './backend.ts';
@@ -71,6 +71,10 @@ export class OnnxBackend implements Backend {
   get nc(): number {
     return this.info.names.length;
   }
+  /** Mask coefficients per row of a segmentation export (its 'output1' prototypes' channels); 0 for a detector. */
+  get nm(): number {
+    return this.info.protos?.nm ?? 0;
+  }
 
   /** Runs the model on (N, 3, H, W) input: uint8 pixels or float32 in 0–1. */
   async forward(input: Uint8Array | Float32Array, shape: readonly number[]): Promise<ModelOutput> {
@@ -81,7 +85,9 @@ export class OnnxBackend implements Backend {
     const result = await this.#session.run(feeds);
     const out = result[this.info.outputName]!;
     const inGraphNms = this.info.nms ? { images: shape[0]! } : undefined;
-    return { data: out.data as Float32Array, shape: [...out.dims], preprocessMs, inGraphNms };
+    const p = this.info.protos ? result[this.info.protos.name]! : undefined;
+    const protos = p ? { data: p.data as Float32Array, shape: [...p.dims] } : undefined;
+    return { data: out.data as Float32Array, shape: [...out.dims], preprocessMs, inGraphNms, protos };
   }
 
   async dispose(): Promise<void> {

@@ -2,7 +2,8 @@
 // score with crowd and ignore rules, area ranges), accumulate (101-point interpolated precision and recall per IoU
 // threshold, category, area range and maxDets; -1 where there is no ground truth) and summarize (the 12 stats and
 // their printed lines). Same sort orders (stable, by score) and the same float operations, so the stats agree to
-// the last bit. The overlap per iouType comes from coco-iou.ts; only 'bbox' is implemented.
+// the last bit. The overlap per iouType comes from coco-iou.ts: 'bbox' (boxes) and 'segm' (masks: each
+// annotation's segmentation made an RLE first, as pycocotools' _toMask does).
 import { type CocoAnnotation, type CocoDataset, type CocoId, CocoIndex, type CocoResult, compareIds } from './coco-dataset.ts';
 import { COCO_IOU, type CocoIouType } from './coco-iou.ts';
 import { linspace, numpyMean, pyFixed, searchSortedLeft } from './numpy-compat.ts';
@@ -128,8 +129,13 @@ export class CocoEval {
   private prepare(): void {
     const p = this.params;
     const cats = p.useCats ? p.catIds : [];
-    const gts = this.cocoGt.loadAnns(this.cocoGt.getAnnIds(p.imgIds, cats));
-    const dts = this.cocoDt.loadAnns(this.cocoDt.getAnnIds(p.imgIds, cats));
+    let gts = this.cocoGt.loadAnns(this.cocoGt.getAnnIds(p.imgIds, cats));
+    let dts = this.cocoDt.loadAnns(this.cocoDt.getAnnIds(p.imgIds, cats));
+    if (p.iouType === 'segm') {
+      // _toMask: segmentations as RLE masks (on copies: pycocotools rewrites the annotations in place).
+      gts = gts.map((a) => ({ ...a, segmentation: this.cocoGt.annToRle(a) }));
+      dts = dts.map((a) => ({ ...a, segmentation: this.cocoDt.annToRle(a) }));
+    }
     this.gts = this.group(gts);
     this.dts = this.group(dts);
     // Each image and category's detections sorted once by score (stable); the sorts below then keep that order.
@@ -382,16 +388,18 @@ export class CocoEval {
 
 /** What evaluateCoco needs besides the two sets. */
 export interface EvaluateCocoOptions {
+  /** 'bbox' (default, as YOLOv5's val.py) or 'segm' (masks; pycocotools' own default). */
+  iouType?: CocoIouType;
   /** Evaluate these images only (YOLOv5 v7.0 passes the split's images for COCO); default: every GT image. */
   imgIds?: CocoId[];
   /** Names the detections in errors (a file path). */
   source?: string;
 }
 
-/** pycocotools' `COCOeval(gt, gt.loadRes(dts), 'bbox')` then evaluate, accumulate, summarize. */
+/** pycocotools' `COCOeval(gt, gt.loadRes(dts), iouType)` (default 'bbox') then evaluate, accumulate, summarize. */
 export function evaluateCoco(gt: CocoDataset, dts: readonly CocoResult[], o: EvaluateCocoOptions = {}): CocoSummary {
   const cocoGt = new CocoIndex(gt);
-  const e = new CocoEval(cocoGt, cocoGt.loadRes(dts, o.source));
+  const e = new CocoEval(cocoGt, cocoGt.loadRes(dts, o.source), o.iouType ?? 'bbox');
   if (o.imgIds) e.params.imgIds = [...o.imgIds];
   return e.run();
 }

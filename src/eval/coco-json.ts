@@ -59,7 +59,8 @@ export function parseCocoDataset(data: unknown, source: string): CocoDataset {
 }
 
 /**
- * A detections list, checked: each {image_id, category_id, bbox [x, y, w, h], score}. `source` names it in errors.
+ * A detections list, checked: each {image_id, category_id, bbox [x, y, w, h], score}, or with a `segmentation`
+ * (segment val's RLE masks) beside the bbox or instead of it. `source` names it in errors.
  */
 export function parseCocoResults(data: unknown, source: string): CocoResult[] {
   if (!Array.isArray(data)) throw new Error(`${source}: detections must be a JSON list of {image_id, category_id, bbox, score}`);
@@ -68,7 +69,10 @@ export function parseCocoResults(data: unknown, source: string): CocoResult[] {
     if (!isRecord(d)) throw new Error(`${at} is not an object`);
     if (!isId(d.image_id)) throw new Error(`${at} has no image_id`);
     if (typeof d.category_id !== 'number') throw new Error(`${at} has no numeric category_id`);
-    if (!isBox(d.bbox)) throw new Error(`${at}: bbox must be [x, y, width, height]`);
+    const segm = d.segmentation;
+    if (segm !== undefined && (typeof segm !== 'object' || segm === null)) throw new Error(`${at}: segmentation must be an RLE {size, counts} or polygons`);
+    const noBox = d.bbox === undefined || (Array.isArray(d.bbox) && d.bbox.length === 0);
+    if (!(isBox(d.bbox) || (noBox && segm !== undefined))) throw new Error(`${at}: bbox must be [x, y, width, height]`);
     if (typeof d.score !== 'number' || !Number.isFinite(d.score)) throw new Error(`${at} has no numeric score`);
     return d as unknown as CocoResult;
   });

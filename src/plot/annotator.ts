@@ -97,6 +97,28 @@ export class Annotator {
     ctx.fillText(text, x, y);
   }
 
+  /**
+   * Paints a w×h 0/1 mask at (x, y) in `color` as v7.0's plot_images_and_masks does: each marked pixel becomes
+   * trunc(pixel·(1 − alpha) + color·alpha) (NumPy float64, cast back to uint8). Pixels outside the image are skipped.
+   */
+  blendMask(x: number, y: number, w: number, h: number, mask: ArrayLike<number>, color: RGB, alpha = 0.6): void {
+    if (mask.length !== w * h) throw new Error(`Annotator.blendMask: ${mask.length} mask values for ${w}×${h}`);
+    const x0 = Math.max(0, x), y0 = Math.max(0, y);
+    const x1 = Math.min(this.width, x + w), y1 = Math.min(this.height, y + h);
+    if (x1 <= x0 || y1 <= y0) return;
+    const region = this.ctx.getImageData(x0, y0, x1 - x0, y1 - y0);
+    const px = region.data;
+    const keep = 1 - alpha;
+    for (let yy = y0; yy < y1; yy++) {
+      for (let xx = x0; xx < x1; xx++) {
+        if (!mask[(yy - y) * w + (xx - x)]) continue;
+        const o = ((yy - y0) * (x1 - x0) + (xx - x0)) * 4;
+        for (let c = 0; c < 3; c++) px[o + c] = Math.trunc(px[o + c]! * keep + color[c]! * alpha);
+      }
+    }
+    this.ctx.putImageData(region, x0, y0);
+  }
+
   /** The annotated image as a new H×W×3 uint8 array. */
   result(): Uint8Array {
     return rgbFromCanvas(this.canvas);

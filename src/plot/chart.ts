@@ -27,11 +27,12 @@ export interface LineStyle {
   markerSize?: number;
 }
 
-/** A legend row: a line sample, or a filled square when `patch` is set. */
+/** A legend row: a line sample, a filled square when `patch` is set, or a scatter star (`star`, its colour). */
 export interface LegendEntry {
   label: string;
   line?: LineStyle;
   patch?: RGB;
+  star?: RGB;
 }
 
 export type LegendLocation = 'best' | 'upper right' | 'upper left' | 'lower left' | 'lower right' | 'outside';
@@ -202,7 +203,9 @@ export class Axes {
     left = Math.max(left, pad + edgeX[0]!);
     let right = pad + (options.yTickSide === 'right' ? yTickW : 0) + legendW;
     right = Math.max(right, pad + edgeX[1]!);
-    const top = pad + (options.title ? fig.px(titlePt) * 1.4 : 0) + (this.yticks ? fontPx / 2 : 0);
+    // A title of several lines ('name\nvalue') takes 1.2 line heights per extra line.
+    const titleLines = options.title ? options.title.split('\n').length : 0;
+    const top = pad + (titleLines ? fig.px(titlePt) * (1.4 + 1.2 * (titleLines - 1)) : 0) + (this.yticks ? fontPx / 2 : 0);
     const bottom = pad + (options.xlabel ? labelH : 0) + xTickH;
     let plot: Rect = { x: cell.x + left, y: cell.y + top, width: cell.width - left - right, height: cell.height - top - bottom };
     if (plot.width <= 1 || plot.height <= 1) throw new Error(`Axes '${options.title ?? ''}': no room left for the plot area`);
@@ -299,6 +302,27 @@ export class Axes {
     ctx.restore();
   }
 
+  /**
+   * matplotlib's scatter(x, y, marker='*', linewidth=…) of one point: a five-pointed star `sizePt` across (scatter's
+   * default s = 36 → 6 pt) with an edge `edgePt` wide in the same colour.
+   */
+  star(xv: number, yv: number, color: RGB, sizePt = 6, edgePt = 3): void {
+    if (!Number.isFinite(xv) || !Number.isFinite(yv)) return;
+    const fig = this.fig, ctx = fig.ctx;
+    const px = this.x(xv), py = this.y(yv);
+    ctx.save();
+    this.clipToPlot();
+    starPath(ctx, px, py, fig.px(sizePt) / 2);
+    ctx.fillStyle = cssColor(color);
+    ctx.fill();
+    ctx.strokeStyle = cssColor(color);
+    ctx.lineWidth = fig.px(edgePt);
+    ctx.lineJoin = 'miter';
+    ctx.stroke();
+    ctx.restore();
+    this.dataPoints.push([px, py]);
+  }
+
   /** A filled rectangle between data corners (bars, heat-map cells). */
   fillRect(x0: number, y0: number, x1: number, y1: number, color: RGB, alpha = 1): void {
     // Edges snap to whole pixels so neighbouring cells meet without antialiased seams.
@@ -381,7 +405,12 @@ export class Axes {
     if (o.xlabel) fig.text(o.xlabel, p.x + p.width / 2, xLabelTop, { align: 'center', baseline: 'top' });
     if (o.ylabel) fig.text(o.ylabel, yLabelRight, p.y + p.height / 2, { align: 'center', baseline: 'bottom', vertical: true });
     if (o.title) {
-      fig.text(o.title, p.x + p.width / 2, p.y - fig.px(6), { pt: o.titlePt ?? fig.fontPt * 1.2, align: 'center', baseline: 'bottom' });
+      const titlePt = o.titlePt ?? fig.fontPt * 1.2;
+      const lines = o.title.split('\n');
+      lines.forEach((line, k) => {
+        const y = p.y - fig.px(6) - (lines.length - 1 - k) * fig.px(titlePt) * 1.2;
+        fig.text(line, p.x + p.width / 2, y, { pt: titlePt, align: 'center', baseline: 'bottom' });
+      });
     }
     if (o.legendOutside) this.drawLegendBox(o.legendOutside, p.x + p.width + fig.px(fig.fontPt) * 0.6, p.y);
   }
@@ -447,6 +476,13 @@ function drawLegendEntry(fig: Figure, entry: LegendEntry, hx: number, cy: number
   if (entry.patch) {
     ctx.fillStyle = cssColor(entry.patch);
     ctx.fillRect(hx, cy - m.em * 0.35, m.handle, m.em * 0.7);
+  } else if (entry.star) {
+    starPath(ctx, hx + m.handle / 2, cy, fig.px(6) / 2);
+    ctx.fillStyle = cssColor(entry.star);
+    ctx.fill();
+    ctx.strokeStyle = cssColor(entry.star);
+    ctx.lineWidth = fig.px(3);
+    ctx.stroke();
   } else if (entry.line) {
     const lw = fig.px(entry.line.width ?? 1.5);
     ctx.strokeStyle = cssColor(entry.line.color, entry.line.alpha ?? 1);
@@ -519,6 +555,19 @@ export function drawFigureLegend(fig: Figure, entries: readonly LegendEntry[], l
     drawLegendEntry(fig, entry, hx, top + m.border + m.rowH * r + m.em / 2 + r * m.spacing);
   });
   ctx.restore();
+}
+
+/** matplotlib's '*' marker: a five-pointed star of outer radius r (inner radius 0.381966·r), point up. */
+function starPath(ctx: SKRSContext2D, cx: number, cy: number, r: number): void {
+  ctx.beginPath();
+  for (let k = 0; k < 10; k++) {
+    const rad = k % 2 === 0 ? r : r * 0.381966;
+    const a = -Math.PI / 2 + (k * Math.PI) / 5;
+    const x = cx + rad * Math.cos(a), y = cy + rad * Math.sin(a);
+    if (k === 0) ctx.moveTo(x, y);
+    else ctx.lineTo(x, y);
+  }
+  ctx.closePath();
 }
 
 function roundedRect(ctx: SKRSContext2D, x: number, y: number, w: number, h: number, r: number): void {

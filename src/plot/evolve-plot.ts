@@ -70,26 +70,35 @@ function panelCells(fig: Figure, ylim: [number, number]): Rect[] {
   });
 }
 
+/** evolve.csv's layout when it is not train.py's (segmentation's twelve result columns and its fitness). */
+export interface EvolvePlotOptions {
+  /** Result columns before the hyperparameters (default 7). */
+  resultColumns?: number;
+  /** A row's fitness (default 0.1·mAP@0.5 + 0.9·mAP@0.5:0.95 of columns 2 and 3). */
+  fitness?: (row: ArrayLike<number>) => number;
+}
+
 /**
  * Draws evolve.png beside `csvPath` and returns its path with the lines v7.0 prints ("Best results from row j of
  * …:", each hyperparameter's best value, "Saved …").
  */
-export async function plotEvolve(csvPath: string): Promise<{ path: string; lines: string[] }> {
+export async function plotEvolve(csvPath: string, o: EvolvePlotOptions = {}): Promise<{ path: string; lines: string[] }> {
   const table = parseResultsCsv(await readFile(csvPath, 'utf8'), csvPath);
   const rows = table.values[0]?.length ?? 0;
   if (rows === 0) throw new Error(`${csvPath}: no generations to plot`);
   const col = (j: number) => table.values[j]!;
-  const f = Float64Array.from({ length: rows }, (_, r) => 0.0 * col(0)[r]! + 0.0 * col(1)[r]! + 0.1 * col(2)[r]! + 0.9 * col(3)[r]!);
+  const nr = o.resultColumns ?? 7;
+  const f = Float64Array.from({ length: rows }, (_, r) => (o.fitness ? o.fitness(table.values.map((c) => c[r]!)) : 0.0 * col(0)[r]! + 0.0 * col(1)[r]! + 0.1 * col(2)[r]! + 0.9 * col(3)[r]!));
   const j = argmax(f);
   const fmax = f[j]!;
   const lines = [`Best results from row ${j} of ${csvPath}:`];
   const fig = new Figure(10, 12, 200, 8); // plt.figure(figsize=(10, 12)), font size 8, savefig(dpi=200)
   const cells = panelCells(fig, autoLimits(f));
-  const keys = table.columns.slice(7);
+  const keys = table.columns.slice(nr);
   if (keys.length > cells.length) throw new Error(`${csvPath}: ${keys.length} hyperparameters do not fit evolve.png's 6×5 panels`);
   const ctx = fig.ctx;
   keys.forEach((k, i) => {
-    const v = col(7 + i);
+    const v = col(nr + i);
     const mu = v[j]!;
     const ax = new Axes(fig, cells[i]!, {
       xlim: autoLimits(v),

@@ -57,6 +57,32 @@ export interface PlotImagesOptions {
   path: string;
   maxSize?: number;
   maxSubplots?: number;
+  /**
+   * Called after each tile's boxes are drawn (v7.0's plot_images_and_masks draws the tile's masks there); the
+   * tile's target rows come in file order, each marked drawn or not (predictions at conf ≤ 0.25 are not).
+   */
+  decorateTile?: (annotator: Annotator, tile: MosaicTile) => void;
+  /**
+   * Where the file name goes: 'top' (plot_images: x + 5, y + 5) or 'below' (v7.0's plot_images_and_masks writes it
+   * at y + 5 + h, on the tile underneath; the bottom row's names fall outside the picture).
+   */
+  fileNamePlace?: 'top' | 'below';
+}
+
+/** One tile of a mosaic as `decorateTile` sees it. */
+export interface MosaicTile {
+  /** Image index in the batch. */
+  index: number;
+  /** Left edge of the tile in the mosaic. */
+  x: number;
+  /** Top edge of the tile in the mosaic. */
+  y: number;
+  /** Tile width in the mosaic (after the shrink to maxSize). */
+  width: number;
+  /** Tile height in the mosaic. */
+  height: number;
+  /** The image's target rows in order: class, and whether its box was drawn. */
+  rows: Array<{ cls: number; drawn: boolean }>;
 }
 
 /** Prediction boxes below this confidence are left out of the mosaic. */
@@ -86,8 +112,9 @@ export async function plotImages(options: PlotImagesOptions): Promise<MosaicLayo
     const [x, y] = layout.origins[i]!;
     annotator.rectangle([x, y, x + tw, y + th], [255, 255, 255], 2);
     const source = options.paths?.[i];
-    if (source) annotator.text(x + 5, y + 5, basename(source).slice(0, 40), [220, 220, 220]);
-    drawTileBoxes(annotator, targets, columns, i, x, y, tw, th, layout.scale, options.names);
+    if (source) annotator.text(x + 5, y + 5 + (options.fileNamePlace === 'below' ? th : 0), basename(source).slice(0, 40), [220, 220, 220]);
+    const rows = drawTileBoxes(annotator, targets, columns, i, x, y, tw, th, layout.scale, options.names);
+    options.decorateTile?.(annotator, { index: i, x, y, width: tw, height: th, rows });
   }
   await saveImage(path, annotator.result(), layout.width, layout.height, { quality: 75 });
   return layout;
@@ -104,21 +131,21 @@ function drawTileBoxes(
   th: number,
   scale: number,
   names: readonly string[] | undefined,
-): void {
+): MosaicTile['rows'] {
   const rows: number[] = [];
   for (let r = 0; r < targets.length; r += columns) if (targets[r] === image) rows.push(r);
-  if (rows.length === 0) return;
+  if (rows.length === 0) return [];
   const xywh = new Float64Array(rows.length * 4);
   rows.forEach((r, k) => xywh.set(targets.subarray(r + 2, r + 6), k * 4));
   const boxes = xywh2xyxy(xywh);
   let max = -Infinity;
   for (const v of boxes) max = Math.max(max, v);
   const normalised = max <= 1.01;
-  rows.forEach((r, k) => {
+  return rows.map((r, k) => {
     const cls = Math.trunc(targets[r + 1]!);
     const isPrediction = columns === 7;
     const conf = isPrediction ? targets[r + 6]! : 1;
-    if (isPrediction && !(conf > MOSAIC_CONF_THRESHOLD)) return;
+    if (isPrediction && !(conf > MOSAIC_CONF_THRESHOLD)) return { cls, drawn: false };
     const box = [0, 1, 2, 3].map((j) => {
       const v = boxes[k * 4 + j]!;
       const size = j % 2 === 0 ? tw : th;
@@ -127,6 +154,7 @@ function drawTileBoxes(
     });
     const name = className(names, cls);
     annotator.boxLabel(box, isPrediction ? `${name} ${formatFixed(conf, 1)}` : name, classColor(cls));
+    return { cls, drawn: true };
   });
 }
 

@@ -3,6 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { Axes, Figure, autoLimits, type LegendEntry, type LineStyle } from './chart.ts';
+import { argmax } from '../compat/numpy.ts';
+import { pyFloatRepr, roundHalfEven } from '../compat/python.ts';
 import { cycleColor, type RGB } from './colors.ts';
 
 /** results.csv as columns: `columns[i]` is the trimmed header, `values[i]` its numbers, one per epoch. */
@@ -104,6 +106,75 @@ export async function plotResults(csvPath: string): Promise<string> {
   const out = join(dirname(csvPath), 'results.png');
   await fig.save(out);
   return out;
+}
+
+/**
+ * The sixteen panels of a segment run's results.png (v7.0 utils/segment/plots.py plot_results_with_masks), two rows
+ * of eight: results.csv columns 1–6, 9, 10, 13–16, 7, 8, 11, 12 — the four train losses, P and R of boxes, P and R of
+ * masks, the four val losses, then mAP50 and mAP50-95 of boxes and of masks.
+ */
+export const SEGMENT_RESULTS_PANEL_COLUMNS = [1, 2, 3, 4, 5, 6, 9, 10, 13, 14, 15, 16, 7, 8, 11, 12] as const;
+
+/** NumPy's round(np.float64, digits): x·10^d rounded half to even, divided back (not Python's exact rounding). */
+function numpyRound(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return roundHalfEven(x * f) / f;
+}
+
+/** One panel of a segment run's results.png. */
+export interface SegmentResultsPanel {
+  /** results.csv column index. */
+  column: number;
+  /** Title: the column's name, a line break, its value at the best epoch (NumPy's round to 5 digits, as str()). */
+  title: string;
+  /** The red star: (best row index, the column's value there). */
+  star: [number, number];
+}
+
+/**
+ * The panels of plot_results_with_masks (best=True) for a segment results.csv: the best row is the one maximising
+ * 0.1·mAP50 + 0.9·mAP50-95 of boxes plus the same of masks (NumPy's argmax: the first of equals, NaN first).
+ */
+export function segmentResultsPanels(table: ResultsTable, source = 'results.csv'): { best: number; panels: SegmentResultsPanel[] } {
+  if (table.columns.length < 17) throw new Error(`${source}: ${table.columns.length} columns, a segment results.csv has 20 (epoch, 4 train losses, 8 box and mask metrics, 4 val losses, 3 lrs)`);
+  const col = (j: number) => table.values[j]!;
+  const rows = col(0).length;
+  if (rows === 0) throw new Error(`${source}: no epochs to plot`);
+  const best = argmax(Float64Array.from({ length: rows }, (_, r) => 0.9 * col(8)[r]! + 0.1 * col(7)[r]! + 0.9 * col(12)[r]! + 0.1 * col(11)[r]!));
+  const panels = SEGMENT_RESULTS_PANEL_COLUMNS.map((j) => {
+    const v = col(j)[best]!;
+    return { column: j, title: `${table.columns[j]}\n${pyFloatRepr(numpyRound(v, 5))}`, star: [best, v] as [number, number] };
+  });
+  return { best, panels };
+}
+
+/**
+ * results.png of a segment run (v7.0's plot_results_with_masks, best=True): 2×8 panels (18×6 in at 200 dpi) of
+ * segmentResultsPanels, each the column's data line (no smoothing) with a red star at the best epoch; the second
+ * panel has the legend (the csv's stem, `best:<row>`). Returns the path written beside `csvPath` and the legend.
+ */
+export async function plotResultsWithMasks(csvPath: string): Promise<{ path: string; legend: string[]; panels: SegmentResultsPanel[] }> {
+  const table = parseResultsCsv(await readFile(csvPath, 'utf8'), csvPath);
+  const { best, panels } = segmentResultsPanels(table, csvPath);
+  const epochs = table.values[0]!;
+  const fig = new Figure(18, 6, 200);
+  const cells = fig.cells(2, 8);
+  const dataStyle: LineStyle = { color: cycleColor(0), width: 2, markerSize: 2 };
+  const red: RGB = [255, 0, 0];
+  const legend = [basename(csvPath, extname(csvPath)), `best:${best}`];
+  panels.forEach((panel, i) => {
+    const y = table.values[panel.column]!;
+    const finite = [...y].filter(Number.isFinite);
+    const ax = new Axes(fig, cells[i]!, { xlim: autoLimits([...epochs, best]), ylim: autoLimits(finite.length ? finite : [0]), title: panel.title });
+    ax.line(epochs, y, dataStyle);
+    // v7.0 puts the star at x = the row index (the epoch itself unless the csv starts later, e.g. after a resume).
+    ax.star(panel.star[0], panel.star[1], red);
+    ax.finish();
+    if (i === 1) ax.legend([{ label: legend[0]!, line: dataStyle }, { label: legend[1]!, star: red }]);
+  });
+  const path = join(dirname(csvPath), 'results.png');
+  await fig.save(path);
+  return { path, legend, panels };
 }
 
 export interface LineSeries {

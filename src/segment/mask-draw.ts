@@ -6,7 +6,7 @@
 // picture. Browser-safe.
 import type { RgbImage } from '../data/image-buffer.ts';
 import { resizeImage } from '../data/resize.ts';
-import type { RGB } from '../plot/colors.ts';
+import { classColor, type RGB } from '../plot/colors.ts';
 import { scaleImageMask, scaleImageWindow, type ScaleImagePad } from './mask-resize.ts';
 import type { MaskStack } from './process-mask.ts';
 
@@ -60,15 +60,29 @@ function scaleImage(im: RgbImage, toHW: readonly [number, number], ratioPad?: Sc
 export function drawMasksNative(im0: RgbImage, masks: MaskStack, colors: readonly RGB[], ratioPad?: ScaleImagePad): RgbImage {
   const out = im0.data.slice();
   if (masks.n === 0) return { data: out, width: im0.width, height: im0.height };
-  const hw0 = im0.width * im0.height;
   const hw = masks.height * masks.width;
-  const native = Array.from({ length: masks.n }, (_, k) => scaleImageMask(masks.data.subarray(k * hw, (k + 1) * hw), [masks.height, masks.width], [im0.height, im0.width], ratioPad));
+  const data = new Uint8Array(masks.n * im0.width * im0.height);
+  for (let k = 0; k < masks.n; k++) data.set(scaleImageMask(masks.data.subarray(k * hw, (k + 1) * hw), [masks.height, masks.width], [im0.height, im0.width], ratioPad), k * im0.width * im0.height);
+  blendMasks(out, 3, { data, n: masks.n, height: im0.height, width: im0.width }, colors);
+  return { data: out, width: im0.width, height: im0.height };
+}
+
+/**
+ * Annotator.masks' blend (its --retina-masks path) in place on interleaved pixels with `channels` values each (3:
+ * RGB; 4: RGBA such as a canvas's ImageData, alpha left as is): where masks (n, h, w) at the picture's size cover a
+ * pixel, its colours summed (clipped to 255) are blended at α = `alpha`: im·(1 − α·any) + α·colours, truncated.
+ */
+export function blendMasks(pixels: Uint8Array | Uint8ClampedArray, channels: 3 | 4, masks: MaskStack, colors: readonly RGB[], alpha = ALPHA): void {
+  const hw0 = masks.width * masks.height;
+  if (pixels.length !== hw0 * channels) throw new Error(`blendMasks: masks ${masks.height}×${masks.width} on ${pixels.length / channels} pixels`);
+  if (colors.length < masks.n) throw new Error(`blendMasks: ${masks.n} masks, ${colors.length} colours`);
   const f = Math.fround;
+  const a = f(alpha);
   for (let p = 0; p < hw0; p++) {
     let s = 0;
     const sum = [0, 0, 0];
     for (let k = 0; k < masks.n; k++) {
-      const m = native[k]![p]!;
+      const m = masks.data[k * hw0 + p]!;
       if (!m) continue;
       s += m;
       for (let c = 0; c < 3; c++) sum[c] = f(sum[c]! + f(m * colors[k]![c]!));
@@ -77,9 +91,39 @@ export function drawMasksNative(im0: RgbImage, masks: MaskStack, colors: readonl
     const cover = Math.min(s, 1);
     for (let c = 0; c < 3; c++) {
       const col = Math.min(255, sum[c]!);
-      const v = f(f(col * ALPHA) + f(im0.data[p * 3 + c]! * f(1 - cover * ALPHA)));
-      out[p * 3 + c] = Math.trunc(v);
+      const v = f(f(col * a) + f(pixels[p * channels + c]! * f(1 - cover * a)));
+      pixels[p * channels + c] = Math.trunc(v);
     }
   }
-  return { data: out, width: im0.width, height: im0.height };
+}
+
+/** Pixels to draw on: a canvas's ImageData (RGBA) or an RgbImage (RGB), interleaved row-major. */
+export interface DrawablePixels {
+  /** width·height·3 (RGB) or width·height·4 (RGBA) values. */
+  data: Uint8Array | Uint8ClampedArray;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+}
+
+/**
+ * Draws the masks of a segmentation model's detections (Detector.detect()'s `mask`, at the picture's size) on
+ * `picture` in place, semi-transparent in each class's palette colour as v7.0's Annotator.masks (α 0.5, colours
+ * summed where masks overlap). `ctx.getImageData` → drawMasks → `ctx.putImageData` in a page; detections without
+ * a mask are skipped.
+ */
+export function drawMasks(picture: DrawablePixels, detections: readonly { classId: number; mask?: Uint8Array }[], alpha = ALPHA): void {
+  const { width, height } = picture;
+  const hw = width * height;
+  const channels = picture.data.length / hw;
+  if (channels !== 3 && channels !== 4) throw new Error(`drawMasks: ${picture.data.length} values are neither RGB nor RGBA ${width}×${height} pixels`);
+  const withMask = detections.filter((d) => d.mask);
+  if (withMask.length === 0) return;
+  const data = new Uint8Array(withMask.length * hw);
+  withMask.forEach((d, k) => {
+    if (d.mask!.length !== hw) throw new Error(`drawMasks: a ${d.mask!.length}-pixel mask on a ${width}×${height} picture`);
+    data.set(d.mask!, k * hw);
+  });
+  blendMasks(picture.data, channels, { data, n: withMask.length, height, width }, withMask.map((d) => classColor(d.classId)), alpha);
 }

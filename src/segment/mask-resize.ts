@@ -27,9 +27,13 @@ export function resizeMask(mask: Uint8Array, w: number, h: number, dstW: number,
     xa0[d] = Math.min(32767, roundHalfEven(Math.fround(1 - f) * 2048));
     xa1[d] = Math.min(32767, roundHalfEven(f * 2048));
   }
+  // Each source row's horizontal pass, computed once (an enlarged mask reads every row for many output rows).
+  const rows: (Int32Array | undefined)[] = new Array(h);
   const hrow = (sy: number) => {
     const y = Math.min(Math.max(sy, 0), h - 1);
-    const row = new Int32Array(dstW);
+    let row = rows[y];
+    if (row) return row;
+    row = rows[y] = new Int32Array(dstW);
     for (let x = 0; x < dstW; x++) {
       const s = xo[x]!;
       const s1 = Math.min(s + 1, w - 1);

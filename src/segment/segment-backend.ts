@@ -1,12 +1,11 @@
 // A segmentation model as segment val/predict run it: boxes + mask coefficients (N, rows, 5 + nc + nm) and the
 // mask prototypes (N, nm, H/4, W/4), from a libtorch SegmentationModel (.pt, .safetensors) or an ONNX export
 // ('output0' + 'output1', as v7.0 and tsyolo export them).
-import { readFileSync } from 'node:fs';
 import { tensor } from '../tensor/create.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
-import { Segment, SEGMENT_PROTO_OUTPUT } from '../yolo/modules/heads/segment.ts';
+import { Segment } from '../yolo/modules/heads/segment.ts';
 import type { MaskProbabilities } from './process-mask.ts';
 
 /** A float32 array with its shape. */
@@ -86,36 +85,25 @@ export function libtorchSegmentBackend(model: DetectionModel, file = 'the model'
   };
 }
 
-/** An ONNX segmentation export on onnxruntime-node: 'output0' (boxes + coefficients) and 'output1' (prototypes). */
+/** An ONNX segmentation export on onnxruntime-node (the library's OnnxBackend): 'output0' (boxes + coefficients) and 'output1' (prototypes). */
 async function onnxSegmentBackend(file: string): Promise<SegmentBackend> {
-  const [{ readOnnxModelInfo }, ort] = await Promise.all([import('../deploy/model-metadata.ts'), import('onnxruntime-node')]);
-  const bytes = readFileSync(file);
-  const info = readOnnxModelInfo(bytes, file);
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
-  if (!session.outputNames.includes(SEGMENT_PROTO_OUTPUT)) {
-    await session.release();
+  const { OnnxModel } = await import('../deploy/onnx-model.ts');
+  const backend = await OnnxModel.load(file);
+  if (!backend.info.protos) {
+    await backend.dispose();
     throw notSegmentationError(file);
   }
-  const [, , h, w] = info.inputShape;
-  const fixed = typeof h === 'number' && typeof w === 'number' && h > 0 && w > 0 ? ([h, w] as const) : null;
-  let nm = 32;
   return {
-    names: info.names,
-    nc: info.names.length,
-    get nm() {
-      return nm;
-    },
-    stride: info.stride,
-    fixedInputHW: fixed,
+    names: backend.names,
+    nc: backend.nc,
+    nm: backend.nm,
+    stride: backend.stride,
+    fixedInputHW: backend.fixedInputHW,
     async forward(input, shape) {
-      const x = input instanceof Float32Array ? input : Float32Array.from(input, (v) => v / 255);
-      const out = await session.run({ [info.inputName]: new ort.Tensor('float32', x, [...shape]) });
-      const p = out[info.outputName]!;
-      const q = out[SEGMENT_PROTO_OUTPUT]!;
-      nm = q.dims[1]!;
-      return { pred: { data: p.data as Float32Array, shape: [...p.dims] }, proto: { data: q.data as Float32Array, shape: [...q.dims] } };
+      const out = await backend.forward(input, shape);
+      return { pred: { data: out.data, shape: out.shape }, proto: out.protos! };
     },
-    dispose: () => session.release(),
+    dispose: () => backend.dispose(),
   };
 }
 

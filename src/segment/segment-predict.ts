@@ -9,8 +9,7 @@ import { listImageFiles } from '../data/image-files.ts';
 import { letterbox } from '../data/letterbox.ts';
 import { pixelBackend } from '../data/pixel-backend.ts';
 import { imageToNchw } from '../deploy/preprocess.ts';
-import { formatFixed, pyFormat, roundHalfEven } from '../compat/python.ts';
-import { scaleBoxes } from '../geometry/boxes.ts';
+import { formatFixed, pyFormat } from '../compat/python.ts';
 import { makeDirs } from '../io/atomic-write.ts';
 import { Annotator, className } from '../plot/annotator.ts';
 import { saveImage } from '../plot/image-file.ts';
@@ -18,9 +17,10 @@ import { classColor, type RGB } from '../plot/colors.ts';
 import { discardRunFolder, incrementPath } from '../run/increment-path.ts';
 import { masksToSegments } from './contours.ts';
 import { drawMasksNative, drawMasksOnInput } from './mask-draw.ts';
-import { type MaskStack, processMask } from './process-mask.ts';
+import type { MaskStack } from './process-mask.ts';
 import type { SegmentBackend } from './segment-backend.ts';
 import { nmsWithMasks } from './segment-nms.ts';
+import { imageProtos, masksAndBoxes } from './segment-postprocess.ts';
 
 /** segment/predict.py's options (its defaults unless noted). */
 export interface SegmentPredictOptions {
@@ -110,19 +110,8 @@ export async function segmentPredict(model: SegmentBackend, o: SegmentPredictOpt
       dt.preprocess += t1 - t0;
       dt.inference += t2 - t1;
       dt.nms += t3 - t2;
-      const [nm, mh, mw] = out.proto.shape.slice(1) as [number, number, number];
-      const protos = { data: out.proto.data.subarray(0, nm * mh * mw), shape: [nm, mh, mw] as const };
-      const masks = det!.n ? processMask(protos, det!, [h, w], true, model.maskProbabilities) : { data: new Uint8Array(0), n: 0, height: h, width: w };
+      const { detections, masks } = masksAndBoxes(det!, imageProtos(out.proto, 0), [h, w], [im0.height, im0.width], { maskProbabilities: model.maskProbabilities });
       const n = det!.n;
-      const boxes = new Float32Array(n * 4);
-      for (let i = 0; i < n; i++) boxes.set(det!.data.subarray(i * det!.width, i * det!.width + 4), i * 4);
-      const scaled = scaleBoxes([h, w], boxes, [im0.height, im0.width]);
-      const detections = new Float32Array(n * 6);
-      for (let i = 0; i < n; i++) {
-        for (let c = 0; c < 4; c++) detections[i * 6 + c] = roundHalfEven(scaled[i * 4 + c]!);
-        detections[i * 6 + 4] = det!.data[i * det!.width + 4]!;
-        detections[i * 6 + 5] = det!.data[i * det!.width + 5]!;
-      }
       const stem = basename(path, extname(path));
       if (o.saveTxt && n) writePolygons(join(saveDir, 'labels', `${stem}.txt`), masks, detections, [h, w], [im0.height, im0.width], o.saveConf ?? false);
       if (!o.nosave) {

@@ -9,13 +9,14 @@ import { type DatasetConfig, loadDatasetConfig } from '../data/dataset-config.ts
 import { img2labelPath } from '../data/image-files.ts';
 import { writeLabelFile } from '../data/label-writer.ts';
 import { DetectionRows } from '../geometry/rows.ts';
-import { polygons2masks } from '../data/polygon-masks.ts';
+import { polygons2masks, polygons2masksOverlap } from '../data/polygon-masks.ts';
 import type { Batch } from '../data/batch.ts';
+import type { MaskOptions } from '../data/segment-dataset.ts';
 import { apPerClass } from '../eval/ap.ts';
 import { processBatch } from '../eval/match.ts';
 import { ConfusionMatrix } from '../eval/confusion-matrix.ts';
 import { scaleBoxes, xywh2xyxy } from '../geometry/boxes.ts';
-import { makeDirs, writeFileAtomic } from '../io/atomic-write.ts';
+import { makeDirs } from '../io/atomic-write.ts';
 import { pyFormat } from '../compat/python.ts';
 import { formatSpeedLine } from '../eval/val-table.ts';
 import { discardRunFolder, incrementPath } from '../run/increment-path.ts';
@@ -23,10 +24,12 @@ import { createValLoader } from '../val/val.ts';
 import { gtMasksFor, maskIou, matchByIou } from './mask-match.ts';
 import { scaleImageMask } from './mask-resize.ts';
 import { type MaskStack, processMask, processMaskUpsample } from './process-mask.ts';
-import { type CocoRle, encodeRle } from './rle.ts';
+import { type CocoRle, encodeRle } from '../eval/coco-mask.ts';
+import { saveAndEvaluateCoco, type ValCocoResult } from '../val/val-coco.ts';
 import type { SegmentBackend } from './segment-backend.ts';
 import { nmsWithMasks } from './segment-nms.ts';
-import { plotSegmentConfusion, plotSegmentCurves } from './segment-val-plots.ts';
+import { imageProtos } from './segment-postprocess.ts';
+import { plotSegmentConfusion, plotSegmentCurves, plotSegmentValBatch } from './segment-val-plots.ts';
 
 /** segment/val.py's options (its defaults unless noted). */
 export interface SegmentValOptions {
@@ -58,7 +61,11 @@ export interface SegmentValOptions {
   saveTxt?: boolean;
   /** Add confidences to the --save-txt labels. */
   saveConf?: boolean;
-  /** Write <weights stem>_predictions.json with RLE masks (process_mask_upsample, as v7.0 then uses). */
+  /**
+   * Write <weights stem>_predictions.json with RLE masks (process_mask_upsample, as v7.0 then uses) and evaluate it
+   * with COCOeval, 'bbox' then 'segm', against the dataset's COCO annotations or a GT made from the polygon labels;
+   * the box and mask mAP50-95 / mAP50 then become pycocotools' AP / AP50, as segment/val.py returns them.
+   */
   saveJson?: boolean;
   /** Parent of the run folders (default runs/val-seg). */
   project?: string;
@@ -70,6 +77,17 @@ export interface SegmentValOptions {
   plots?: boolean;
   /** Receives each output line (default console.log). */
   log?: (line: string) => void;
+  /**
+   * val.run's mask_downsample_ratio and overlap (defaults 1 and off, as segment/val.py run alone): segment/train.py
+   * validates with its own --mask-ratio and overlap, its val loader's ground-truth masks (polygons2masks or the
+   * overlap index mask at 1/ratio, then resized to the predicted masks' size only where they differ).
+   */
+  masks?: {
+    /** Ground-truth masks at 1/downsampleRatio of the letterboxed image (mask_downsample_ratio). */
+    downsampleRatio: number;
+    /** One index mask per image, split per instance (overlap), instead of one mask per instance. */
+    overlap: boolean;
+  };
 }
 
 /** P, R, mAP50, mAP50-95 of boxes or of masks. */
@@ -123,6 +141,8 @@ export interface SegmentValResult {
   saveDir: string | null;
   /** The --save-json file, when written. */
   jsonFile?: string;
+  /** --save-json's COCO evaluation (`summaries.bbox`, `summaries.segm`), when it ran. */
+  coco?: ValCocoResult;
 }
 
 /** segment/val.py's header: Class Images Instances Box(P R mAP50 mAP50-95) Mask(P R mAP50 mAP50-95). */
@@ -192,14 +212,17 @@ async function run(o: SegmentValOptions, cfg: DatasetConfig, model: SegmentBacke
   const loader = await createValLoader({ data: cfg, task: o.task, batchSize, imgsz, stride: model.stride, rect, singleCls: o.singleCls, workers: o.workers, log });
   const stats: Stats = { tpBox: [], tpMask: [], conf: [], predCls: [], targetCls: [] };
   const dt = { preprocess: 0, inference: 0, nms: 0 };
-  const json: Array<Record<string, unknown>> = [];
+  const json: JsonRow[] = [];
   let labelFiles = 0;
   const plots = o.plots ?? true;
   const confusion = new ConfusionMatrix(nc);
   if (o.saveTxt) makeDirs(join(saveDir, 'labels'));
   let seen = 0;
+  let batchI = 0;
   try {
     for await (const batch of loader) {
+      // val_batch{0,1,2}_labels/pred.jpg: each image's first 15 detections and their masks.
+      const plotPreds: Array<{ det: (typeof preds)[number]; masks: MaskStack } | undefined> = [];
       const t0 = performance.now();
       const out = await model.forward(batch.images, batch.shape);
       const t1 = performance.now();
@@ -208,7 +231,6 @@ async function run(o: SegmentValOptions, cfg: DatasetConfig, model: SegmentBacke
       dt.inference += t1 - t0;
       dt.nms += t2 - t1;
       const [, , H, W] = batch.shape;
-      const [nm, mh, mw] = out.proto.shape.slice(1) as [number, number, number];
       preds.forEach((det, si) => {
         seen++;
         const labels = imageLabels(batch, si);
@@ -219,9 +241,10 @@ async function run(o: SegmentValOptions, cfg: DatasetConfig, model: SegmentBacke
           stats.targetCls.push(...labels.cls);
           return;
         }
-        const protos = { data: out.proto.data.subarray(si * nm * mh * mw, (si + 1) * nm * mh * mw), shape: [nm, mh, mw] as const };
+        const protos = imageProtos(out.proto, si);
         const predMasks: MaskStack = o.saveJson ? processMaskUpsample(protos, det, [H, W], model.maskProbabilities) : processMask(protos, det, [H, W], false, model.maskProbabilities);
         if (o.singleCls) for (let i = 0; i < det.n; i++) det.data[i * det.width + 5] = 0;
+        if (plots && batchI < 3) plotPreds[si] = { det, masks: predMasks };
         const shapes = batch.shapes[si]!;
         const ratioPad = { gain: shapes.ratio[0], padX: shapes.pad[0], padY: shapes.pad[1] };
         const boxes = new Float32Array(det.n * 4);
@@ -247,7 +270,7 @@ async function run(o: SegmentValOptions, cfg: DatasetConfig, model: SegmentBacke
           }
           tpB = processBatch({ dtype: 'float32', shape: [det.n, 6], data: predn }, { dtype: 'float32', shape: [nl, 5], data: labelsn });
           if (plots) confusion.processBatch({ dtype: 'float32', shape: [det.n, 6], data: predn }, { dtype: 'float32', shape: [nl, 5], data: labelsn });
-          const gt = gtMasks(polygons, shapes, [H, W], batch.paths[si]!);
+          const gt = gtMasks(polygons, shapes, [H, W], batch.paths[si]!, o.masks);
           tpM = matchByIou(maskIou(gtMasksFor(gt, predMasks), predMasks), labels.cls, detCls);
         }
         for (let i = 0; i < det.n * niou; i++) {
@@ -265,6 +288,14 @@ async function run(o: SegmentValOptions, cfg: DatasetConfig, model: SegmentBacke
         }
         if (o.saveJson) json.push(...jsonRows(batch.paths[si]!, predn, predMasks, [H, W], shapes.original, shapes.pad));
       });
+      if (plots && batchI < 3) {
+        const gt = batch.shapes.map((shapes, si) => {
+          const polygons = imagePolygons(batch, si, imageLabels(batch, si).cls.length);
+          return polygons.length ? gtMasks(polygons, shapes!, [H, W], batch.paths[si]!) : null;
+        });
+        await plotSegmentValBatch(batch, gt, plotPreds, o.singleCls ? ['item'] : cfg.names, saveDir, batchI);
+      }
+      batchI++;
     }
   } finally {
     await loader.close();
@@ -298,14 +329,21 @@ async function run(o: SegmentValOptions, cfg: DatasetConfig, model: SegmentBacke
   makeDirs(saveDir);
   if (plots) await plotSegmentConfusion(confusion.matrix, nc, names, saveDir);
   let jsonFile: string | undefined;
+  let coco: ValCocoResult | null = null;
   if (o.saveJson && json.length) {
     const stem = o.weightsFile ? basename(o.weightsFile, extname(o.weightsFile)) : 'model';
     jsonFile = join(saveDir, `${stem}_predictions.json`);
-    log(`\nEvaluating pycocotools mAP... saving ${jsonFile}...`);
-    writeFileAtomic(jsonFile, JSON.stringify(json));
+    coco = await saveAndEvaluateCoco({ cfg, task: o.task ?? 'val', singleCls: o.singleCls ?? false, names, saveDir, weightsFile: o.weightsFile, dicts: json, log, iouTypes: ['bbox', 'segm'], segments: true });
+    // segment/val.py: map_bbox, map50_bbox, map_mask, map50_mask = the bbox and segm stats[:2] (the table stays).
+    const bb = coco?.summaries.bbox;
+    const sg = coco?.summaries.segm;
+    if (bb && sg) {
+      box = { ...box, mAP50_95: bb.stats[0]!, mAP50: bb.stats[1]! };
+      mask = { ...mask, mAP50_95: sg.stats[0]!, mAP50: sg.stats[1]! };
+    }
   }
   log(`Results saved to ${saveDir}${o.saveTxt ? `\n${labelFiles} labels saved to ${join(saveDir, 'labels')}` : ''}`);
-  return { box, mask, perClass, nImages: seen, nInstances, speedMs, saveDir, ...(jsonFile ? { jsonFile } : {}) };
+  return { box, mask, perClass, nImages: seen, nInstances, speedMs, saveDir, ...(jsonFile ? { jsonFile } : {}), ...(coco ? { coco } : {}) };
 }
 
 function meanMetric(r: ReturnType<typeof apPerClass>): SegmentMetric {
@@ -348,8 +386,12 @@ function imagePolygons(batch: Batch, si: number, nl: number): Array<Float32Array
   return rows.map((r) => r.polygon);
 }
 
-/** Ground-truth masks at the letterboxed size: polygons → pixels (xyn2xy in float32) → polygons2masks. */
-function gtMasks(polygons: Array<Float32Array | null>, shapes: NonNullable<Batch['shapes'][number]>, hw: [number, number], path: string): MaskStack {
+/**
+ * Ground-truth masks, one per label in label order: polygons → letterboxed pixels (xyn2xy in float32) →
+ * polygons2masks at 1/ratio (the full size by default), or with overlap the index mask of polygons2masks_overlap
+ * split per instance (process_batch's overlap split) and put back in label order.
+ */
+function gtMasks(polygons: Array<Float32Array | null>, shapes: NonNullable<Batch['shapes'][number]>, hw: [number, number], path: string, masks?: MaskOptions): MaskStack {
   const [h0, w0] = shapes.original;
   const w = Math.fround(Math.round(shapes.ratio[1] * w0));
   const h = Math.fround(Math.round(shapes.ratio[0] * h0));
@@ -364,15 +406,34 @@ function gtMasks(polygons: Array<Float32Array | null>, shapes: NonNullable<Batch
     }
     return q;
   });
-  return { data: polygons2masks(hw[0], hw[1], pix, 1, 1), n: pix.length, height: hw[0], width: hw[1] };
+  const r = masks?.downsampleRatio ?? 1;
+  const [mh, mw] = [Math.floor(hw[0] / r), Math.floor(hw[1] / r)];
+  if (!masks?.overlap) return { data: polygons2masks(hw[0], hw[1], pix, 1, r), n: pix.length, height: mh, width: mw };
+  // v7.0 reorders the labels by mask area (largest first); the same matching with the masks put back in label order.
+  const o = polygons2masksOverlap(hw[0], hw[1], pix, r);
+  const hwm = mh * mw;
+  const data = new Uint8Array(pix.length * hwm);
+  o.index.forEach((label, k) => {
+    for (let p = 0; p < hwm; p++) if (o.mask[p] === k + 1) data[label * hwm + p] = 1;
+  });
+  return { data, n: pix.length, height: mh, width: mw };
+}
+
+/** One --save-json row: a detection with its mask. */
+interface JsonRow {
+  image_id: number | string;
+  category_id: number;
+  bbox: number[];
+  score: number;
+  segmentation: CocoRle;
 }
 
 /** save_one_json: COCO rows with the masks cropped and resized to the original image, RLE-encoded. */
-function jsonRows(path: string, predn: Float32Array, masks: MaskStack, inputHW: [number, number], originalHW: [number, number], pad: [number, number]): Array<Record<string, unknown>> {
+function jsonRows(path: string, predn: Float32Array, masks: MaskStack, inputHW: [number, number], originalHW: [number, number], pad: [number, number]): JsonRow[] {
   const stem = basename(path, extname(path));
   const imageId = /^\d+$/.test(stem) ? Number(stem) : stem;
   const hw = masks.height * masks.width;
-  const rows: Array<Record<string, unknown>> = [];
+  const rows: JsonRow[] = [];
   for (let i = 0; i < masks.n; i++) {
     const m = scaleImageMask(masks.data.subarray(i * hw, (i + 1) * hw), inputHW, originalHW, { pad });
     const rle: CocoRle = encodeRle(m, originalHW[0], originalHW[1]);

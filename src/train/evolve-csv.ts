@@ -7,7 +7,7 @@ import { argmax } from '../compat/numpy.ts';
 import { pyFloatRepr, pyFormat } from '../compat/python.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
 import { parseResultsCsv } from '../plot/results-plot.ts';
-import { EVOLVE_RESULT_KEYS, rowFitness } from './evolve-meta.ts';
+import { DETECT_EVOLVE_COLUMNS, type EvolveResultColumns } from './evolve-meta.ts';
 
 /** evolve.csv read back: its trimmed column names and its rows (each 7 results + the hyperparameters). */
 export interface EvolveTable {
@@ -35,9 +35,9 @@ export function readEvolveCsv(file: string): EvolveTable {
  * `hypKeys` in that order — a table written for another hyp set would mutate the wrong columns — or when it has no
  * rows. `what` says where the keys come from, for the message.
  */
-export function readEvolveParents(file: string, hypKeys: readonly string[], what: string): EvolveTable {
+export function readEvolveParents(file: string, hypKeys: readonly string[], what: string, columns: EvolveResultColumns = DETECT_EVOLVE_COLUMNS): EvolveTable {
   const table = readEvolveCsv(file);
-  const want = [...EVOLVE_RESULT_KEYS, ...hypKeys];
+  const want = [...columns.keys, ...hypKeys];
   if (table.columns.join(',') !== want.join(',')) {
     const missing = want.filter((k) => !table.columns.includes(k));
     const extra = table.columns.filter((k) => !want.includes(k));
@@ -49,10 +49,10 @@ export function readEvolveParents(file: string, hypKeys: readonly string[], what
 }
 
 /** One generation appended: the header first when the file is new (print_mutation's "Log to evolve.csv"). */
-export function appendEvolveRow(file: string, results: readonly number[], hyp: Readonly<Record<string, number>>): void {
-  const keys = [...EVOLVE_RESULT_KEYS, ...Object.keys(hyp)];
+export function appendEvolveRow(file: string, results: readonly number[], hyp: Readonly<Record<string, number>>, columns: EvolveResultColumns = DETECT_EVOLVE_COLUMNS): void {
+  const keys = [...columns.keys, ...Object.keys(hyp)];
   const vals = [...results, ...Object.values(hyp)];
-  if (results.length !== EVOLVE_RESULT_KEYS.length) throw new Error(`evolve.csv needs ${EVOLVE_RESULT_KEYS.length} results, got ${results.length}`);
+  if (results.length !== columns.keys.length) throw new Error(`evolve.csv needs ${columns.keys.length} results, got ${results.length}`);
   const header = existsSync(file) ? readFileSync(file, 'utf8') : `${keys.map((k) => pyFormat('%20s,', k)).join('').replace(/,$/, '')}\n`;
   const row = vals.map((v) => pyFormat('%20.5g,', v)).join('').replace(/,$/, '');
   // Rewritten whole (it is small), so an interrupted write never leaves half a row for the next call to read.
@@ -69,14 +69,17 @@ function yamlFloat(x: number): string {
 
 /**
  * hyp_evolve.yaml from evolve.csv as it now stands: the best row by fitness (the first of equals), its index and the
- * last one, its seven results, then its hyperparameters as YAML.
+ * last one, its results, then its hyperparameters as YAML. (For segmentation, ultralytics' code keeps detection's
+ * seven columns and box fitness here, so five result columns land among the hyperparameters; tsyolo writes the twelve
+ * results in the header and picks the best row by segment fitness, so the file works as --hyp.)
  */
-export function hypEvolveYaml(table: EvolveTable): string {
-  const i = argmax(table.rows.map(rowFitness));
+export function hypEvolveYaml(table: EvolveTable, columns: EvolveResultColumns = DETECT_EVOLVE_COLUMNS): string {
+  const n = columns.keys.length;
+  const i = argmax(table.rows.map(columns.fitness));
   const best = table.rows[i]!;
-  const head = EVOLVE_RESULT_KEYS.map((k) => pyFormat('%20s', k)).join(', ');
-  const results = Array.from(best.subarray(0, 7), (x) => pyFormat('%20.5g', x)).join(', ');
-  const body = table.columns.slice(7).map((k, j) => `${k}: ${yamlFloat(best[7 + j]!)}\n`).join('');
+  const head = columns.keys.map((k) => pyFormat('%20s', k)).join(', ');
+  const results = Array.from(best.subarray(0, n), (x) => pyFormat('%20.5g', x)).join(', ');
+  const body = table.columns.slice(n).map((k, j) => `${k}: ${yamlFloat(best[n + j]!)}\n`).join('');
   return `# YOLOv5 Hyperparameter Evolution Results\n# Best generation: ${i}\n# Last generation: ${table.rows.length - 1}\n# ${head}\n# ${results}\n\n${body}`;
 }
 
@@ -84,13 +87,13 @@ export function hypEvolveYaml(table: EvolveTable): string {
  * print_mutation: appends the generation to `dir`/evolve.csv, rewrites `dir`/hyp_evolve.yaml, and returns the
  * lines v7.0 prints ("evolve: N generations finished, current result:", the keys, the values, a blank line).
  */
-export function recordGeneration(dir: string, results: readonly number[], hyp: Readonly<Record<string, number>>): { lines: string; generations: number } {
+export function recordGeneration(dir: string, results: readonly number[], hyp: Readonly<Record<string, number>>, columns: EvolveResultColumns = DETECT_EVOLVE_COLUMNS): { lines: string; generations: number } {
   const csv = join(dir, 'evolve.csv');
-  appendEvolveRow(csv, results, hyp);
+  appendEvolveRow(csv, results, hyp, columns);
   const table = readEvolveCsv(csv);
-  writeFileAtomic(join(dir, 'hyp_evolve.yaml'), hypEvolveYaml(table));
+  writeFileAtomic(join(dir, 'hyp_evolve.yaml'), hypEvolveYaml(table, columns));
   const prefix = 'evolve: ';
-  const keys = [...EVOLVE_RESULT_KEYS, ...Object.keys(hyp)].map((k) => pyFormat('%20s', k)).join(', ');
+  const keys = [...columns.keys, ...Object.keys(hyp)].map((k) => pyFormat('%20s', k)).join(', ');
   const vals = [...results, ...Object.values(hyp)].map((v) => pyFormat('%20.5g', v)).join(', ');
   const generations = table.rows.length;
   return { lines: `${prefix}${generations} generations finished, current result:\n${prefix}${keys}\n${prefix}${vals}\n\n`, generations };

@@ -1,7 +1,7 @@
 // Hyperparameter evolution's genes (YOLOv5 v7.0 train.py main(), --evolve): the meta table of mutation scales and
 // limits, parent selection from the best rows of evolve.csv, the mutation and the limits/rounding after it — each
 // step with the same random draws and float operations as v7.0's NumPy/Python code.
-import { numpyArgsort } from '../compat/numpy.ts';
+import { numpyArgsort, numpySum } from '../compat/numpy.ts';
 import type { NumpyRandomState } from '../compat/numpy-random.ts';
 import { pyFormat } from '../compat/python.ts';
 import type { PythonRandom } from '../compat/python-random.ts';
@@ -71,6 +71,46 @@ export const EVOLVE_RESULT_KEYS = [
   'val/cls_loss',
 ] as const;
 
+/**
+ * segment/train.py's evolve.csv result columns: utils/segment/metrics.py KEYS[4:16] (box and mask P, R, mAP50,
+ * mAP50-95, then the four val losses). v7.0 as released passes all 19 KEYS and fails writing the row; these are the
+ * columns of ultralytics' fix (#11109), which also reads the hyperparameters from column 12 on.
+ */
+export const SEGMENT_EVOLVE_RESULT_KEYS = [
+  'metrics/precision(B)',
+  'metrics/recall(B)',
+  'metrics/mAP_0.5(B)',
+  'metrics/mAP_0.5:0.95(B)',
+  'metrics/precision(M)',
+  'metrics/recall(M)',
+  'metrics/mAP_0.5(M)',
+  'metrics/mAP_0.5:0.95(M)',
+  'val/box_loss',
+  'val/seg_loss',
+  'val/obj_loss',
+  'val/cls_loss',
+] as const;
+
+/** utils/segment/metrics.py fitness() of a row: (x[:8] · [0, 0, 0.1, 0.9, 0, 0, 0.1, 0.9]) summed as NumPy sums 8 values. */
+export function segmentRowFitness(row: ArrayLike<number>): number {
+  const w = [0.0, 0.0, 0.1, 0.9, 0.0, 0.0, 0.1, 0.9];
+  return numpySum(Float64Array.from(w, (wi, i) => row[i]! * wi));
+}
+
+/** What precedes the hyperparameters in an evolve.csv row, and a row's fitness over it. */
+export interface EvolveResultColumns {
+  /** Result column names, in order. */
+  keys: readonly string[];
+  /** Fitness of a row (parent selection, hyp_evolve.yaml's best row, evolve.png). */
+  fitness: (row: ArrayLike<number>) => number;
+}
+
+/** train.py's evolve.csv: seven results, fitness 0.1·mAP50 + 0.9·mAP50-95. */
+export const DETECT_EVOLVE_COLUMNS: EvolveResultColumns = { keys: EVOLVE_RESULT_KEYS, fitness: rowFitness };
+
+/** segment/train.py's evolve.csv (as fixed after v7.0): twelve results, fitness over box and mask mAPs. */
+export const SEGMENT_EVOLVE_COLUMNS: EvolveResultColumns = { keys: SEGMENT_EVOLVE_RESULT_KEYS, fitness: segmentRowFitness };
+
 /** How the parent of a mutation is made: v7.0 uses 'single' (its `parent = 'single'`). */
 export type ParentSelection = 'single' | 'weighted';
 
@@ -83,12 +123,12 @@ export function rowFitness(row: ArrayLike<number>): number {
  * The parent row: the best min(5, n) rows by fitness (NumPy's argsort of −fitness), weights fitness − min + 1e-6;
  * 'single' (or one row) picks one with random.choices, 'weighted' averages them with those weights.
  */
-export function selectParent(rows: readonly Float64Array[], how: ParentSelection, random: PythonRandom): Float64Array {
+export function selectParent(rows: readonly Float64Array[], how: ParentSelection, random: PythonRandom, fitnessOf: (row: ArrayLike<number>) => number = rowFitness): Float64Array {
   if (rows.length === 0) throw new Error('selectParent: no rows to select from');
   const n = Math.min(5, rows.length);
-  const order = numpyArgsort(rows.map((r) => -rowFitness(r)));
+  const order = numpyArgsort(rows.map((r) => -fitnessOf(r)));
   const top = Array.from(order.subarray(0, n), (i) => rows[i]!);
-  const f = top.map(rowFitness);
+  const f = top.map(fitnessOf);
   const fmin = Math.min(...f);
   const w = f.map((x) => x - fmin + 1e-6);
   if (how === 'single' || n === 1) return top[random.choices(Array.from({ length: n }, (_, i) => i), 1, w)[0]!]!;
@@ -110,10 +150,11 @@ const SIGMA = 0.2;
 
 /**
  * v7.0's mutation: per gene, in the hyp dict's key order, v = clip(gain·[random < 0.8]·randn·random()·0.2 + 1,
- * 0.3, 3.0), drawn again until some v ≠ 1; each hyperparameter becomes the parent's value (column 7 + i) times v.
- * `keys` must be the meta table's keys (in the hyp file's order). Returns the factors and the new values.
+ * 0.3, 3.0), drawn again until some v ≠ 1; each hyperparameter becomes the parent's value (column `results` + i,
+ * 7 for detection, 12 for segmentation) times v. `keys` must be the meta table's keys (in the hyp file's order).
+ * Returns the factors and the new values.
  */
-export function mutateHyp(parent: ArrayLike<number>, keys: readonly string[], meta: ReadonlyMap<string, Gene>, np: NumpyRandomState): { v: Float64Array; hyp: Record<string, number> } {
+export function mutateHyp(parent: ArrayLike<number>, keys: readonly string[], meta: ReadonlyMap<string, Gene>, np: NumpyRandomState, results = 7): { v: Float64Array; hyp: Record<string, number> } {
   const g = keys.map((k) => {
     const gene = meta.get(k);
     if (!gene) throw new Error(`evolve: hyperparameter '${k}' has no mutation scale in the meta table`);
@@ -121,7 +162,7 @@ export function mutateHyp(parent: ArrayLike<number>, keys: readonly string[], me
   });
   const ng = meta.size;
   if (g.length !== ng) throw new Error(`evolve: ${g.length} hyperparameters for ${ng} genes: the hyp keys must be the meta table's`);
-  if (parent.length !== 7 + ng) throw new Error(`evolve: a parent row of ${parent.length} values for 7 results + ${ng} genes`);
+  if (parent.length !== results + ng) throw new Error(`evolve: a parent row of ${parent.length} values for ${results} results + ${ng} genes`);
   let v = new Float64Array(ng).fill(1);
   while (v.every((x) => x === 1)) {
     const r = np.randomSample(ng);
@@ -130,7 +171,7 @@ export function mutateHyp(parent: ArrayLike<number>, keys: readonly string[], me
     v = Float64Array.from(g, (gain, i) => Math.min(Math.max(gain * (r[i]! < MUTATION_PROBABILITY ? 1 : 0) * z[i]! * u * SIGMA + 1, 0.3), 3.0));
   }
   const hyp: Record<string, number> = {};
-  keys.forEach((k, i) => (hyp[k] = parent[i + 7]! * v[i]!));
+  keys.forEach((k, i) => (hyp[k] = parent[i + results]! * v[i]!));
   return { v, hyp };
 }
 

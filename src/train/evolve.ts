@@ -14,7 +14,7 @@ import { plotEvolve } from '../plot/evolve-plot.ts';
 import { incrementPath } from '../run/increment-path.ts';
 import { readGivenOptions, resolveOptions } from '../run/option-table.ts';
 import { readEvolveParents, recordGeneration } from './evolve-csv.ts';
-import { EVOLVE_RESULT_KEYS, type ParentSelection, constrainHyp, evolveMeta, mutateHyp, rowFitness, selectParent } from './evolve-meta.ts';
+import { DETECT_EVOLVE_COLUMNS, type ParentSelection, SEGMENT_EVOLVE_COLUMNS, constrainHyp, evolveMeta, mutateHyp, selectParent } from './evolve-meta.ts';
 import type { TrainResult } from './trainer.ts';
 import { TRAIN_OPTIONS } from './train-options.ts';
 import type { TrainInput } from './train-run.ts';
@@ -50,14 +50,14 @@ export interface EvolveResult {
 export interface EvolveBest {
   /** Its row, 0-based (hyp_evolve.yaml's "Best generation"). */
   row: number;
-  /** Its fitness, 0.1·mAP@0.5 + 0.9·mAP@0.5:0.95. */
+  /** Its fitness, 0.1·mAP@0.5 + 0.9·mAP@0.5:0.95 (segmentation: of boxes plus of masks). */
   fitness: number;
   /** Its hyperparameters, in evolve.csv's column order. */
   hyp: Record<string, number>;
 }
 
 /** What one generation's training gives the loop (train()'s result, or a stand-in in tests). */
-export type GenerationResult = Pick<TrainResult, 'final' | 'valLosses' | 'stoppedBy'>;
+export type GenerationResult = Pick<TrainResult, 'final' | 'valLosses' | 'stoppedBy' | 'finalMask' | 'segValLoss'>;
 
 /** Seams of the loop: how a generation trains, the seed, the parent selection (v7.0: 'single'). */
 export interface EvolveDeps {
@@ -121,6 +121,8 @@ export async function evolve(input: TrainInput, deps: EvolveDeps = {}): Promise<
   const generations = given.evolve ?? 300;
   const { file: hypFile, hyp: base } = readEvolveHyp(opt.hyp, opt.noautoanchor);
   const keys = Object.keys(base);
+  // segment/train.py (input.segment): twelve result columns and the box + mask fitness.
+  const columns = input.segment ? SEGMENT_EVOLVE_COLUMNS : DETECT_EVOLVE_COLUMNS;
   const meta = evolveMeta(opt.noautoanchor);
   // v7.0: the default project becomes runs/evolve; --resume is what reuses the folder (exist_ok). tsyolo also
   // lets --exist-ok do it, which v7.0 overrides.
@@ -129,7 +131,7 @@ export async function evolve(input: TrainInput, deps: EvolveDeps = {}): Promise<
   const csv = join(saveDir, 'evolve.csv');
   const yamlFile = join(saveDir, 'hyp_evolve.yaml');
   // A table from another hyp set is refused before anything trains.
-  if (existsSync(csv)) log(`evolve: continuing ${csv} (${readEvolveParents(csv, keys, hypFile).rows.length} generations)`);
+  if (existsSync(csv)) log(`evolve: continuing ${csv} (${readEvolveParents(csv, keys, hypFile, columns).rows.length} generations)`);
 
   const seed = fixedSeed(deps);
   let clockReads = 0;
@@ -143,13 +145,13 @@ export async function evolve(input: TrainInput, deps: EvolveDeps = {}): Promise<
   for (let g = 0; g < generations; g++) {
     let hyp: Record<string, number> = { ...base };
     if (existsSync(csv)) {
-      const table = readEvolveParents(csv, keys, hypFile);
+      const table = readEvolveParents(csv, keys, hypFile, columns);
       // Python's random as v7.0 leaves it: its train() reseeds it (init_seeds(opt.seed + 1 + RANK), RANK −1 without
       // DDP) and nothing in the main process draws from it before the next selection; before the first training
       // of a call it is whatever the process holds (here the fixed or clock seed).
       const random = new PythonRandom(trained > 0 ? opt.seed : firstPySeed);
-      const parent = selectParent(table.rows, deps.parent ?? 'single', random);
-      hyp = mutateHyp(parent, keys, meta, new NumpyRandomState(clock())).hyp;
+      const parent = selectParent(table.rows, deps.parent ?? 'single', random, columns.fitness);
+      hyp = mutateHyp(parent, keys, meta, new NumpyRandomState(clock()), columns.keys.length).hyp;
     }
     constrainHyp(hyp, meta);
     const r = await trainGeneration({
@@ -170,19 +172,27 @@ export async function evolve(input: TrainInput, deps: EvolveDeps = {}): Promise<
       break;
     }
     trained++;
-    const results = [r.final.P, r.final.R, r.final.mAP50, r.final.mAP50_95, ...r.valLosses];
-    log(recordGeneration(saveDir, results, hyp).lines);
+    const box = [r.final.P, r.final.R, r.final.mAP50, r.final.mAP50_95];
+    let results = [...box, ...r.valLosses];
+    if (input.segment) {
+      // segment/val.py's results: box, mask, then the val losses in ComputeLoss order (box, seg, obj, cls).
+      const m = r.finalMask;
+      if (!m || r.segValLoss === undefined) throw new Error('evolve: a segmentation generation returned no mask metrics');
+      const [vbox, vobj, vcls] = r.valLosses;
+      results = [...box, m.P, m.R, m.mAP50, m.mAP50_95, vbox, r.segValLoss, vobj, vcls];
+    }
+    log(recordGeneration(saveDir, results, hyp, columns).lines);
   }
   let evolvePng: string | null = null;
   let best: EvolveBest | null = null;
   let total = 0;
   if (existsSync(csv)) {
-    const table = readEvolveParents(csv, keys, hypFile);
+    const table = readEvolveParents(csv, keys, hypFile, columns);
     total = table.rows.length;
-    const f = table.rows.map(rowFitness);
+    const f = table.rows.map(columns.fitness);
     const row = f.indexOf(Math.max(...f));
-    best = { row, fitness: f[row]!, hyp: Object.fromEntries(keys.map((k, j) => [k, table.rows[row]![EVOLVE_RESULT_KEYS.length + j]!])) };
-    const plot = await plotEvolve(csv);
+    best = { row, fitness: f[row]!, hyp: Object.fromEntries(keys.map((k, j) => [k, table.rows[row]![columns.keys.length + j]!])) };
+    const plot = await plotEvolve(csv, { resultColumns: columns.keys.length, fitness: columns.fitness });
     evolvePng = plot.path;
     for (const line of plot.lines) log(line);
   }

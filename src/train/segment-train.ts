@@ -2,22 +2,25 @@
 // segmentation model: polygon labels attached to the verified index, the training forward that keeps the
 // prototypes, the four-part progress line, results.csv with the segment columns (%23s / %23.5g, GenericLogger's
 // layout), fitness over box and mask metrics, the mask val loader and its val-loss pass, the box + mask metrics
-// from `segment val`'s segmentVal, and a Segment model seen as a detector (rows cut to 5 + nc) for the final plots.
+// from `segment val`'s segmentVal (with its plots at the end), and train_batch*.jpg with masks.
 import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { pyFormat } from '../compat/python.ts';
 import type { DatasetConfig } from '../data/dataset-config.ts';
 import { buildDatasetIndex, type DatasetIndex } from '../data/dataset-index.ts';
+import type { Batch } from '../data/batch.ts';
 import { createLoader, type DataLoader } from '../data/loader.ts';
 import type { MaskOptions, SegmentedImages } from '../data/segment-dataset.ts';
 import { readSegmentLabels } from '../data/segments.ts';
-import type { Backend } from '../deploy/backend.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
+import { plotImagesAndMasks } from '../segment/mask-mosaic.ts';
 import { tensor } from '../tensor/create.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
 import { Segment } from '../yolo/modules/heads/segment.ts';
+import { segmentRowFitness } from './evolve-meta.ts';
 import { SegmentComputeLoss } from './segment-loss.ts';
 
 /** segment/train.py's own options, given to train() as `segment` (`tsyolo segment train` sets it). */
@@ -51,9 +54,12 @@ export function appendSegmentResultsRow(file: string, epoch: number, values: rea
   writeFileAtomic(file, `${existing}${row.replace(/,$/, '')}\n`, { fsync: true });
 }
 
-/** utils/segment/metrics.py fitness: 0.1·mAP50 + 0.9·mAP50-95 of the boxes plus the same of the masks. */
-export function segmentFitness(box: { mAP50: number; mAP50_95: number }, mask: { mAP50: number; mAP50_95: number }): number {
-  return 0.1 * box.mAP50 + 0.9 * box.mAP50_95 + 0.1 * mask.mAP50 + 0.9 * mask.mAP50_95;
+/**
+ * utils/segment/metrics.py fitness: 0.1·mAP50 + 0.9·mAP50-95 of the boxes plus the same of the masks, summed in
+ * NumPy's order (segmentRowFitness over the 8 metrics, as segment/train.py calls it on the results row).
+ */
+export function segmentFitness(box: { P?: number; R?: number; mAP50: number; mAP50_95: number }, mask: { P?: number; R?: number; mAP50: number; mAP50_95: number }): number {
+  return segmentRowFitness([box.P ?? 0, box.R ?? 0, box.mAP50, box.mAP50_95, mask.P ?? 0, mask.R ?? 0, mask.mAP50, mask.mAP50_95]);
 }
 
 /** segment/train.py's epoch header: Epoch, GPU_mem, the four losses, Instances, Size. */
@@ -86,6 +92,15 @@ export function attachSegments(index: DatasetIndex, what: string): SegmentedImag
   return { imFiles: index.imFiles, labels, shapes: index.shapes, segments };
 }
 
+/**
+ * train_batch{0,1,2}.jpg of a segment run: plot_images_and_masks of the batch with its masks (as v7.0 calls it there:
+ * no class names, so boxes are labelled with class ids).
+ */
+export async function plotSegmentTrainBatch(batch: Batch, overlap: boolean, file: string): Promise<void> {
+  if (!batch.masks || !batch.maskShape) throw new Error(`${file}: a segmentation batch without masks`);
+  await plotImagesAndMasks({ images: batch.images, shape: batch.shape, targets: batch.targets, targetColumns: 6, paths: batch.paths, path: file, masks: { data: batch.masks, shape: batch.maskShape, overlap } });
+}
+
 /** The model's Segment head, or a clear error for a detection model. */
 export function segmentHead(model: DetectionModel, what = 'the model'): Segment {
   const head = model.detect;
@@ -109,22 +124,6 @@ export function forwardTrainSegment(model: DetectionModel, x: Tensor): { raw: Te
   }
 }
 
-/** A Segment model's backend seen as a detector: rows cut to box, objectness and classes (no mask coefficients). */
-export function boxOnlyBackend(backend: Backend, nc: number): Backend {
-  return {
-    ...backend,
-    async forward(input, shape, targets, options) {
-      const out = await backend.forward(input, shape, targets, options);
-      const [bs, rows, width] = out.shape as [number, number, number];
-      const keep = 5 + nc;
-      if (width === keep) return out;
-      const data = new Float32Array(bs * rows * keep);
-      for (let r = 0; r < bs * rows; r++) data.set(out.data.subarray(r * width, r * width + keep), r * keep);
-      return { ...out, data, shape: [bs, rows, keep] };
-    },
-  };
-}
-
 /** Box and mask P, R, mAP50, mAP50-95. */
 interface BoxAndMask {
   /** Box metrics (the (B) columns). */
@@ -135,10 +134,10 @@ interface BoxAndMask {
 
 /**
  * segment/val.py's box and mask metrics of a training model (the EMA or best weights) through `tsyolo segment val`'s
- * segmentVal (src/segment/segment-val.ts): its table is printed as segment/train.py prints it; its folder is
- * `<saveDir>/val-seg`. The model is not disposed.
+ * segmentVal (src/segment/segment-val.ts): its table is printed as segment/train.py prints it; with `plots` (the
+ * final validation) its plots go into the run folder itself, as v7.0's. The model is not disposed.
  */
-export async function segmentValMetrics(model: DetectionModel, o: { data: DatasetConfig; device: string; batchSize: number; imgsz: number; singleCls: boolean; workers: number; saveDir: string; verbose?: boolean; log: (line: string) => void }): Promise<BoxAndMask> {
+export async function segmentValMetrics(model: DetectionModel, o: { data: DatasetConfig; device: string; batchSize: number; imgsz: number; singleCls: boolean; workers: number; saveDir: string; verbose?: boolean; plots?: boolean; masks?: MaskOptions; log: (line: string) => void }): Promise<BoxAndMask> {
   const [{ segmentVal }, { libtorchSegmentBackend }] = await Promise.all([import('../segment/segment-val.ts'), import('../segment/segment-backend.ts')]);
   const r = await segmentVal({
     data: o.data,
@@ -148,10 +147,12 @@ export async function segmentValMetrics(model: DetectionModel, o: { data: Datase
     singleCls: o.singleCls,
     workers: o.workers,
     verbose: o.verbose ?? false,
-    project: o.saveDir,
-    name: 'val-seg',
+    project: dirname(o.saveDir),
+    name: basename(o.saveDir),
     existOk: true,
+    plots: o.plots ?? false,
     log: o.log,
+    ...(o.masks ? { masks: o.masks } : {}),
   });
   return { box: r.box, mask: r.mask };
 }

@@ -14,7 +14,7 @@ import { checkQuadBatches } from '../data/quad-collate.ts';
 import { SeededRandom } from '../data/seeded-random.ts';
 import { plotImages } from '../plot/image-grid.ts';
 import { plotLabels } from '../plot/labels-plot.ts';
-import { plotResults } from '../plot/results-plot.ts';
+import { plotResults, plotResultsWithMasks } from '../plot/results-plot.ts';
 import { checkImgSize } from '../run/check-img-size.ts';
 import { tensor } from '../tensor/create.ts';
 import { interpolateBilinear } from '../tensor/functional.ts';
@@ -34,7 +34,7 @@ import { fitness } from './fitness.ts';
 import { type AmpPlan, planAmp, withAmp } from './amp.ts';
 import { ComputeLoss } from './loss.ts';
 import { SegmentComputeLoss } from './segment-loss.ts';
-import { SEGMENT_RESULTS_COLUMNS, SEGMENT_TRAIN_HEADER, type SegmentTaskOptions, appendSegmentResultsRow, attachSegments, boxOnlyBackend, createSegmentValLoader, formatSegmentTrainRow, forwardTrainSegment, segmentFitness, segmentHead, segmentValLosses, segmentValMetrics } from './segment-train.ts';
+import { SEGMENT_RESULTS_COLUMNS, SEGMENT_TRAIN_HEADER, type SegmentTaskOptions, appendSegmentResultsRow, attachSegments, createSegmentValLoader, formatSegmentTrainRow, forwardTrainSegment, plotSegmentTrainBatch, segmentFitness, segmentHead, segmentValLosses, segmentValMetrics } from './segment-train.ts';
 import { applyWarmup, linearLr, oneCycleLr, warmupIterations } from './lr-schedule.ts';
 import { type Optimizer, smartOptimizer } from './optimizer.ts';
 import { PhaseTimer, type TrainPhase } from './phase-timer.ts';
@@ -87,10 +87,17 @@ export interface TrainResult {
   rank: number;
   /** The last epoch validation's box, obj and cls losses (results.csv's val/*_loss; --evolve records them). */
   valLosses: [number, number, number];
+  /** Segmentation: the mask metrics beside `final` (the last epoch's under --evolve). */
+  finalMask?: Metrics;
+  /** Segmentation: the last epoch validation's mask loss (val/seg_loss). */
+  segValLoss?: number;
 }
 
 /** train.py's DDP refusals: `--image-weights ${DDP_INCOMPATIBLE}`. */
 const DDP_INCOMPATIBLE = 'is not compatible with YOLOv5 Multi-GPU DDP training';
+
+/** Why segment train refuses --quad: what v7.0's segment/train.py --quad does instead of training. */
+const SEGMENT_QUAD_UNSUPPORTED = "is not available for segmentation: YOLOv5 v7.0's segment loader has no quad collate for masks (LoadImagesAndLabelsAndMasks inherits detection's collate_fn4, which stops at the first batch with 'ValueError: too many values to unpack (expected 4)'); train without --quad";
 
 /** Nominal batch size: gradients accumulate to 64 images per optimizer step. */
 const NBS = 64;
@@ -162,10 +169,18 @@ async function trainIndex(run: TrainRun, data: DatasetConfig, nc: number): Promi
   return index;
 }
 
+/**
+ * Whether labels.jpg and train_batch*.jpg are drawn: not with --noplots, and for segmentation not under --evolve
+ * (segment/train.py's plots = not evolve and not noplots; train.py's loggers draw them for every generation).
+ */
+function plotsTraining(loop: Pick<Loop, 'run' | 'segment'>): boolean {
+  return !loop.run.opt.noplots && !(loop.segment && loop.run.evolving);
+}
+
 /** First run only: labels.jpg, AutoAnchor and the fp16 rounding ("pre-reduce anchor precision") of every weight. */
-async function prepareFreshModel(loop: Pick<Loop, 'run' | 'model' | 'names' | 'imgsz'>, index: DatasetIndex, hyp: Hyp): Promise<void> {
+async function prepareFreshModel(loop: Pick<Loop, 'run' | 'model' | 'names' | 'imgsz' | 'segment'>, index: DatasetIndex, hyp: Hyp): Promise<void> {
   const { run, model } = loop;
-  if (!run.opt.noplots) await plotLabels(Float32Array.from(index.labels.flatMap((l) => [...l])), loop.names, join(run.saveDir, 'labels.jpg'));
+  if (plotsTraining(loop)) await plotLabels(Float32Array.from(index.labels.flatMap((l) => [...l])), loop.names, join(run.saveDir, 'labels.jpg'));
   if (!run.opt.noautoanchor) checkAnchors(model, index, hyp.anchor_t, loop.imgsz, run.opt.seed, run.log);
   noGrad(() => tidy(() => {
     for (const t of model.stateDict().values()) if (t.dtype === 'float32') t.copy_(t.half().float());
@@ -206,7 +221,7 @@ async function setUp(run: TrainRun, dist: TrainDistributed, segmentTask?: Segmen
     if (opt.quad) checkQuadBatches(loader.epochBatches(0).map((b) => b.length));
     const valLoaderOptions = { data, batchSize: rankBatch * 2, imgsz, stride: gs, singleCls: opt.singleCls, workers: opt.workers };
     const valLoader = !dist.isMaster ? null : masks ? await createSegmentValLoader({ ...valLoaderOptions, masks }) : await createValLoader(valLoaderOptions);
-    if (!run.resume && dist.isMaster) await prepareFreshModel({ run, model, names, imgsz }, index, hyp);
+    if (!run.resume && dist.isMaster) await prepareFreshModel({ run, model, names, imgsz, segment }, index, hyp);
     // Loss gains scale with layers, classes and image size (train.py).
     const nl = model.detect.nl;
     hyp.box *= 3 / nl;
@@ -399,8 +414,10 @@ async function trainEpoch(loop: Loop, epoch: number): Promise<{ mloss: number[];
       const rowText = (loop.segment ? formatSegmentTrainRow : formatTrainRow)(epoch, run.opt.epochs, gpuMem(run.device), mloss, batch.targets.length / 6, batch.shape[3]);
       bar.update(`${rowText}: ${formatBar(i + 1, nb, (performance.now() - t0) / 1000)}`);
       const ni = i + nb * epoch;
-      if (ni < 3 && !run.opt.noplots && loop.dist.isMaster) {
-        await plotImages({ images: batch.images, shape: batch.shape, targets: batch.targets, targetColumns: 6, names: loop.names, paths: batch.paths, path: join(run.saveDir, `train_batch${ni}.jpg`) });
+      if (ni < 3 && plotsTraining(loop) && loop.dist.isMaster) {
+        const file = join(run.saveDir, `train_batch${ni}.jpg`);
+        if (loop.segment) await plotSegmentTrainBatch(batch, loop.segment.overlap, file);
+        else await plotImages({ images: batch.images, shape: batch.shape, targets: batch.targets, targetColumns: 6, names: loop.names, paths: batch.paths, path: file });
         await loop.tb?.addImageFile(join(run.saveDir, `train_batch${ni}.jpg`), epoch);
       }
       i++;
@@ -427,7 +444,7 @@ async function validateEpoch(loop: Loop, epoch: number): Promise<void> {
     loop.valLosses = [vbox, vobj, vcls];
     loop.segValLoss = vseg;
     const { opt } = run;
-    ({ box: loop.metrics, mask: loop.maskMetrics } = await segmentValMetrics(loop.ema.ema, { data: loop.data, device: run.device, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, log: run.log }));
+    ({ box: loop.metrics, mask: loop.maskMetrics } = await segmentValMetrics(loop.ema.ema, { data: loop.data, device: run.device, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, masks: { downsampleRatio: loop.segment.maskRatio, overlap: loop.segment.overlap }, log: run.log }));
     return;
   }
   const loss = { compute: (raw: Tensor[], t: Tensor) => loop.computeLoss.compute(raw, t) };
@@ -543,16 +560,17 @@ async function finish(loop: Loop, lastEpoch: number): Promise<Metrics> {
   try {
     bestModel.fuse().eval().toChannelsLast();
     const { opt } = run;
-    const bestBackend = libtorchBackend(bestModel, { device: run.device });
-    const quiet = loop.segment !== null; // segment val below prints the table
-    const r = await val({ data: loop.data, model: loop.segment ? boxOnlyBackend(bestBackend, bestModel.nc) : bestBackend, weightsFile: run.best, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, iouThres: 0.6, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, plots: !opt.noplots, verbose: true, training: true, log: quiet ? () => {} : run.log, write: quiet ? () => {} : run.write });
     if (loop.segment) {
-      const s = await segmentValMetrics(bestModel, { data: loop.data, device: run.device, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, verbose: true, log: run.log });
+      // segment/train.py: segment val of best with plots (confusion matrix, Box/Mask curves, val_batch*_labels/pred
+      // with masks) in the run folder, then plot_results_with_masks.
+      const s = await segmentValMetrics(bestModel, { data: loop.data, device: run.device, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, verbose: true, plots: !opt.noplots, masks: { downsampleRatio: loop.segment.maskRatio, overlap: loop.segment.overlap }, log: run.log });
       loop.maskMetrics = s.mask;
+      if (!opt.noplots && existsSync(join(run.saveDir, 'results.csv'))) await plotResultsWithMasks(join(run.saveDir, 'results.csv'));
+      for (const f of ['results.png', 'confusion_matrix.png']) if (loop.tb && existsSync(join(run.saveDir, f))) await loop.tb.addImageFile(join(run.saveDir, f), lastEpoch);
       return s.box;
     }
-    // results.png: detection's columns (a segment run's plot_results_with_masks is not drawn yet).
-    if (!opt.noplots && !loop.segment && existsSync(join(run.saveDir, 'results.csv'))) await plotResults(join(run.saveDir, 'results.csv'));
+    const r = await val({ data: loop.data, model: libtorchBackend(bestModel, { device: run.device }), weightsFile: run.best, batchSize: opt.batchSize * 2, imgsz: loop.imgsz, iouThres: 0.6, singleCls: opt.singleCls, workers: opt.workers, saveDir: run.saveDir, plots: !opt.noplots, verbose: true, training: true, log: run.log, write: run.write });
+    if (!opt.noplots && existsSync(join(run.saveDir, 'results.csv'))) await plotResults(join(run.saveDir, 'results.csv'));
     for (const f of ['results.png', 'confusion_matrix.png', 'F1_curve.png', 'PR_curve.png', 'P_curve.png', 'R_curve.png']) {
       if (loop.tb && existsSync(join(run.saveDir, f))) await loop.tb.addImageFile(join(run.saveDir, f), lastEpoch);
     }
@@ -584,7 +602,8 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   }
   // Before any rank starts, as train.py's DDP checks (a resumed run's options are checked again at set-up).
   if (given.imageWeights && (env?.worldSize ?? (given.nprocPerNode ?? 1) * (given.nnodes ?? 1)) > 1) throw new Error(`--image-weights ${DDP_INCOMPATIBLE}`);
-  if (input.segment && (env?.worldSize ?? (given.nprocPerNode ?? 1) * (given.nnodes ?? 1)) > 1) throw new Error('segment train: multi-process (DDP) segmentation training is not available yet; train in one process');
+  // v7.0's segment loader passes the collate_fn4 it inherits from detection's, which fails on the first batch.
+  if (input.segment && given.quad) throw new Error(`segment train: --quad ${SEGMENT_QUAD_UNSUPPORTED}`);
   if (!env && (given.nprocPerNode ?? 1) * (given.nnodes ?? 1) > 1) return launchTraining(input);
   const dist = joinTraining(env, { device: given.device ?? TRAIN_OPTIONS.device.default, timeoutS: given.ddpTimeout ?? TRAIN_OPTIONS.ddpTimeout.default, log: input.log ?? console.log });
   try {
@@ -627,10 +646,11 @@ async function trainIn(input: TrainInput, dist: TrainDistributed): Promise<Train
     final = ended.stoppedBy !== 'interrupted' && dist.isMaster && !run.evolving && existsSync(run.best) ? await finish(loop, ended.epoch - 1) : loop.metrics;
     // --evolve keeps v7.0's on_train_end plot of the folder's results.csv (every generation's epochs).
     const csv = join(run.saveDir, 'results.csv');
-    if (run.evolving && ended.stoppedBy !== 'interrupted' && dist.isMaster && !opt.noplots && existsSync(csv)) await plotResults(csv);
+    // segment/train.py plots nothing under --evolve (plots = not evolve and not noplots).
+    if (run.evolving && !loop.segment && ended.stoppedBy !== 'interrupted' && dist.isMaster && !opt.noplots && existsSync(csv)) await plotResults(csv);
   } finally {
     loop.tb?.close();
   }
   log(`Results saved to ${run.saveDir}`);
-  return { saveDir: run.saveDir, last: run.last, best: run.best, epochsRun: ended.epoch - loop.startEpoch, bestFitness: loop.bestFitness, final, stoppedBy: ended.stoppedBy, phases: loop.timer.epochs, rank: dist.rank, valLosses: loop.valLosses };
+  return { saveDir: run.saveDir, last: run.last, best: run.best, epochsRun: ended.epoch - loop.startEpoch, bestFitness: loop.bestFitness, final, stoppedBy: ended.stoppedBy, phases: loop.timer.epochs, rank: dist.rank, valLosses: loop.valLosses, ...(loop.segment ? { finalMask: loop.maskMetrics, segValLoss: loop.segValLoss } : {}) };
 }

@@ -1,10 +1,13 @@
 // val --save-json's second half (val.py's pycocotools block): save the detections, then evaluate them with COCOeval
 // against the dataset's COCO annotation file when it has one, else against a GT made from the split's YOLO labels;
-// print pycocotools' 12-line summary and a row of AP, AP50, AP75, APs, APm, APl under YOLOv5's table.
+// print pycocotools' 12-line summary and a row of AP, AP50, AP75, APs, APm, APl under YOLOv5's table. segment val
+// uses it too, with its RLE masks: 'bbox' then 'segm', as segment/val.py evaluates them.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type CocoSummary, evaluateCoco } from '../eval/coco-eval.ts';
-import type { CocoDataset, CocoId, CocoResult } from '../eval/coco-dataset.ts';
+import type { CocoDataset, CocoId } from '../eval/coco-dataset.ts';
+import type { CocoIouType } from '../eval/coco-iou.ts';
+import type { CocoRle } from '../eval/coco-mask.ts';
 import { readCocoDataset } from '../eval/coco-json.ts';
 import type { DatasetConfig } from '../data/dataset-config.ts';
 import { cocoImageId, writeCocoDataset, yoloToCoco } from '../convert/yolo-to-coco.ts';
@@ -17,10 +20,12 @@ export const COCO_ANNOTATIONS_KEY = 'coco_annotations';
 
 /** What val --save-json's COCO evaluation measured. */
 export interface ValCocoResult {
-  /** pycocotools' 12 stats (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl). */
+  /** pycocotools' 12 stats (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl) of the first iouType (bbox). */
   stats: number[];
-  /** The 12 summary lines as printed. */
+  /** The 12 summary lines as printed (first iouType). */
   lines: string[];
+  /** Stats and lines per iouType evaluated (segment val: bbox and segm). */
+  summaries: Partial<Record<CocoIouType, CocoSummary>>;
   /** The GT file evaluated against (the dataset's, or the one written from the YOLO labels). */
   annotations: string;
   /** The detections file written. */
@@ -66,9 +71,13 @@ export interface ValCocoInput {
   names: readonly string[];
   saveDir: string;
   weightsFile: string | undefined;
-  /** The detections, category_id = class index. */
-  dicts: CocoDetection[];
+  /** The detections, category_id = class index (segment val: with their RLE masks). */
+  dicts: Array<CocoDetection & { segmentation?: CocoRle }>;
   log: (line: string) => void;
+  /** Evaluated in turn (default ['bbox']; segment val: ['bbox', 'segm']). */
+  iouTypes?: readonly CocoIouType[];
+  /** A GT made from the labels takes their polygons as segmentations (yoloToCoco's `segments`). */
+  segments?: boolean;
 }
 
 /**
@@ -84,7 +93,7 @@ export async function saveAndEvaluateCoco(v: ValCocoInput): Promise<ValCocoResul
     log(`COCO evaluation unable to run: ${(e as Error).message}`);
     return null;
   };
-  let dicts: CocoResult[] = v.dicts;
+  let dicts = v.dicts;
   let annotations: string | null;
   let gt: CocoDataset | null = null;
   let imgIds: CocoId[] | undefined;
@@ -109,23 +118,31 @@ export async function saveAndEvaluateCoco(v: ValCocoInput): Promise<ValCocoResul
   }
   try {
     if (!gt) {
-      gt = await yoloToCoco(v.cfg, { task: v.task, singleCls: v.singleCls });
+      gt = await yoloToCoco(v.cfg, { task: v.task, singleCls: v.singleCls, segments: v.segments });
       annotations = join(v.saveDir, `${v.task}_labels_coco.json`);
       writeCocoDataset(annotations, gt);
     }
     log(`\nEvaluating COCO mAP (pycocotools' COCOeval) against ${annotations}... saving ${predictions}...`);
-    const summary: CocoSummary = evaluateCoco(gt, dicts, { imgIds, source: predictions });
-    for (const line of summary.lines) log(line);
-    log(formatCocoRow(summary.stats));
-    return { ...summary, annotations: annotations!, predictions };
+    const iouTypes = v.iouTypes ?? ['bbox'];
+    const summaries: Partial<Record<CocoIouType, CocoSummary>> = {};
+    // All types are evaluated before any is printed: a failure in one leaves them all out (v7.0's single try).
+    for (const iouType of iouTypes) summaries[iouType] = evaluateCoco(gt, dicts, { imgIds, source: predictions, iouType });
+    for (const iouType of iouTypes) {
+      const summary = summaries[iouType]!;
+      if (iouTypes.length > 1) log(`Evaluate annotation type *${iouType}*`);
+      for (const line of summary.lines) log(line);
+      log(formatCocoRow(summary.stats, iouTypes.length > 1 ? `COCO ${iouType}` : 'COCO'));
+    }
+    const first = summaries[iouTypes[0]!]!;
+    return { ...first, summaries, annotations: annotations!, predictions };
   } catch (e) {
     return unable(e);
   }
 }
 
 /** The AP, AP50, AP75, APs, APm, APl header and row in the widths of YOLOv5's table ('%22s' + '%11s' * 6). */
-export function formatCocoRow(stats: readonly number[]): string {
-  const head = ['COCO', 'AP', 'AP50', 'AP75', 'APs', 'APm', 'APl'];
+export function formatCocoRow(stats: readonly number[], label = 'COCO'): string {
+  const head = [label, 'AP', 'AP50', 'AP75', 'APs', 'APm', 'APl'];
   const values = stats.slice(0, 6).map((s) => s.toFixed(3).padStart(11));
   return `${head[0]!.padStart(22)}${head.slice(1).map((h) => h.padStart(11)).join('')}\n${'all'.padStart(22)}${values.join('')}`;
 }

@@ -5,7 +5,7 @@
 // - node-server starts on port 0, answers a posted image with the detections tsyolo/onnx gives for it, refuses a
 //   body that is not an image, and stops on SIGTERM;
 // - browser-vite builds with Vite, and headless Chromium runs its page on the sample model and image with the
-//   boxes onnxruntime-node gives.
+//   boxes onnxruntime-node gives, and on a -seg export with its masks' areas.
 // (examples/plugin-cbam is tested by test/cli/plugins.test.ts.)
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -153,6 +153,30 @@ test('examples/browser-vite: Vite builds the page; in Chromium it finds the boxe
     assert.ok(want.length >= 3, 'the sample model finds the digits');
     assertSameDetections(rows(got), rows(want));
     assert.deepEqual(got.map((d) => d.label).sort(), want.map((d) => d.label).sort());
+
+    // A -seg export (the segment fixture checkpoint): the page says so and lists each detection's mask area, which
+    // equals onnxruntime-node's; the masks are drawn with drawMasks.
+    const { exportOnnx } = await import('../../src/export/export-onnx.ts');
+    const { loadModel } = await import('../../src/yolo/load-model.ts');
+    const { model } = loadModel(join(REPO, 'test', 'fixtures', 'segment', 'val_seg.pt'));
+    writeFileSync(join(outDir, 'seg.onnx'), exportOnnx(model.fuse().eval(), { imgsz: 64 }).bytes);
+    model.dispose();
+    const scene = join(REPO, 'test', 'fixtures', 'segment', 'val_data', 'images', 'scene7.png');
+    const segPage = await browser.newPage();
+    // The fixture model is weakly trained (scores about 0.01–0.02): the page's ?conf= lowers the threshold.
+    await segPage.goto(`${url}?model=seg.onnx&conf=0.01`);
+    await segPage.waitForFunction(() => /classes|Error/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 60_000 });
+    assert.match((await segPage.textContent('#status'))!, /seg\.onnx: 2 classes, segmentation/);
+    await segPage.setInputFiles('#image', scene);
+    await segPage.waitForFunction(() => /detection\(s\)|Error/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 60_000 });
+    const segGot = JSON.parse((await segPage.textContent('#detections'))!) as (Detection & { maskArea: number })[];
+    const segDet = await loadOnnxDetector(join(outDir, 'seg.onnx'), { conf: 0.01, iou: 0.45 });
+    const segWant = await segDet.detect(scene);
+    await segDet.dispose();
+    assert.ok(segWant.length >= 2 && segWant.every((d) => d.mask), 'the segment fixture model finds objects with masks');
+    assertSameDetections(rows(segGot), rows(segWant));
+    const area = (m: Uint8Array | undefined) => m!.reduce((a, v) => a + v, 0);
+    assert.deepEqual(segGot.map((d) => d.maskArea).sort(), segWant.map((d) => area(d.mask)).sort());
   } finally {
     await browser.close();
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));

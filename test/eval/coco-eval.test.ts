@@ -68,7 +68,7 @@ test('cocoeval: evaluating a subset of images (params.imgIds) drops the others',
 test('cocoeval: loadRes gives area = w*h, ids 1.., iscrowd 0, and refuses an unknown image id naming the file', () => {
   const gt = new CocoIndex(parseCocoDataset({ images: [{ id: 1 }], annotations: [], categories: [{ id: 0 }] }, 'gt.json'));
   const res = gt.loadRes(parseCocoResults([{ image_id: 1, category_id: 0, bbox: [1, 2, 3, 4], score: 0.5 }], 'dt.json'));
-  assert.deepEqual(res.dataset.annotations[0], { image_id: 1, category_id: 0, bbox: [1, 2, 3, 4], score: 0.5, area: 12, id: 1, iscrowd: 0 });
+  assert.deepEqual(res.dataset.annotations[0], { image_id: 1, category_id: 0, bbox: [1, 2, 3, 4], score: 0.5, area: 12, id: 1, iscrowd: 0, segmentation: [[1, 2, 1, 6, 4, 6, 4, 2]] }); // the box as a polygon, as pycocotools adds it
   assert.throws(() => gt.loadRes([{ image_id: 7, category_id: 0, bbox: [1, 2, 3, 4], score: 0.5 }], 'dt.json'), /dt\.json: detection on image_id 7, which the ground truth's images do not have/);
   assert.throws(() => parseCocoDataset({ images: [], categories: [] }, 'gt.json'), /gt\.json: no 'annotations' list/);
   assert.throws(() => parseCocoResults([{ image_id: 1, category_id: 0, bbox: [1, 2, 3], score: 1 }], 'dt.json'), /dt\.json: detection 0: bbox must be/);

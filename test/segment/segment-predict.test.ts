@@ -12,22 +12,11 @@ import { findExternalContours, masksToSegments } from '../../src/segment/contour
 import { scaleImageMask } from '../../src/segment/mask-resize.ts';
 import { loadSegmentBackend } from '../../src/segment/segment-backend.ts';
 import { segmentPredict } from '../../src/segment/segment-predict.ts';
+import { binaryMaskIou as iou, unpackMask as unpack } from './binary-masks.ts';
 
 const fixture = (p: string) => fileURLToPath(new URL(`../fixtures/segment/${p}`, import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'tsyolo-segment-predict-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-
-const unpack = (s: string) => Uint8Array.from(s, (c) => (c === '1' ? 1 : 0));
-
-function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    inter += a[i]! & b[i]!;
-    union += a[i]! | b[i]!;
-  }
-  return union === 0 ? 1 : inter / union;
-}
 
 interface PredictImage {
   image: string;
