@@ -67,7 +67,7 @@ export async function runExport(o: ExportCliOptions, print: (s: string) => void)
   const t0 = performance.now();
   const classifier = await import('../yolo/classification-checkpoint.ts');
   if (classifier.isClassifierSource(o.weights)) return exportClassifier(o, print, t0);
-  const [{ loadModel }, { exportOnnx }, { ProgressBar }] = await Promise.all([import('../yolo/load-model.ts'), import('../export/export-onnx.ts'), import('../run/progress-bar.ts')]);
+  const [{ loadModel }, { exportOnnx }, { ProgressBar }, { Segment }] = await Promise.all([import('../yolo/load-model.ts'), import('../export/export-onnx.ts'), import('../run/progress-bar.ts'), import('../yolo/modules/heads/segment.ts')]);
   const { model } = loadModel(o.weights);
   model.fuse().eval();
   if (o.imgsz.length > 2) throw new Error(`--img takes one size or h w, got ${o.imgsz.join(' ')}`);
@@ -92,7 +92,9 @@ export async function runExport(o: ExportCliOptions, print: (s: string) => void)
   print(`ONNX: export success ✅ ${((performance.now() - t0) / 1000).toFixed(1)}s, saved as ${file} (${mb} MB)`);
   const output = nms ? `detections (${r.outputShape.join(', ')}): image, x1, y1, x2, y2, conf, cls after NMS (conf ${nms.confThres}, iou ${nms.iouThres}, max ${nms.maxDet}${nms.agnostic ? ', agnostic' : ''})` : `output0 (${r.outputShape.join(', ')})`;
   print(`input images (${r.inputShape.join(', ')}) float32, output ${output}, ${r.nodes} nodes`);
-  print(`\nExport complete. Results saved to ${file}\nDetect:          tsyolo detect --weights ${file} --source <images>\nValidate:        tsyolo val --weights ${file} --data <data.yaml>`);
+  // export.py names the task's own scripts (segment/predict.py, segment/val.py) for a segmentation model.
+  const task = model.detect instanceof Segment ? 'segment ' : '';
+  print(`\nExport complete. Results saved to ${file}\nDetect:          tsyolo ${task ? `${task}predict` : 'detect'} --weights ${file} --source <images>\nValidate:        tsyolo ${task}val --weights ${file} --data <data.yaml>`);
   model.dispose();
   return [file];
 }

@@ -75,6 +75,8 @@ export interface SegmentValOptions {
   existOk?: boolean;
   /** Write confusion_matrix.png and the Box/Mask PR, F1, P, R curves (default true). */
   plots?: boolean;
+  /** Called from training (segment/train.py's val.run with a model): no "Results saved to" line. */
+  training?: boolean;
   /** Receives each output line (default console.log). */
   log?: (line: string) => void;
   /**
@@ -342,7 +344,7 @@ async function run(o: SegmentValOptions, cfg: DatasetConfig, model: SegmentBacke
       mask = { ...mask, mAP50_95: sg.stats[0]!, mAP50: sg.stats[1]! };
     }
   }
-  log(`Results saved to ${saveDir}${o.saveTxt ? `\n${labelFiles} labels saved to ${join(saveDir, 'labels')}` : ''}`);
+  if (!o.training) log(`Results saved to ${saveDir}${o.saveTxt ? `\n${labelFiles} labels saved to ${join(saveDir, 'labels')}` : ''}`);
   return { box, mask, perClass, nImages: seen, nInstances, speedMs, saveDir, ...(jsonFile ? { jsonFile } : {}), ...(coco ? { coco } : {}) };
 }
 

@@ -151,6 +151,7 @@ export async function segmentValMetrics(model: DetectionModel, o: { data: Datase
     name: basename(o.saveDir),
     existOk: true,
     plots: o.plots ?? false,
+    training: true,
     log: o.log,
     ...(o.masks ? { masks: o.masks } : {}),
   });

@@ -81,6 +81,9 @@ test('the same model as .safetensors and as its ONNX export (output0 + output1) 
   copyFileSync(fixture('val_seg.pt'), pt);
   const e = run('export', '--weights', pt, '--img', '64');
   assert.equal(e.status, 0, e.stderr);
+  // export.py's closing hints name the task's scripts: segment/predict.py and segment/val.py.
+  assert.match(e.stdout, /Detect: +tsyolo segment predict --weights .*model\.onnx/);
+  assert.match(e.stdout, /Validate: +tsyolo segment val --weights /);
   const { model } = loadModel(pt);
   saveSafetensorsCheckpoint(join(work, 'model.safetensors'), model);
   model.dispose();

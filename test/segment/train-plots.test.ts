@@ -83,6 +83,8 @@ test('segment train writes results.png (3600×1200), train_batch* and val_batch*
   const meta = await sharp(join(dir, 'results.png')).metadata();
   assert.deepEqual([meta.width, meta.height], [3600, 1200]);
   assert.ok(!existsSync(join(dir, 'val-seg')), 'the validation plots go to the run folder, as v7.0');
+  // val.run inside segment/train.py prints no "Results saved to": only the run's own closing line does.
+  assert.equal((r.stdout + r.stderr).match(/Results saved to /g)?.length, 1, r.stdout);
 
   const q = await runCli(trainArgs('quiet', ['--noplots']), base);
   assert.equal(q.code, 0, q.stderr);
