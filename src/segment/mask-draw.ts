@@ -7,7 +7,8 @@
 import type { RgbImage } from '../data/image-buffer.ts';
 import { resizeImage } from '../data/resize.ts';
 import { classColor, type RGB } from '../plot/colors.ts';
-import { scaleImageMask, scaleImageWindow, type ScaleImagePad } from './mask-resize.ts';
+import { scaleImageWindow, type ScaleImagePad } from './mask-resize.ts';
+import { scaleMaskStack } from './segment-postprocess.ts';
 import type { MaskStack } from './process-mask.ts';
 
 const ALPHA = 0.5;
@@ -60,10 +61,7 @@ function scaleImage(im: RgbImage, toHW: readonly [number, number], ratioPad?: Sc
 export function drawMasksNative(im0: RgbImage, masks: MaskStack, colors: readonly RGB[], ratioPad?: ScaleImagePad): RgbImage {
   const out = im0.data.slice();
   if (masks.n === 0) return { data: out, width: im0.width, height: im0.height };
-  const hw = masks.height * masks.width;
-  const data = new Uint8Array(masks.n * im0.width * im0.height);
-  for (let k = 0; k < masks.n; k++) data.set(scaleImageMask(masks.data.subarray(k * hw, (k + 1) * hw), [masks.height, masks.width], [im0.height, im0.width], ratioPad), k * im0.width * im0.height);
-  blendMasks(out, 3, { data, n: masks.n, height: im0.height, width: im0.width }, colors);
+  blendMasks(out, 3, scaleMaskStack(masks, [im0.height, im0.width], ratioPad), colors);
   return { data: out, width: im0.width, height: im0.height };
 }
 

@@ -5,7 +5,7 @@
 import { DetectionRows } from '../geometry/rows.ts';
 import { scaleDetections } from '../deploy/postprocess.ts';
 import { type MaskDetections, type MaskProbabilities, type MaskStack, processMask, processMaskUpsample, type Protos } from './process-mask.ts';
-import { scaleImageMask } from './mask-resize.ts';
+import { scaleImageMask, type ScaleImagePad } from './mask-resize.ts';
 
 /** How masks are made from the NMS'd rows. */
 export interface MaskAssembly {
@@ -54,14 +54,14 @@ export function masksAndBoxes(det: MaskDetections, protos: Protos, inputHW: read
 
 /**
  * scale_image on every mask of a stack: the letterbox padding cropped off and each mask resized (cv2 INTER_LINEAR)
- * to the original `toHW` — one binary mask per detection at the original image's size, as Annotator.masks'
+ * to the original `toHW` (padding from `ratioPad` when given) — one binary mask per detection at the original image's size, as Annotator.masks'
  * --retina-masks path draws them.
  */
-export function scaleMaskStack(masks: MaskStack, toHW: readonly [number, number]): MaskStack {
+export function scaleMaskStack(masks: MaskStack, toHW: readonly [number, number], ratioPad?: ScaleImagePad): MaskStack {
   const [h0, w0] = toHW;
   const hw = masks.height * masks.width;
   const data = new Uint8Array(masks.n * h0 * w0);
-  for (let k = 0; k < masks.n; k++) data.set(scaleImageMask(masks.data.subarray(k * hw, (k + 1) * hw), [masks.height, masks.width], toHW), k * h0 * w0);
+  for (let k = 0; k < masks.n; k++) data.set(scaleImageMask(masks.data.subarray(k * hw, (k + 1) * hw), [masks.height, masks.width], toHW, ratioPad), k * h0 * w0);
   return { data, n: masks.n, height: h0, width: w0 };
 }
 
