@@ -80,6 +80,7 @@ export { processMask, processMaskUpsample, type MaskStack, type Protos, type Mas
 export { masksToSegments } from './segment/contours.ts';
 export { drawMasks, type DrawablePixels } from './segment/mask-draw.ts';
 export { masksAndBoxes, scaleMaskStack, imageProtos, type MaskAssembly, type SegmentImageDetections } from './segment/segment-postprocess.ts';
+export type { ScaleImagePad } from './segment/mask-resize.ts';
 export { encodeRle, rleDecode, rleArea, rleIou, rleToBbox, rleFromPolygon, rleMerge, segmentationToRle, type CocoRle, type CocoSegmentation, type CocoUncompressedRle, type Rle } from './eval/coco-mask.ts';
 export { polygon2mask, polygons2masks, polygons2masksOverlap, type Polygon } from './data/polygon-masks.ts';
 export { GradScaler, type GradScalerOptions, type GradScalerState, type SteppableOptimizer } from './train/grad-scaler.ts';
