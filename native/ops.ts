@@ -169,6 +169,11 @@ export const OPS: readonly string[] = [
   'conv2d(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor',
   'convTranspose2d(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] outputPadding, int groups, int[] dilation) -> Tensor',
   'batchNorm(Tensor input, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum, float eps) -> Tensor',
+  // Training-mode batch norm then an activation (0 identity, 1 ReLU, 2 SiLU) in one autograd node, for channels_last
+  // float32 CPU input (native/src/fused_ops.cc); updates the running statistics in place.
+  'batchNormActivation(Tensor input, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, float momentum, float eps, int activation) -> Tensor',
+  // Which kernels batchNormActivation runs: '' asks, 'auto' (AVX-512 where the CPU has it), 'portable' or 'avx512' set.
+  'fusedKernelIsa(str request) -> str',
   'maxPool2d(Tensor self, int[] kernelSize, int[] stride, int[] padding, int[] dilation, bool ceilMode) -> Tensor',
   'upsampleNearest2d(Tensor self, int[] outputSize) -> Tensor',
   'upsampleBilinear2d(Tensor self, int[] outputSize, bool alignCorners) -> Tensor',
@@ -245,6 +250,10 @@ export const OPS: readonly string[] = [
   'version() -> str',
   // glibc malloc_trim(0): the free pages of every malloc arena back to the OS (false elsewhere or when none were).
   'releaseFreeMemory() -> bool',
+  // torch.autograd.profiler (legacy, CPU): every ATen op on this thread from profilerStart until profilerStop, written
+  // to `path` as a Chrome trace (chrome://tracing, Perfetto) when it stops.
+  'profilerStart(str path) -> ()',
+  'profilerStop() -> ()',
 
   // ---------------------------------------------------------------- distributed (c10d; bodies in distributed_ops.cc)
   // Stores and process groups are integer ids; every blocking call has a timeout in ms.

@@ -1062,6 +1062,27 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value BatchNormActivation(const Napi::CallbackInfo& info) {
+  return Guard(info, "batchNormActivation", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_input = TensorArg(info, 0);
+    decltype(auto) arg_weight = TensorArg(info, 1);
+    decltype(auto) arg_bias = TensorArg(info, 2);
+    decltype(auto) arg_runningMean = TensorArg(info, 3);
+    decltype(auto) arg_runningVar = TensorArg(info, 4);
+    decltype(auto) arg_momentum = NumberArg(info, 5);
+    decltype(auto) arg_eps = NumberArg(info, 6);
+    decltype(auto) arg_activation = IntArg(info, 7);
+    return ReturnTensor(env, ops::BatchNormActivation(arg_input, arg_weight, arg_bias, arg_runningMean, arg_runningVar, arg_momentum, arg_eps, arg_activation));
+  });
+}
+
+Napi::Value FusedKernelIsa(const Napi::CallbackInfo& info) {
+  return Guard(info, "fusedKernelIsa", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_request = StringArg(info, 0);
+    return ReturnString(env, ops::FusedKernelIsa(arg_request));
+  });
+}
+
 Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   return Guard(info, "maxPool2d", [&](Napi::Env env) -> Napi::Value {
     decltype(auto) arg_self = TensorArg(info, 0);
@@ -1571,6 +1592,21 @@ Napi::Value ReleaseFreeMemory(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value ProfilerStart(const Napi::CallbackInfo& info) {
+  return Guard(info, "profilerStart", [&](Napi::Env env) -> Napi::Value {
+    decltype(auto) arg_path = StringArg(info, 0);
+    ops::ProfilerStart(arg_path);
+    return env.Undefined();
+  });
+}
+
+Napi::Value ProfilerStop(const Napi::CallbackInfo& info) {
+  return Guard(info, "profilerStop", [&](Napi::Env env) -> Napi::Value {
+    ops::ProfilerStop();
+    return env.Undefined();
+  });
+}
+
 Napi::Value GlooAvailable(const Napi::CallbackInfo& info) {
   return Guard(info, "glooAvailable", [&](Napi::Env env) -> Napi::Value {
     return ReturnBool(env, ops::GlooAvailable());
@@ -1841,6 +1877,8 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
   exports.Set("convTranspose2d", Napi::Function::New(env, ConvTranspose2d, "convTranspose2d"));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
+  exports.Set("batchNormActivation", Napi::Function::New(env, BatchNormActivation, "batchNormActivation"));
+  exports.Set("fusedKernelIsa", Napi::Function::New(env, FusedKernelIsa, "fusedKernelIsa"));
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
   exports.Set("upsampleNearest2d", Napi::Function::New(env, UpsampleNearest2d, "upsampleNearest2d"));
   exports.Set("upsampleBilinear2d", Napi::Function::New(env, UpsampleBilinear2d, "upsampleBilinear2d"));
@@ -1901,6 +1939,8 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount, "cudaDeviceCount"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));
   exports.Set("releaseFreeMemory", Napi::Function::New(env, ReleaseFreeMemory, "releaseFreeMemory"));
+  exports.Set("profilerStart", Napi::Function::New(env, ProfilerStart, "profilerStart"));
+  exports.Set("profilerStop", Napi::Function::New(env, ProfilerStop, "profilerStop"));
   exports.Set("glooAvailable", Napi::Function::New(env, GlooAvailable, "glooAvailable"));
   exports.Set("ncclAvailable", Napi::Function::New(env, NcclAvailable, "ncclAvailable"));
   exports.Set("tcpStoreCreate", Napi::Function::New(env, TcpStoreCreate, "tcpStoreCreate"));

@@ -5,6 +5,7 @@
 #include <ATen/autocast_mode.h>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/version.h>
 
 #include <cstring>
@@ -352,6 +353,21 @@ void Normal_(const at::Tensor& self, double mean, double stdDev) { self.normal_(
 // ---------------------------------------------------------------- runtime
 void ManualSeed(int64_t seed) { at::manual_seed(static_cast<uint64_t>(seed)); }
 void SetNumThreads(int64_t n) { at::set_num_threads(static_cast<int>(n)); }
+namespace {
+std::unique_ptr<torch::autograd::profiler::RecordProfile>& Profile() {
+  static std::unique_ptr<torch::autograd::profiler::RecordProfile> profile;
+  return profile;
+}
+}  // namespace
+void ProfilerStart(const std::string& path) {
+  if (Profile()) throw std::runtime_error("profilerStart: the profiler is already running (call profilerStop first)");
+  Profile() = std::make_unique<torch::autograd::profiler::RecordProfile>(path);
+}
+// RecordProfile writes its trace when destroyed.
+void ProfilerStop() {
+  if (!Profile()) throw std::runtime_error("profilerStop: the profiler is not running");
+  Profile().reset();
+}
 int64_t GetNumThreads() { return at::get_num_threads(); }
 void SetDeterministicAlgorithms(bool enabled, bool warnOnly) { at::globalContext().setDeterministicAlgorithms(enabled, warnOnly); }
 bool DeterministicAlgorithms() { return at::globalContext().deterministicAlgorithms(); }

@@ -139,6 +139,8 @@ export const OP_NAMES = [
   'conv2d',
   'convTranspose2d',
   'batchNorm',
+  'batchNormActivation',
+  'fusedKernelIsa',
   'maxPool2d',
   'upsampleNearest2d',
   'upsampleBilinear2d',
@@ -199,6 +201,8 @@ export const OP_NAMES = [
   'cudaDeviceCount',
   'version',
   'releaseFreeMemory',
+  'profilerStart',
+  'profilerStop',
   'glooAvailable',
   'ncclAvailable',
   'tcpStoreCreate',
@@ -474,6 +478,10 @@ export interface NativeBinding {
   convTranspose2d(input: Handle, weight: Handle, bias: Handle | null, stride: readonly number[], padding: readonly number[], outputPadding: readonly number[], groups: number, dilation: readonly number[]): Handle;
   /** `batchNorm(Tensor input, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum, float eps) -> Tensor` */
   batchNorm(input: Handle, weight: Handle | null, bias: Handle | null, runningMean: Handle | null, runningVar: Handle | null, training: boolean, momentum: number, eps: number): Handle;
+  /** `batchNormActivation(Tensor input, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, float momentum, float eps, int activation) -> Tensor` */
+  batchNormActivation(input: Handle, weight: Handle, bias: Handle, runningMean: Handle, runningVar: Handle, momentum: number, eps: number, activation: number): Handle;
+  /** `fusedKernelIsa(str request) -> str` */
+  fusedKernelIsa(request: string): string;
   /** `maxPool2d(Tensor self, int[] kernelSize, int[] stride, int[] padding, int[] dilation, bool ceilMode) -> Tensor` */
   maxPool2d(self: Handle, kernelSize: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], ceilMode: boolean): Handle;
   /** `upsampleNearest2d(Tensor self, int[] outputSize) -> Tensor` */
@@ -594,6 +602,10 @@ export interface NativeBinding {
   version(): string;
   /** `releaseFreeMemory() -> bool` */
   releaseFreeMemory(): boolean;
+  /** `profilerStart(str path) -> ()` */
+  profilerStart(path: string): void;
+  /** `profilerStop() -> ()` */
+  profilerStop(): void;
   /** `glooAvailable() -> bool` */
   glooAvailable(): boolean;
   /** `ncclAvailable() -> bool` */

@@ -1,7 +1,8 @@
 import { cat, ones, tensor, zeros } from '../tensor/create.ts';
-import { batchNorm } from '../tensor/functional.ts';
+import { batchNorm, batchNormActivation, type FusedActivation, fusedKernelIsa } from '../tensor/functional.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { Identity, ReLU, SiLU } from './activation.ts';
 import { Module } from './module.ts';
 
 /** A differentiable sum over data-parallel ranks (torch.distributed.nn's all_reduce): what SyncBatchNorm needs. */
@@ -52,6 +53,7 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    if (this.#fuses(x)) return this.#fusedForward(x, 'identity');
     if (this.training && this.replicaSum) return this.#syncForward(x, this.replicaSum);
     if (this.training) noGrad(() => this.getBuffer('num_batches_tracked')!.add_(1));
     return batchNorm(x, this.runningMean, this.runningVar, {
@@ -60,6 +62,42 @@ export class BatchNorm2d extends Module {
       training: this.training,
       momentum: this.momentum,
       eps: this.eps,
+    });
+  }
+
+  /**
+   * `act.forward(this.forward(x))`, as one fused kernel in training when `act` is ReLU, SiLU or Identity and `x` is a
+   * channels_last float32 or bfloat16 (autocast) CPU tensor (see fusedBatchNorm); the same values either way (for
+   * bfloat16 input the fused kernel computes in float32 and rounds once, where ATen rounds after each op).
+   */
+  forwardActivated(x: Tensor, act: Module): Tensor {
+    const kind = fusedActivationOf(act);
+    if (kind && this.#fuses(x)) return this.#fusedForward(x, kind);
+    const z = this.forward(x);
+    const a = act.forward(z);
+    if (a !== z) z.dispose();
+    return a;
+  }
+
+  #fuses(x: Tensor): boolean {
+    return (
+      this.training &&
+      !this.replicaSum &&
+      fusedBatchNormOn() &&
+      (x.dtype === 'float32' || x.dtype === 'bfloat16') &&
+      x.device === 'cpu' &&
+      x.shape.length === 4 &&
+      x.numel > x.shape[1]! &&
+      x.isChannelsLast()
+    );
+  }
+
+  #fusedForward(x: Tensor, activation: FusedActivation): Tensor {
+    noGrad(() => this.getBuffer('num_batches_tracked')!.add_(1));
+    return batchNormActivation(x, this.weight, this.bias, this.runningMean, this.runningVar, {
+      momentum: this.momentum,
+      eps: this.eps,
+      activation,
     });
   }
 
@@ -83,6 +121,37 @@ export class BatchNorm2d extends Module {
     });
     return x.sub(shift).mul(scale).add(this.bias.view(1, c, 1, 1));
   }
+}
+
+/** The fused kernel's name for `act`: ReLU, SiLU and Identity themselves (not subclasses), else null. */
+export function fusedActivationOf(act: Module): FusedActivation | null {
+  const kind = act.constructor;
+  return kind === ReLU ? 'relu' : kind === SiLU ? 'silu' : kind === Identity ? 'identity' : null;
+}
+
+let fusedMode: 'auto' | 'on' | 'off' | null = null;
+
+/**
+ * Whether BatchNorm2d trains through the fused batch-norm + activation kernel (functional batchNormActivation).
+ * 'auto' (the default): where it runs AVX-512 code, the only kernels measured faster than ATen's (bench/report.md);
+ * 'on': always (the portable loops elsewhere); 'off': ATen's batch_norm and activation, as before. The environment
+ * variable TSYOLO_FUSED_BN=auto|on|off sets the starting mode. Returns the mode now in force.
+ */
+export function fusedBatchNorm(mode?: 'auto' | 'on' | 'off'): 'auto' | 'on' | 'off' {
+  if (mode) fusedMode = mode;
+  if (!fusedMode) {
+    const fromEnv = process.env.TSYOLO_FUSED_BN ?? 'auto';
+    if (fromEnv !== 'auto' && fromEnv !== 'on' && fromEnv !== 'off') {
+      throw new Error(`TSYOLO_FUSED_BN must be auto, on or off, got '${fromEnv}'`);
+    }
+    fusedMode = fromEnv;
+  }
+  return fusedMode;
+}
+
+function fusedBatchNormOn(): boolean {
+  const mode = fusedBatchNorm();
+  return mode === 'on' || (mode === 'auto' && fusedKernelIsa() === 'avx512');
 }
 
 /** torch's SyncBatchNorm.convert_sync_batchnorm: every BatchNorm2d in `model` normalises over all ranks; returns how many. */

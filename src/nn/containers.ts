@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor/tensor.ts';
 import { Module } from './module.ts';
 import { release } from '../tensor/scope.ts';
+import { BatchNorm2d, fusedActivationOf } from './batchnorm2d.ts';
 
 /** nn.Sequential: children named '0', '1', … applied in order. */
 export class Sequential extends Module {
@@ -17,8 +18,13 @@ export class Sequential extends Module {
   }
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.layers) {
-      const next = m.forward(y);
+    for (let i = 0; i < this.layers.length; i++) {
+      const m = this.layers[i]!;
+      const after = this.layers[i + 1];
+      // A BatchNorm2d and the ReLU/SiLU after it run as one fused kernel where they can (BatchNorm2d.forwardActivated).
+      const pair = m instanceof BatchNorm2d && after && fusedActivationOf(after) !== null;
+      const next = pair ? m.forwardActivated(y, after) : m.forward(y);
+      if (pair) i++;
       if (y !== x) release(y, next);
       y = next;
     }

@@ -85,9 +85,59 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   );
 }
 
-/** F.max_pool2d (stride defaults to the kernel size). */
+/** The activations batchNormActivation fuses, by their code in the native op. */
+export const FUSED_ACTIVATIONS = { identity: 0, relu: 1, silu: 2 } as const;
+/** An activation batchNormActivation can apply. */
+export type FusedActivation = keyof typeof FUSED_ACTIVATIONS;
+
+/**
+ * Training-mode batch norm (batch statistics; running statistics updated in place with the unbiased variance) and
+ * then `activation`, as one autograd node: the values of `batchNorm(…, { training: true })` followed by relu()/silu(),
+ * in fewer passes over memory. Input: a channels_last float32 or bfloat16 CPU tensor (output and gradients in its dtype,
+ * statistics and arithmetic in float32); weight, bias and the running statistics: float32 vectors of its channel count
+ * (a clear error otherwise).
+ */
+export function batchNormActivation(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor,
+  runningMean: Tensor,
+  runningVar: Tensor,
+  o: { momentum?: number; eps?: number; activation?: FusedActivation } = {},
+): Tensor {
+  return new Tensor(
+    native.batchNormActivation(
+      x.handle,
+      weight.handle,
+      bias.handle,
+      runningMean.handle,
+      runningVar.handle,
+      o.momentum ?? 0.1,
+      o.eps ?? 1e-5,
+      FUSED_ACTIVATIONS[o.activation ?? 'identity'],
+    ),
+  );
+}
+
+/** Which kernels batchNormActivation runs: 'avx512' where the CPU has AVX-512, else 'portable' (plain C++). */
+export function fusedKernelIsa(request?: 'auto' | 'portable' | 'avx512'): 'avx512' | 'portable' {
+  return native.fusedKernelIsa(request ?? '') as 'avx512' | 'portable';
+}
+
+/**
+ * F.max_pool2d (stride defaults to the kernel size). bfloat16 on the CPU goes through float32 and back: ATen 1.13's
+ * bfloat16 max-pool is scalar (32×8×160×160 channels_last, 3×3 stride 2: 38 ms forward and backward, 20 ms with the
+ * round trip), and the maximum of bfloat16 values is the same bfloat16 value either way.
+ */
 export function maxPool2d(x: Tensor, kernelSize: Pair, stride?: Pair, padding: Pair = 0, dilation: Pair = 1, ceilMode = false): Tensor {
-  return new Tensor(native.maxPool2d(x.handle, pair(kernelSize), pair(stride ?? kernelSize), pair(padding), pair(dilation), ceilMode));
+  const pool = (t: Tensor) => new Tensor(native.maxPool2d(t.handle, pair(kernelSize), pair(stride ?? kernelSize), pair(padding), pair(dilation), ceilMode));
+  if (x.dtype !== 'bfloat16' || x.device !== 'cpu') return pool(x);
+  const wide = x.float();
+  const pooled = pool(wide);
+  wide.dispose();
+  const out = pooled.to('bfloat16');
+  pooled.dispose();
+  return out;
 }
 
 /** Nearest-neighbour upsampling to an explicit size or by an integer scale factor. */

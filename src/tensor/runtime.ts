@@ -65,3 +65,16 @@ export function useDeterministicAlgorithms(enabled: boolean, o: { warnOnly?: boo
 export function areDeterministicAlgorithmsEnabled(): boolean {
   return native.deterministicAlgorithms();
 }
+
+/**
+ * torch.autograd.profiler (the legacy CPU profiler): every libtorch op fn runs on this thread, with its duration,
+ * written to `tracePath` as a Chrome trace (open it in chrome://tracing or Perfetto) when fn returns or throws.
+ */
+export function withProfiler<T>(tracePath: string, fn: () => T): T {
+  native.profilerStart(tracePath);
+  try {
+    return fn();
+  } finally {
+    native.profilerStop();
+  }
+}

@@ -55,10 +55,8 @@ export class Conv extends Module {
       release(y, a);
       return a;
     }
-    const z = this.bn.forward(y);
+    const a = this.bn.forwardActivated(y, this.act);
     y.dispose();
-    const a = this.act.forward(z);
-    release(z, a);
     return a;
   }
 
