@@ -147,15 +147,15 @@ function soakRows(j: Json): Row[] {
 
 /** bench:train-e2e (reported when its JSON exists; run on its own: it needs a YOLOv5 checkout and ~20 minutes). */
 function trainE2eRows(j: Json): Row[] {
-  const goal = j.goal.ratio as number;
   const rows: Row[] = [];
   for (const r of j.results as Json[]) {
+    const goal = (r.goal ?? j.goal.ratio) as number;
     const scope = `${r.trainImages} scenes @320, batch 32, 2 workers, ${r.epochs} epochs${r.note ? `; ${r.note}` : ''}; load average ${j.loadAverage?.start?.[0] ?? '?'} at the start`;
     const phases = Object.entries(r.tsyoloPhasesPerEpochS ?? {}).map(([p, s]) => `${p} ${fmt(s as number)}`).join(', ');
     rows.push(
       {
         benchmark: 'train-e2e',
-        measure: `${r.model} s/epoch, train.py vs tsyolo train (${scope}; tsyolo phases: ${phases} s)`,
+        measure: `${r.model} s/epoch, train.py${r.variant ? ` (${r.variant})` : ' as it sets itself up'} vs tsyolo train (${scope}; tsyolo phases: ${phases} s)`,
         tsyolo: `${fmt(r.tsyolo.medianEpochS)} s`,
         baseline: `${fmt(r.pytorch.medianEpochS)} s`,
         // The ratio here is a speed-up (baseline ÷ tsyolo), held against the issue's goal.

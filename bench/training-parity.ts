@@ -10,7 +10,7 @@
 // --task classify [--render-only]: the classifier comparison, bench/training-parity-classify.ts (its own data and page).
 // --task segment [--render-only]: the segmentation comparison, bench/training-parity-segment.ts (its own data and page).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -31,9 +31,12 @@ function runTsyolo(makeDigits: string): [string, string] {
     const mnistDigits = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
     execFileSync(process.env.BENCH_PYTHON ?? '/usr/bin/python3', [makeDigits, mnistDigits, data, '800', '200', '7'], { stdio: 'inherit' });
   }
-  const args = ['train', '--data', join(data, 'digits.yaml'), '--cfg', 'yolov5n-shufflenetv2.yaml', '--img', '320', '--batch', '32', '--epochs', '30', '--workers', '2', '--seed', '0', ...(amp ? ['--amp', 'true'] : [])];
+  const args = ['train', '--data', join(data, 'digits.yaml'), '--cfg', 'yolov5n-shufflenetv2.yaml', '--img', '320', '--batch', '32', '--epochs', '30', '--workers', '2', '--seed', '0', '--amp', amp ? 'true' : 'false'];
   const project = join(work, 'runs');
   const cli = fileURLToPath(new URL('../bin/tsyolo.js', import.meta.url));
+  // A fresh folder: with --exist-ok, train.py (and tsyolo) append to an existing results.csv, and the render would
+  // then read an earlier run's rows.
+  rmSync(join(project, amp ? 'exp-amp' : 'exp'), { recursive: true, force: true });
   const r = spawnSync(process.execPath, [cli, ...args, '--project', project, '--name', amp ? 'exp-amp' : 'exp', '--exist-ok'], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`tsyolo train exited with ${r.status ?? r.signal}`);
   const csv = join(docs, `tsyolo_yolov5n-shufflenetv2_digits7${amp ? '_amp' : ''}_results.csv`);

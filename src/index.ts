@@ -84,7 +84,7 @@ export type { ScaleImagePad } from './segment/mask-resize.ts';
 export { encodeRle, rleDecode, rleArea, rleIou, rleToBbox, rleFromPolygon, rleMerge, segmentationToRle, type CocoRle, type CocoSegmentation, type CocoUncompressedRle, type Rle } from './eval/coco-mask.ts';
 export { polygon2mask, polygons2masks, polygons2masksOverlap, type Polygon } from './data/polygon-masks.ts';
 export { GradScaler, type GradScalerOptions, type GradScalerState, type SteppableOptimizer } from './train/grad-scaler.ts';
-export { type AmpSetting, type AmpPlan, planAmp, withAmp, cpuHasNativeBf16, CPU_AMP_BY_DEFAULT } from './train/amp.ts';
+export { type AmpSetting, type AmpPlan, planAmp, withAmp, cpuHasNativeBf16, cpuAmpByDefault } from './train/amp.ts';
 export { evolve, EVOLVE_SEED_VAR, type EvolveBest, type EvolveDeps, type EvolveResult, type GenerationResult } from './train/evolve.ts';
 export type { ParentSelection } from './train/evolve-meta.ts';
 export type { EvolveGenerationInput } from './train/train-run.ts';

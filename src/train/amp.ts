@@ -14,7 +14,7 @@ import type { HostTensor } from '../io/host-tensor.ts';
 import type { DetectionModel } from '../yolo/detection-model.ts';
 import { GradScaler } from './grad-scaler.ts';
 
-/** train --amp: 'auto' (the default: CUDA after the check; the CPU where it pays, see CPU_AMP_BY_DEFAULT), on, off. */
+/** train --amp: 'auto' (the default: CUDA after the check; the CPU where it pays, see cpuAmpByDefault), on, off. */
 export type AmpSetting = 'auto' | boolean;
 
 /** What a run trains with. */
@@ -30,11 +30,15 @@ export interface AmpPlan {
 }
 
 /**
- * Whether `--amp auto` turns bfloat16 on for a CPU that has native bfloat16. Off by measurement (bench:train-e2e,
- * bench/report.md): on a Xeon with AMX an epoch took 21.7 s with bfloat16 against 22.0 s in fp32 when idle, and
- * ~3× longer under load (oneDNN 2.6's AMX backward-weights kernels).
+ * Whether `--amp auto` trains a detection model in bfloat16 on this CPU: where it has AMX (amx_bf16), the only CPUs
+ * where it was measured faster with the training quality held (bench:train-e2e and bench:training-parity --amp,
+ * bench/report.md: on a 2-core Xeon with AMX, 10.3 s of forward+backward per epoch against 11.7 s in fp32, with the
+ * fused batch-norm kernels both paths use). Not on AVX512-BF16-only CPUs (not measured here) and not for
+ * segmentation (its comparison with v7.0 ran in fp32); `--amp true` asks for it there.
  */
-export const CPU_AMP_BY_DEFAULT = false;
+export function cpuAmpByDefault(flags: Set<string> = cpuFlags()): boolean {
+  return flags.has('amx_bf16');
+}
 
 /** The CPU flags that make bfloat16 convolutions native (oneDNN's AVX512-BF16 and AMX kernels). */
 export function cpuHasNativeBf16(flags: Set<string> = cpuFlags()): boolean {
@@ -75,7 +79,7 @@ export function ampDetectionsAgree(model: DetectionModel, plan: Pick<AmpPlan, 'd
 }
 
 /** Decides the run's precision from --amp and the device, logging as train.py's `AMP:` lines do. */
-export function planAmp(setting: AmpSetting, device: string, model: DetectionModel, log: (line: string) => void, flags: Set<string> = cpuFlags()): AmpPlan {
+export function planAmp(setting: AmpSetting, device: string, model: DetectionModel, log: (line: string) => void, flags: Set<string> = cpuFlags(), o: { task?: 'detect' | 'segment' } = {}): AmpPlan {
   const off = (type: AutocastDevice): AmpPlan => ({ enabled: false, device: type, dtype: type === 'cuda' ? 'float16' : 'bfloat16', scaler: new GradScaler({ enabled: false }) });
   if (setting === false) return off(device === 'cpu' ? 'cpu' : 'cuda');
   if (device.startsWith('cuda')) {
@@ -91,7 +95,7 @@ export function planAmp(setting: AmpSetting, device: string, model: DetectionMod
     if (setting === true) log('AMP: off: this CPU has no native bfloat16 (neither avx512_bf16 nor amx_bf16 in /proc/cpuinfo); training in fp32');
     return off('cpu');
   }
-  if (setting === 'auto' && !CPU_AMP_BY_DEFAULT) return off('cpu');
+  if (setting === 'auto' && (o.task === 'segment' || !cpuAmpByDefault(flags))) return off('cpu');
   log('AMP: bfloat16 autocast on the CPU (native bfloat16: ' + ['avx512_bf16', 'amx_bf16'].filter((f) => flags.has(f)).join(', ') + ')');
   return { enabled: true, device: 'cpu', dtype: 'bfloat16', scaler: new GradScaler({ enabled: false }) };
 }

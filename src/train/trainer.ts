@@ -243,7 +243,7 @@ async function setUp(run: TrainRun, dist: TrainDistributed, segmentTask?: Segmen
       // train.py's init_seeds(opt.seed + 1 + RANK) with RANK −1 seeds Python's generator the draws come from.
       imageWeights: opt.imageWeights ? new ImageWeightSampler(loader.dataset.labels, nc, opt.seed) : null,
       maps: new Float64Array(nc),
-      amp: planAmp(opt.amp, run.device, model, dist.isMaster ? run.log : () => {}),
+      amp: planAmp(opt.amp, run.device, model, dist.isMaster ? run.log : () => {}, undefined, { task: segment ? 'segment' : 'detect' }),
       segment,
       maskMetrics: { P: 0, R: 0, mAP50: 0, mAP50_95: 0 },
       segValLoss: 0,
