@@ -85,10 +85,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   );
 }
 
-/** The activations batchNormActivation fuses, by their code in the native op. */
-export const FUSED_ACTIVATIONS = { identity: 0, relu: 1, silu: 2 } as const;
 /** An activation batchNormActivation can apply. */
-export type FusedActivation = keyof typeof FUSED_ACTIVATIONS;
+export type FusedActivation = 'identity' | 'relu' | 'silu';
+/** Each activation's code in the native op (native/src/fused_ops.cc). */
+const FUSED_ACTIVATION_CODES: Record<FusedActivation, number> = { identity: 0, relu: 1, silu: 2 };
 
 /**
  * Training-mode batch norm (batch statistics; running statistics updated in place with the unbiased variance) and
@@ -114,7 +114,7 @@ export function batchNormActivation(
       runningVar.handle,
       o.momentum ?? 0.1,
       o.eps ?? 1e-5,
-      FUSED_ACTIVATIONS[o.activation ?? 'identity'],
+      FUSED_ACTIVATION_CODES[o.activation ?? 'identity'],
     ),
   );
 }
