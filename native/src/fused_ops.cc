@@ -443,7 +443,8 @@ struct BatchNormActivationFunction : public torch::autograd::Function<BatchNormA
     // The gradient takes the input's dtype (what autograd would cast it to anyway). A channel slice of a wider
     // channels_last gradient (what cat's and chunk's backward hand over) is read in place: its rows are evenly spaced.
     at::Tensor dy = grads[0].to(saved[0].scalar_type());
-    if (!dy.is_contiguous(at::MemoryFormat::ChannelsLast) && !(Geometry(dy.numel() / dy.size(1), dy.size(1)).stripeRows == 1 && RowStride(dy) > 0)) {
+    // (Only with one row per stripe, C a multiple of 16: a stripe of several rows must be contiguous.)
+    if (!dy.is_contiguous(at::MemoryFormat::ChannelsLast) && !(dy.size(1) % 16 == 0 && RowStride(dy) > 0)) {
       dy = dy.contiguous(at::MemoryFormat::ChannelsLast);
     }
     return saved[0].scalar_type() == at::kBFloat16 ? Backward<uint16_t>(saved, dy, act) : Backward<float>(saved, dy, act);

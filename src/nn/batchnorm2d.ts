@@ -1,6 +1,7 @@
 import { cat, ones, tensor, zeros } from '../tensor/create.ts';
 import { batchNorm, batchNormActivation, type FusedActivation, fusedKernelIsa } from '../tensor/functional.ts';
 import { noGrad } from '../tensor/runtime.ts';
+import { release } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { Identity, ReLU, SiLU } from './activation.ts';
 import { Module } from './module.ts';
@@ -75,21 +76,14 @@ export class BatchNorm2d extends Module {
     if (kind && this.#fuses(x)) return this.#fusedForward(x, kind);
     const z = this.forward(x);
     const a = act.forward(z);
-    if (a !== z) z.dispose();
+    release(z, a);
     return a;
   }
 
   #fuses(x: Tensor): boolean {
-    return (
-      this.training &&
-      !this.replicaSum &&
-      fusedBatchNormOn() &&
-      (x.dtype === 'float32' || x.dtype === 'bfloat16') &&
-      x.device === 'cpu' &&
-      x.shape.length === 4 &&
-      x.numel > x.shape[1]! &&
-      x.isChannelsLast()
-    );
+    if (!this.training || this.replicaSum || !fusedBatchNormOn()) return false;
+    const shape = x.shape;
+    return (x.dtype === 'float32' || x.dtype === 'bfloat16') && x.device === 'cpu' && shape.length === 4 && x.numel > shape[1]! && x.isChannelsLast();
   }
 
   #fusedForward(x: Tensor, activation: FusedActivation): Tensor {

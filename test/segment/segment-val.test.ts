@@ -3,38 +3,21 @@
 // with process_mask and with --save-json's process_mask_upsample; the --save-json rows (boxes, scores, RLE masks);
 // the plots (confusion matrix, Box/Mask curves) are written.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { loadSegmentBackend } from '../../src/segment/segment-backend.ts';
-import { formatSegmentValRow, segmentVal, type SegmentMetric } from '../../src/segment/segment-val.ts';
+import { formatSegmentValRow, segmentVal } from '../../src/segment/segment-val.ts';
+import { assertSegmentRow, fixture, scenesYaml } from './helpers/val-fixture.ts';
 import { encodeRle } from '../../src/eval/coco-mask.ts';
 
-const fixture = (p: string) => fileURLToPath(new URL(`../fixtures/segment/${p}`, import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'tsyolo-segment-val-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-
-/** A data YAML over a copy of the committed scenes (the loader writes its labels.cache beside the labels). */
-function scenesYaml(dir: string): string {
-  cpSync(fixture('val_data'), join(dir, 'val_data'), { recursive: true });
-  const yaml = join(dir, 'scenes.yaml');
-  writeFileSync(yaml, `path: ${join(dir, 'val_data')}\ntrain: images\nval: images\nnames:\n  0: triangle\n  1: disc\n`);
-  return yaml;
-}
 
 interface Expected {
   mean: Record<string, number>;
   per_class: Array<Record<string, number>>;
-}
-
-function assertRow(got: { box: SegmentMetric; mask: SegmentMetric }, want: Record<string, number>, what: string): void {
-  const pairs: Array<[number, string]> = [
-    [got.box.P, 'box_p'], [got.box.R, 'box_r'], [got.box.mAP50, 'box_map50'], [got.box.mAP50_95, 'box_map'],
-    [got.mask.P, 'mask_p'], [got.mask.R, 'mask_r'], [got.mask.mAP50, 'mask_map50'], [got.mask.mAP50_95, 'mask_map'],
-  ];
-  for (const [v, k] of pairs) assert.ok(Math.abs(v - want[k]!) <= 1e-6, `${what} ${k}: ${v} vs v7.0's ${want[k]}`);
 }
 
 test('segment val equals segment/val.py (box and mask rows, per class; process_mask and --save-json upsampled masks)', async () => {
@@ -51,14 +34,14 @@ test('segment val equals segment/val.py (box and mask rows, per class; process_m
       // against the GT made from the labels, test/segment/segment-coco.test.ts checks them); the table keeps v7.0's.
       const coco = saveJson ? r.coco!.summaries : null;
       const mean = coco ? { ...want.mean, box_map50: coco.bbox!.stats[1]!, box_map: coco.bbox!.stats[0]!, mask_map50: coco.segm!.stats[1]!, mask_map: coco.segm!.stats[0]! } : want.mean;
-      assertRow(r, mean, `${mode} all`);
+      assertSegmentRow(r, mean, `${mode} all`);
       const m = want.mean;
       const row = formatSegmentValRow('all', 8, 20, { P: m.box_p!, R: m.box_r!, mAP50: m.box_map50!, mAP50_95: m.box_map! }, { P: m.mask_p!, R: m.mask_r!, mAP50: m.mask_map50!, mAP50_95: m.mask_map! });
       assert.ok(lines.includes(row), `${mode}: the printed row is v7.0's\n${row}`);
       assert.equal(r.perClass.length, want.per_class.length);
       r.perClass.forEach((c, i) => {
         assert.equal(c.cls, want.per_class[i]!.class);
-        assertRow(c, want.per_class[i]!, `${mode} class ${c.cls}`);
+        assertSegmentRow(c, want.per_class[i]!, `${mode} class ${c.cls}`);
       });
       assert.equal(r.nImages, 8);
       assert.equal(r.nInstances, 20);
